@@ -1,0 +1,93 @@
+// One build script for every target.
+//   extension  dist/extension.js      Node, CommonJS, `vscode` external, minified with --production
+//   sdk        dist/anthropic-sdk.js  the official SDK, bundled apart so activation never loads it
+//   webview    dist/webview.js        browser IIFE for the panel
+//   node code  out/**                 src, test and bench transpiled file by file for mocha and the launchers
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Every `@anthropic-ai/sdk` import in the extension bundle becomes a lazy require of the SDK bundle. */
+const sdkAsSiblingBundle = {
+  name: 'sdk-as-sibling-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^@anthropic-ai\/sdk$/ }, () => ({ path: './anthropic-sdk.js', external: true }));
+  },
+};
+
+function tsFiles(dir) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) {
+      if (name !== 'webview' && name !== 'fixtures-out') found.push(...tsFiles(full));
+    } else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) {
+      found.push(full);
+    }
+  }
+  return found;
+}
+
+const common = { logLevel: 'warning', sourcemap: !production, sourcesContent: false };
+
+const targets = [
+  {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    minify: production,
+    external: ['vscode'],
+    plugins: [sdkAsSiblingBundle],
+    metafile: true,
+  },
+  {
+    ...common,
+    entryPoints: { 'anthropic-sdk': '@anthropic-ai/sdk' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    minify: production,
+  },
+  {
+    ...common,
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'dist/webview.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: production,
+  },
+  {
+    ...common,
+    sourcemap: true,
+    entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('bench')],
+    outdir: 'out',
+    outbase: '.',
+    bundle: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+];
+
+if (!watch) rmSync('dist', { recursive: true, force: true });
+
+if (watch) {
+  for (const options of targets) {
+    const context = await esbuild.context(options);
+    await context.watch();
+  }
+  console.log('esbuild: watching for changes');
+} else {
+  await Promise.all(targets.map((options) => esbuild.build(options)));
+}

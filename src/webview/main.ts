@@ -1,0 +1,2 @@
+// The Prompt Workbench panel (browser side). Filled in by the run panel feature.
+export {};

@@ -1,0 +1,108 @@
+// Installs and finds what the VS Code test host needs: Node 24, the VS Code server from the
+// npm package `code-server`, Debian's Chromium and libkrb5-dev. Everything downloaded goes to
+// the ignored `.vscode-test/` folder and is reused on later runs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const repoRoot = resolve(__dirname, '..', '..', '..');
+export const cacheDir = join(repoRoot, '.vscode-test');
+const codeServerVersion = '4.139.1';
+
+export interface TestHost {
+  node24: string;
+  serverMain: string;
+  chromium: string;
+}
+
+export class HostSetupError extends Error {}
+
+function log(message: string): void {
+  process.stderr.write(`[test-host] ${message}\n`);
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
+  log(`${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env });
+  if (result.status !== 0) {
+    throw new HostSetupError(`${command} ${args.join(' ')} failed with exit code ${result.status ?? result.signal}`);
+  }
+}
+
+function isRootWithApt(): boolean {
+  return process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+}
+
+function debianPackageInstalled(name: string): boolean {
+  const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
+  return result.status === 0 && result.stdout.includes('install ok installed');
+}
+
+let aptUpdated = false;
+function installDebianPackages(names: string[]): void {
+  if (!isRootWithApt()) {
+    throw new HostSetupError(
+      `Missing Debian packages: ${names.join(', ')}. Install them first, for example: sudo apt-get install -y ${names.join(' ')}`,
+    );
+  }
+  if (!aptUpdated) {
+    run('apt-get', ['update', '-qq']);
+    aptUpdated = true;
+  }
+  run('apt-get', ['install', '-y', '-qq', ...names], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+}
+
+const chromiumCandidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+export function findChromium(): string | undefined {
+  const fromEnv = process.env['CHROMIUM_PATH'];
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  return chromiumCandidates.find((candidate) => existsSync(candidate));
+}
+
+function ensureChromium(): string {
+  const found = findChromium();
+  if (found) return found;
+  installDebianPackages(['chromium']);
+  const installed = findChromium();
+  if (!installed) throw new HostSetupError('Chromium was installed but not found at /usr/bin/chromium. Set CHROMIUM_PATH.');
+  return installed;
+}
+
+function ensureNode24(): string {
+  const node24 = join(cacheDir, 'node24', 'node_modules', '.bin', 'node');
+  const stamp = join(cacheDir, 'node24', '.complete');
+  if (existsSync(node24) && existsSync(stamp)) return node24;
+  mkdirSync(join(cacheDir, 'node24'), { recursive: true });
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefix', join(cacheDir, 'node24'), 'node@24']);
+  if (!existsSync(node24)) throw new HostSetupError(`npm installed node@24 but ${node24} is missing`);
+  writeFileSync(stamp, new Date().toISOString());
+  return node24;
+}
+
+function ensureCodeServer(node24: string): string {
+  const prefix = join(cacheDir, `code-server-${codeServerVersion}`);
+  const serverMain = join(prefix, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
+  const stamp = join(prefix, '.complete');
+  if (existsSync(serverMain) && existsSync(stamp)) return serverMain;
+  // The `kerberos` native module that code-server builds compiles against libkrb5-dev.
+  if (!debianPackageInstalled('libkrb5-dev')) installDebianPackages(['libkrb5-dev']);
+  mkdirSync(prefix, { recursive: true });
+  const node24Bin = join(node24, '..');
+  // code-server's native modules are built for the Node on PATH, which must be the one that runs them.
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefix', prefix, `code-server@${codeServerVersion}`], {
+    ...process.env,
+    PATH: `${node24Bin}:${process.env['PATH'] ?? ''}`,
+  });
+  if (!existsSync(serverMain)) throw new HostSetupError(`code-server installed but ${serverMain} is missing`);
+  writeFileSync(stamp, new Date().toISOString());
+  return serverMain;
+}
+
+/** Installs what is missing (first run only) and returns the paths the launchers need. */
+export function ensureTestHost(): TestHost {
+  const chromium = ensureChromium();
+  const node24 = ensureNode24();
+  const serverMain = ensureCodeServer(node24);
+  return { node24, serverMain, chromium };
+}
