@@ -45,6 +45,10 @@ const targets = [
     minify: production,
     external: ['vscode'],
     plugins: [sdkAsSiblingBundle],
+    // The bundle's first and last statements time its evaluation, so activation cost can be
+    // measured as the extension's own work (evaluation + activate()), without the host's waits.
+    banner: { js: 'var __promptWorkbenchLoadStart = performance.now();' },
+    footer: { js: 'var __promptWorkbenchLoadEnd = performance.now();' },
     metafile: true,
   },
   {

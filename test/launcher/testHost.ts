@@ -5,9 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { format } from 'node:util';
 import { join, resolve } from 'node:path';
 import { ensureTestHost, HostSetupError, repoRoot, type TestHost } from './hostSetup';
-import { launchBrowser, startServer, withoutNoise, workbenchUrl, type RunningServer } from './vscodeServer';
+import { isNoise, launchBrowser, startServer, withoutNoise, workbenchUrl, type RunningServer } from './vscodeServer';
 
 const defaultSuite = join(repoRoot, 'out', 'test', 'integration', 'index.js');
 const fixtureWorkspace = join(repoRoot, 'test', 'fixtures', 'workspace');
@@ -21,11 +22,18 @@ function findFiles(dir: string, test: (name: string) => boolean): string[] {
   });
 }
 
-/** The extension host's own log files, which hold what the extension logged and any activation error. */
-function printExtensionHostLog(server: RunningServer): void {
+/**
+ * The extension host's own log files, which hold what the extension logged and any activation
+ * error: in full after a failure, otherwise only this extension's lines and every warning or error.
+ */
+function printExtensionHostLog(server: RunningServer, full: boolean): void {
   const logs = findFiles(join(server.userDataDir, 'logs'), (name) => /exthost|Prompt Workbench|prompt-workbench/i.test(name));
   for (const file of logs) {
-    const text = withoutNoise(readFileSync(file, 'utf8')).trim();
+    let text = withoutNoise(readFileSync(file, 'utf8'));
+    if (!full && !/Prompt Workbench/.test(file)) {
+      text = text.split('\n').filter((line) => /prompt-workbench|\[error\]/i.test(line)).join('\n');
+    }
+    text = text.trim();
     if (text) process.stderr.write(`\n----- ${file.slice(server.userDataDir.length)} -----\n${text}\n`);
   }
 }
@@ -37,17 +45,26 @@ export function freshWorkspace(source = fixtureWorkspace): string {
   return dir;
 }
 
-export async function runIntegrationSuite(host: TestHost, suite: string): Promise<number> {
-  const workspace = freshWorkspace();
-  const server = await startServer(host, { env: { PROMPT_WORKBENCH_TEST: '1' } });
+export interface SuiteOptions {
+  /** Folder copied as the workspace (default: test/fixtures/workspace). */
+  workspaceSource?: string;
+  /** Extra environment for the extension host. */
+  env?: NodeJS.ProcessEnv;
+  /** Print only the suite's own result lines, not the extension host's log. */
+  quiet?: boolean;
+}
+
+export async function runIntegrationSuite(host: TestHost, suite: string, options: SuiteOptions = {}): Promise<number> {
+  const workspace = freshWorkspace(options.workspaceSource);
+  const server = await startServer(host, { env: { PROMPT_WORKBENCH_TEST: '1', ...options.env } });
   const browser = await launchBrowser(host);
   try {
     const page = await browser.newPage();
     let settle: (code: number) => void = () => undefined;
     const exited = new Promise<number>((resolveExit) => (settle = resolveExit));
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
-      const line = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-      process.stdout.write(`${type === 'error' ? '[exthost:error] ' : ''}${line}\n`);
+      const line = format(...(Array.isArray(args) ? args : [args]));
+      if ((!options.quiet || type === 'error') && !isNoise(line)) process.stdout.write(`${type === 'error' ? '[exthost:error] ' : ''}${line}\n`);
     });
     await page.exposeFunction('codeAutomationExit', (code: number) => settle(code));
     page.on('pageerror', (error) => process.stderr.write(`[workbench] ${error.message}\n`));
@@ -59,11 +76,11 @@ export async function runIntegrationSuite(host: TestHost, suite: string): Promis
       }, suiteTimeoutMs).unref(),
     );
     const code = await Promise.race([exited, timeout]);
-    printExtensionHostLog(server);
+    if (!options.quiet || code !== 0) printExtensionHostLog(server, code !== 0);
     return code;
   } catch (error) {
     process.stderr.write(withoutNoise(server.output()));
-    printExtensionHostLog(server);
+    printExtensionHostLog(server, true);
     throw error;
   } finally {
     await browser.close().catch(() => undefined);

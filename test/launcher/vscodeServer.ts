@@ -17,6 +17,8 @@ export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Print the server's own output as it arrives. */
   echo?: boolean;
+  /** Listen on this port instead of a free one. */
+  port?: number | undefined;
 }
 
 export interface RunningServer {
@@ -34,13 +36,19 @@ const noise = [
   /getaddrinfo|ENOTFOUND|EAI_AGAIN/,
   /telemetry/i,
   /github\.com|api\.github/i,
+  /\[AgentHost\]|\[ChatModelSelection\]|No search provider registered/,
 ];
+
+/** Whether a log line is offline noise (gallery, telemetry, GitHub, chat look-ups) that is harmless here. */
+export function isNoise(line: string): boolean {
+  return noise.some((pattern) => pattern.test(line));
+}
 
 /** Drops the offline-noise lines (gallery, telemetry, GitHub look-ups) that are harmless here. */
 export function withoutNoise(log: string): string {
   return log
     .split('\n')
-    .filter((line) => !noise.some((pattern) => pattern.test(line)))
+    .filter((line) => !isNoise(line))
     .join('\n');
 }
 
@@ -83,7 +91,7 @@ function installExitHooks(): void {
 
 export async function startServer(host: TestHost, options: ServerOptions = {}): Promise<RunningServer> {
   installExitHooks();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const userDataDir = mkdtempSync(join(tmpdir(), 'pw-vscode-'));
   const extensionsDir = options.extensionsDir ?? join(userDataDir, 'extensions');
   const args = [

@@ -1,0 +1,57 @@
+// `npm run bench`: every benchmark, printed as a table. Figures are medians of several runs;
+// a figure with a target says whether it meets it.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../test/launcher/hostSetup';
+import { benchActivation, benchBundleSize } from './activationBench';
+import type { BenchFigure } from './benchResult';
+
+type Bench = () => Promise<BenchFigure[]> | BenchFigure[];
+
+/** Benchmarks that live in their own modules; each exports one function returning figures. */
+const modules: [file: string, exportName: string][] = [
+  ['simulatorBench', 'benchSimulatorStreaming'],
+  ['validationBench', 'benchValidation'],
+  ['estimateBench', 'benchEstimate'],
+  ['countingBench', 'benchCounting'],
+  ['streamingBench', 'benchStreaming'],
+];
+
+function print(group: string, figures: BenchFigure[]): void {
+  process.stdout.write(`\n${group}\n`);
+  for (const f of figures) {
+    const verdict = f.ok === undefined ? '' : f.ok ? '  ok' : '  MISSED';
+    const target = f.target ? ` (target ${f.target} ${f.unit})` : '';
+    process.stdout.write(`  ${f.name}: ${f.value.toFixed(f.value < 10 ? 2 : 1)} ${f.unit}${target}${verdict}\n`);
+    if (f.detail) process.stdout.write(`    ${f.detail}\n`);
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const build = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: repoRoot, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('production build failed');
+  let missed = 0;
+  const run = async (group: string, bench: Bench): Promise<void> => {
+    if (only && !group.includes(only)) return;
+    const figures = await bench();
+    print(group, figures);
+    missed += figures.filter((f) => f.ok === false).length;
+  };
+  await run('bundle', benchBundleSize);
+  for (const [file, exportName] of modules) {
+    const path = join(__dirname, `${file}.js`);
+    if (!existsSync(path)) continue;
+    const loaded = (await import(path)) as Record<string, Bench | undefined>;
+    const bench = loaded[exportName];
+    if (bench) await run(file, bench);
+  }
+  await run('activation', () => benchActivation());
+  process.stdout.write(`\n${missed === 0 ? 'All targets met.' : `${missed} target(s) missed.`}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

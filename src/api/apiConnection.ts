@@ -1,0 +1,49 @@
+import type * as vscode from 'vscode';
+import type Anthropic from '@anthropic-ai/sdk';
+import { createApiClient } from '../core/apiClient';
+import type { WorkbenchConfig } from '../config/workbenchConfig';
+import type { ApiKeyStore } from '../apiKey/apiKeyStore';
+
+export class NoApiKeyError extends Error {
+  constructor() {
+    super('No Anthropic API key is set. Run "Prompt Workbench: Set API Key" or set ANTHROPIC_API_KEY.');
+  }
+}
+
+/** Hands out an SDK client for the current key and base URL, creating it (and loading the SDK) on first use. */
+export class ApiConnection implements vscode.Disposable {
+  private cached: { key: string; baseURL: string; client: Promise<Anthropic> } | undefined;
+  private readonly listeners: vscode.Disposable[];
+
+  constructor(
+    private readonly config: WorkbenchConfig,
+    private readonly keys: ApiKeyStore,
+  ) {
+    const forget = (): void => (this.cached = undefined);
+    this.listeners = [config.onDidChange(forget), keys.onDidChange(forget)];
+  }
+
+  async hasKey(): Promise<boolean> {
+    return (await this.keys.get()) !== undefined;
+  }
+
+  /** The client, or NoApiKeyError when no key is set. */
+  async client(): Promise<Anthropic> {
+    const found = await this.keys.get();
+    if (!found) throw new NoApiKeyError();
+    const baseURL = this.config.settings.apiBaseUrl;
+    if (this.cached?.key !== found.key || this.cached.baseURL !== baseURL) {
+      this.cached = { key: found.key, baseURL, client: createApiClient({ apiKey: found.key, baseURL }) };
+    }
+    return this.cached.client;
+  }
+
+  /** A client for a key that is not stored yet, to check it with a cheap call. */
+  async clientForKey(apiKey: string): Promise<Anthropic> {
+    return createApiClient({ apiKey, baseURL: this.config.settings.apiBaseUrl, maxRetries: 0, timeoutMs: 20_000 });
+  }
+
+  dispose(): void {
+    this.listeners.forEach((l) => l.dispose());
+  }
+}

@@ -1,0 +1,494 @@
+// The price table and the cost arithmetic. Prices are USD per million tokens for the first-party
+// Claude API, copied from ../shared/anthropic-api.md §20 (as of 2026-11-25) with the source of each
+// row. A price the sheet does not give is left undefined, so it reads as "unknown", never as $0.
+// Users can add or override prices through a setting (mergePriceOverrides), so a model released
+// after this table needs no update of the extension.
+
+/** The date the bundled prices were read (../shared/anthropic-api.md §20). */
+export const PRICES_AS_OF = '2026-11-25';
+
+/** Price columns, USD per million tokens. An undefined cache column means the price is unknown. */
+export interface PriceRates {
+  input: number;
+  output: number;
+  /** 5-minute cache write. */
+  cacheWrite5m?: number;
+  /** 1-hour cache write. */
+  cacheWrite1h?: number;
+  /** Cache read (hit). */
+  cacheRead?: number;
+}
+
+/** A higher band that applies to the whole request once the prompt is longer than `thresholdTokens`. */
+export interface LongPromptBand extends PriceRates {
+  /** The band applies when input + cache read + cache write tokens exceed this (strictly). */
+  thresholdTokens: number;
+}
+
+export interface PriceEntry extends PriceRates {
+  /** The model id, e.g. `claude-sonnet-5-5`. */
+  model: string;
+  /** Other ids billed the same (dated snapshots). A `-YYYYMMDD` suffix is also matched by findPrice. */
+  aliases?: readonly string[];
+  /** When the numbers were read, or `user setting`. */
+  asOf: string;
+  /** Where the numbers came from, short enough for a tooltip. */
+  source: string;
+  longPromptBand?: LongPromptBand;
+  /** Multiplier on every column when `speed: 'fast'` is used; undefined = unknown. */
+  fastMultiplier?: number;
+  /** Set where the reference sheet marks a figure of this row UNVERIFIED or conflicting. */
+  unverified?: boolean;
+}
+
+export type PriceTable = readonly PriceEntry[];
+
+/** The price columns a user setting may give for one model. Every field is optional in an override. */
+export type PriceEntryInput = {
+  input: number;
+  output: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  cacheRead: number;
+  aliases: string[];
+  source: string;
+  asOf: string;
+  fastMultiplier: number;
+  longPromptBand: { thresholdTokens: number; input: number; output: number; cacheWrite5m?: number; cacheWrite1h?: number; cacheRead?: number };
+};
+
+const opus4 = { input: 5, cacheWrite5m: 6.25, cacheWrite1h: 10, cacheRead: 0.5, output: 25 } as const;
+const pricingPage = '[DOCS] Anthropic pricing page';
+
+/** The bundled prices, newest models first. Mythos 5.2 and Mythos Preview are absent: the sheet has no price for them. */
+export const BUNDLED_PRICES: PriceTable = [
+  {
+    model: 'claude-fable-5-2',
+    input: 8,
+    output: 40,
+    // Cache columns: UNVERIFIED in the sheet, so unknown here (a cached request reports cost unknown).
+    asOf: PRICES_AS_OF,
+    source: '[3P] LaoZhang (2026-11-10) and Vercel AI Gateway; not confirmed by Anthropic; cache prices unknown',
+    unverified: true,
+  },
+  { model: 'claude-fable-5-1', input: 10, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 0.25, output: 50, asOf: PRICES_AS_OF, source: pricingPage },
+  { model: 'claude-mythos-5-1', input: 10, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 0.25, output: 50, asOf: PRICES_AS_OF, source: pricingPage },
+  {
+    model: 'claude-opus-5-5',
+    input: 4,
+    cacheWrite5m: 5,
+    cacheWrite1h: 8,
+    cacheRead: 0.2,
+    output: 20,
+    asOf: PRICES_AS_OF,
+    source: '[DOCS] Opus 5.5 overview page (zh-CN copy)',
+  },
+  {
+    model: 'claude-sonnet-5-5',
+    input: 2,
+    cacheWrite5m: 2.5,
+    cacheWrite1h: 4,
+    cacheRead: 0.1,
+    output: 10,
+    asOf: PRICES_AS_OF,
+    source: '[DOCS] Sonnet 5.5 page; cache read $0.10 since 2026-10-07 per three [3P] trackers (the older official copy shows $0.20)',
+    unverified: true,
+  },
+  {
+    model: 'claude-haiku-5-5',
+    input: 0.1,
+    cacheWrite5m: 0.125,
+    cacheWrite1h: 0.2,
+    cacheRead: 0.01,
+    output: 0.5,
+    longPromptBand: { thresholdTokens: 100_000, input: 0.5, cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05, output: 2.5 },
+    asOf: PRICES_AS_OF,
+    source: '[DOCS] Haiku 5.5 page (input, output, 5m write, both bands); 1h write, read and "every token at the high band" from [3P]',
+    unverified: true,
+  },
+  { model: 'claude-fable-5', input: 10, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 1, output: 50, asOf: PRICES_AS_OF, source: pricingPage },
+  { model: 'claude-mythos-5', input: 10, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 1, output: 50, asOf: PRICES_AS_OF, source: pricingPage },
+  {
+    model: 'claude-opus-5',
+    ...opus4,
+    // 2x for fast mode is third-party only (Vercel AI Gateway, OpenRouter, ccsidekick).
+    fastMultiplier: 2,
+    asOf: PRICES_AS_OF,
+    source: '[DOCS] Opus 5 page and pricing page; fast mode 2x from [3P]',
+  },
+  {
+    model: 'claude-sonnet-5',
+    input: 2,
+    cacheWrite5m: 2.5,
+    cacheWrite1h: 4,
+    cacheRead: 0.2,
+    output: 10,
+    asOf: PRICES_AS_OF,
+    source: '[DOCS] Sonnet 5 page (Legacy)',
+  },
+  { model: 'claude-opus-4-8', ...opus4, asOf: PRICES_AS_OF, source: pricingPage },
+  { model: 'claude-opus-4-7', ...opus4, asOf: PRICES_AS_OF, source: pricingPage },
+  { model: 'claude-opus-4-6', ...opus4, asOf: PRICES_AS_OF, source: pricingPage },
+  { model: 'claude-opus-4-5', aliases: ['claude-opus-4-5-20251101'], ...opus4, asOf: PRICES_AS_OF, source: pricingPage },
+  {
+    model: 'claude-sonnet-4-6',
+    input: 3,
+    cacheWrite5m: 3.75,
+    cacheWrite1h: 6,
+    cacheRead: 0.3,
+    output: 15,
+    asOf: PRICES_AS_OF,
+    source: '[DOCS] skill (input, output); cache columns derived with the standard 1.25x/2x/0.1x',
+    unverified: true,
+  },
+  {
+    model: 'claude-sonnet-4-5',
+    aliases: ['claude-sonnet-4-5-20250929'],
+    input: 3,
+    cacheWrite5m: 3.75,
+    cacheWrite1h: 6,
+    cacheRead: 0.3,
+    output: 15,
+    // No long-prompt band: the >200K premium applied only with the 1M-context beta, which the
+    // workbench does not send; without it the window is 200K, so the band can never apply.
+    asOf: PRICES_AS_OF,
+    source: '[DOCS-old] pricing page (2025)',
+  },
+  {
+    model: 'claude-haiku-4-5',
+    aliases: ['claude-haiku-4-5-20251001'],
+    input: 1,
+    cacheWrite5m: 1.25,
+    cacheWrite1h: 2,
+    cacheRead: 0.1,
+    output: 5,
+    asOf: PRICES_AS_OF,
+    source: '[DOCS] model comparison tables; cache columns by the standard multipliers',
+  },
+];
+
+const datedSuffix = /-\d{8}$/;
+
+/**
+ * The price entry for a model id: exact id, then an alias, then the id without a `-YYYYMMDD`
+ * suffix. Only a date suffix is stripped: `claude-opus-5-7` must not be priced as `claude-opus-5`.
+ */
+export function findPrice(table: PriceTable, model: string): PriceEntry | undefined {
+  const lookup = (id: string): PriceEntry | undefined =>
+    table.find((entry) => entry.model === id) ?? table.find((entry) => entry.aliases?.includes(id) ?? false);
+  const found = lookup(model);
+  if (found || !datedSuffix.test(model)) return found;
+  return lookup(model.replace(datedSuffix, ''));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overrides from a user setting
+
+/** One override field that was ignored, with a message the settings UI can show as is. */
+export interface PriceOverrideProblem {
+  model: string;
+  field?: string;
+  message: string;
+}
+
+export interface MergedPrices {
+  table: PriceTable;
+  problems: PriceOverrideProblem[];
+}
+
+/** The `priceOverrides` setting: model id to a Partial<PriceEntryInput>, validated field by field. */
+export type PriceOverrides = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+const rateFields = ['input', 'output', 'cacheWrite5m', 'cacheWrite1h', 'cacheRead'] as const;
+type RateField = (typeof rateFields)[number];
+
+function isPrice(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * The base table with a user's prices merged in. An override of a known model replaces only the
+ * columns it gives; an unknown id adds a model (it needs at least `input` and `output`). A field
+ * that is not a finite number >= 0 is ignored and reported, so one typo never zeroes a price.
+ */
+export function mergePriceOverrides(base: PriceTable, overrides: PriceOverrides | undefined): MergedPrices {
+  const problems: PriceOverrideProblem[] = [];
+  const table = base.map((entry) => ({ ...entry }));
+  if (overrides === undefined || overrides === null) return { table, problems };
+  if (typeof overrides !== 'object' || Array.isArray(overrides)) {
+    problems.push({ model: '*', message: `price overrides must be an object keyed by model id, got ${describe(overrides)}; ignored` });
+    return { table, problems };
+  }
+
+  for (const [model, raw] of Object.entries(overrides)) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      problems.push({ model, message: `${model}: expected an object of prices, got ${describe(raw)}; ignored` });
+      continue;
+    }
+    const flag = (field: string, expected: string): void => {
+      problems.push({ model, field, message: `${model}.${field}: expected ${expected}, got ${describe(raw[field])}; ignored` });
+    };
+
+    const rates: Partial<Record<RateField, number>> = {};
+    const changed: string[] = [];
+    for (const field of rateFields) {
+      if (!(field in raw)) continue;
+      if (isPrice(raw[field])) {
+        rates[field] = raw[field];
+        changed.push(field);
+      } else flag(field, 'a number of USD per million tokens (>= 0)');
+    }
+
+    let aliases: string[] | undefined;
+    if ('aliases' in raw) {
+      if (Array.isArray(raw.aliases) && raw.aliases.every((a) => typeof a === 'string')) aliases = raw.aliases as string[];
+      else flag('aliases', 'a list of model ids');
+    }
+    let fastMultiplier: number | undefined;
+    if ('fastMultiplier' in raw) {
+      if (isPrice(raw.fastMultiplier) && raw.fastMultiplier > 0) fastMultiplier = raw.fastMultiplier;
+      else flag('fastMultiplier', 'a positive number');
+    }
+    const text = (field: 'source' | 'asOf'): string | undefined => {
+      if (!(field in raw)) return undefined;
+      if (typeof raw[field] === 'string' && raw[field] !== '') return raw[field];
+      flag(field, 'a non-empty string');
+      return undefined;
+    };
+    const source = text('source');
+    const asOf = text('asOf');
+    let band: LongPromptBand | undefined;
+    if ('longPromptBand' in raw) {
+      band = parseBand(raw.longPromptBand);
+      if (!band) flag('longPromptBand', 'an object with numbers thresholdTokens, input and output (cache columns optional)');
+    }
+    for (const field of Object.keys(raw)) {
+      if (!knownOverrideFields.has(field)) {
+        problems.push({ model, field, message: `${model}.${field}: not a price field (${[...knownOverrideFields].join(', ')}); ignored` });
+      }
+    }
+
+    const existing = table.findIndex((entry) => entry.model === model || (entry.aliases?.includes(model) ?? false));
+    const extras = {
+      ...(aliases ? { aliases } : {}),
+      ...(fastMultiplier !== undefined ? { fastMultiplier } : {}),
+      ...(band ? { longPromptBand: band } : {}),
+    };
+    if (existing >= 0) {
+      const entry = table[existing] as PriceEntry;
+      if (changed.length === 0 && Object.keys(extras).length === 0 && !source && !asOf) continue;
+      const what = [...changed, ...Object.keys(extras)].join(', ');
+      table[existing] = {
+        ...entry,
+        ...rates,
+        ...extras,
+        asOf: asOf ?? (what ? 'user setting' : entry.asOf),
+        source: source ?? (what ? `user setting (${what}); otherwise ${entry.source}` : entry.source),
+      };
+      continue;
+    }
+    const { input, output } = rates;
+    if (input === undefined || output === undefined) {
+      problems.push({ model, message: `${model}: a new model needs at least numeric "input" and "output" prices; ignored` });
+      continue;
+    }
+    table.push({
+      ...rates,
+      input,
+      output,
+      ...extras,
+      model,
+      asOf: asOf ?? 'user setting',
+      source: source ?? 'user setting',
+    });
+  }
+  return { table, problems };
+}
+
+const knownOverrideFields = new Set(['input', 'output', 'cacheWrite5m', 'cacheWrite1h', 'cacheRead', 'aliases', 'source', 'asOf', 'fastMultiplier', 'longPromptBand']);
+
+function parseBand(value: unknown): LongPromptBand | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const band = value as Record<string, unknown>;
+  if (!isPrice(band.thresholdTokens) || !isPrice(band.input) || !isPrice(band.output)) return undefined;
+  const result: LongPromptBand = { thresholdTokens: band.thresholdTokens, input: band.input, output: band.output };
+  for (const field of ['cacheWrite5m', 'cacheWrite1h', 'cacheRead'] as const) {
+    if (field in band) {
+      if (!isPrice(band[field])) return undefined;
+      result[field] = band[field];
+    }
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost arithmetic
+
+/** Token counts for one request, by how they bill. */
+export interface TokenUsage {
+  /** Uncached input tokens. */
+  inputTokens: number;
+  outputTokens: number;
+  cacheWrite5mTokens?: number;
+  cacheWrite1hTokens?: number;
+  cacheReadTokens?: number;
+  /** Sent through the Message Batches API (half price). */
+  batch?: boolean;
+  /** `speed: 'fast'` (fast mode), priced by the entry's fastMultiplier. */
+  fast?: boolean;
+}
+
+/** USD for each kind of token, after band, batch and fast-mode multipliers. */
+export interface CostBreakdown {
+  input: number;
+  output: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  cacheRead: number;
+}
+
+export type CostEstimate =
+  | {
+      known: true;
+      usd: number;
+      breakdown: CostBreakdown;
+      /** `long-prompt` when the Haiku 5.5 style >100K band applied to the whole request. */
+      band: 'standard' | 'long-prompt';
+      batch: boolean;
+      /** Assumptions the figure rests on, for the tooltip. */
+      notes: string[];
+      asOf: string;
+      source: string;
+      unverified: boolean;
+    }
+  | { known: false; reason: string };
+
+/** Why batch multiplies every column by 0.5: see BATCH_DISCOUNT_NOTE. */
+export const BATCH_MULTIPLIER = 0.5;
+
+/**
+ * The sheet gives the batch discount for input and output [DOCS] and leaves cache columns
+ * UNVERIFIED. We halve the cache columns too: the sheet's own cost formula halves the whole sum,
+ * and Anthropic's pricing docs have described the batch and caching discounts as stacking.
+ */
+export const BATCH_DISCOUNT_NOTE = 'batch discount (x0.5) applied to cache writes and reads too (UNVERIFIED)';
+
+export const UNKNOWN_MODEL_REASON = `cost unknown: model not in the price table (as of ${PRICES_AS_OF})`;
+
+const columnNames: Record<Exclude<RateField, 'input' | 'output'>, string> = {
+  cacheWrite5m: '5-minute cache write',
+  cacheWrite1h: '1-hour cache write',
+  cacheRead: 'cache read',
+};
+
+/** The cost of one request at a price entry; `known: false` (never $0) when a needed price is missing. */
+export function estimateCost(price: PriceEntry | undefined, usage: TokenUsage): CostEstimate {
+  if (!price) return { known: false, reason: UNKNOWN_MODEL_REASON };
+  const tokens = {
+    input: usage.inputTokens,
+    output: usage.outputTokens,
+    cacheWrite5m: usage.cacheWrite5mTokens ?? 0,
+    cacheWrite1h: usage.cacheWrite1hTokens ?? 0,
+    cacheRead: usage.cacheReadTokens ?? 0,
+  };
+  for (const [field, count] of Object.entries(tokens)) {
+    if (!Number.isFinite(count) || count < 0) return { known: false, reason: `cost unknown: ${field} token count ${count} is not a count` };
+  }
+
+  const prompt = tokens.input + tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead;
+  const band = price.longPromptBand;
+  const highBand = band !== undefined && prompt > band.thresholdTokens;
+  const rates: PriceRates = highBand ? band : price;
+
+  let multiplier = 1;
+  const notes: string[] = [];
+  if (usage.batch) multiplier *= BATCH_MULTIPLIER;
+  if (usage.fast) {
+    if (price.fastMultiplier === undefined) {
+      return { known: false, reason: `cost unknown: no fast-mode price for ${price.model} (as of ${price.asOf})` };
+    }
+    multiplier *= price.fastMultiplier;
+    notes.push(`fast mode x${price.fastMultiplier}`);
+  }
+
+  // Sum token x rate first and divide once, so hand-checkable figures come out exact.
+  const usdFor = (count: number, rate: number | undefined): number => (count === 0 ? 0 : (count * (rate as number) * multiplier) / 1e6);
+  for (const field of ['cacheWrite5m', 'cacheWrite1h', 'cacheRead'] as const) {
+    if (tokens[field] > 0 && rates[field] === undefined) {
+      return { known: false, reason: `cost unknown: ${columnNames[field]} price for ${price.model} is not known (as of ${price.asOf})` };
+    }
+  }
+  const breakdown: CostBreakdown = {
+    input: usdFor(tokens.input, rates.input),
+    output: usdFor(tokens.output, rates.output),
+    cacheWrite5m: usdFor(tokens.cacheWrite5m, rates.cacheWrite5m),
+    cacheWrite1h: usdFor(tokens.cacheWrite1h, rates.cacheWrite1h),
+    cacheRead: usdFor(tokens.cacheRead, rates.cacheRead),
+  };
+  const usd =
+    ((tokens.input * rates.input +
+      tokens.output * rates.output +
+      tokens.cacheWrite5m * (rates.cacheWrite5m ?? 0) +
+      tokens.cacheWrite1h * (rates.cacheWrite1h ?? 0) +
+      tokens.cacheRead * (rates.cacheRead ?? 0)) *
+      multiplier) /
+    1e6;
+
+  if (highBand) notes.push(`prompt over ${groupDigits(band.thresholdTokens)} tokens: every token at the long-prompt band`);
+  if (usage.batch && tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead > 0) notes.push(BATCH_DISCOUNT_NOTE);
+  return {
+    known: true,
+    usd,
+    breakdown,
+    band: highBand ? 'long-prompt' : 'standard',
+    batch: usage.batch ?? false,
+    notes,
+    asOf: price.asOf,
+    source: price.source,
+    unverified: price.unverified ?? false,
+  };
+}
+
+function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** The `usage` object of a Message or batch result (the SDK's `Usage`, fields optional). */
+export interface ApiUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
+  service_tier?: string | null;
+  speed?: string | null;
+}
+
+/** Converts API usage to TokenUsage per the sheet's cost formula (§20). */
+export function tokenUsageFromApi(usage: ApiUsage, options: { isBatchResult?: boolean } = {}): TokenUsage {
+  const w1h = usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+  // Without the split, every cache write is taken as 5-minute (the default TTL).
+  const w5m = usage.cache_creation?.ephemeral_5m_input_tokens ?? Math.max(0, (usage.cache_creation_input_tokens ?? 0) - w1h);
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheWrite5mTokens: w5m,
+    cacheWrite1hTokens: w1h,
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+    batch: usage.service_tier === 'batch' || (options.isBatchResult ?? false),
+    fast: usage.speed === 'fast',
+  };
+}
+
+/** The cost of a finished request from its `usage` (§20 cost formula). */
+export function costFromUsage(price: PriceEntry | undefined, usage: ApiUsage, options: { isBatchResult?: boolean } = {}): CostEstimate {
+  return estimateCost(price, tokenUsageFromApi(usage, options));
+}

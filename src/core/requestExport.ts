@@ -1,0 +1,95 @@
+// Export a resolved request as a curl command or a TypeScript SDK snippet, for sharing a prompt
+// with someone who does not use the workbench. The API key is never written out: curl reads it
+// from $ANTHROPIC_API_KEY, the SDK from the same variable.
+
+import { CURRENT_API_VERSION, REMOVED_SAMPLING_PARAMETERS } from './promptFile';
+
+export interface CurlExportOptions {
+  /** Default https://api.anthropic.com. */
+  baseUrl?: string;
+  /** Default the version this project targets (2026-10-21). */
+  apiVersion?: string;
+  /** Sent as the anthropic-beta header. */
+  betas?: readonly string[];
+}
+
+const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+
+/** A bash curl command that sends the request, in the style of the Anthropic docs. */
+export function toCurl(request: object, options: CurlExportOptions = {}): string {
+  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const lines = [
+    `curl ${shellQuote(`${baseUrl}/v1/messages`)}`,
+    // Double quotes on purpose: the shell expands the variable, so the key never appears in the command.
+    '--header "x-api-key: $ANTHROPIC_API_KEY"',
+    `--header ${shellQuote(`anthropic-version: ${options.apiVersion ?? CURRENT_API_VERSION}`)}`,
+  ];
+  if (options.betas && options.betas.length > 0) lines.push(`--header ${shellQuote(`anthropic-beta: ${options.betas.join(',')}`)}`);
+  lines.push('--header "content-type: application/json"');
+  lines.push(`--data ${singleQuote(JSON.stringify(request, null, 2))}`);
+  return `${lines.join(' \\\n  ')}\n`;
+}
+
+/** Quotes a word for bash only when it needs it. */
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : singleQuote(word);
+}
+
+/** Single-quotes a string for bash: nothing inside is special except ', written as '\''. */
+function singleQuote(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+/** Non-streaming calls whose max_tokens could take longer than the SDK's 10-minute default are refused by the SDK unless streamed (anthropic-api.md §21). */
+const SDK_NON_STREAMING_MAX_TOKENS = 21_333;
+
+export interface SdkExportOptions {
+  /** Beta names: the snippet then calls client.beta.messages with `betas`. */
+  betas?: readonly string[];
+}
+
+/**
+ * A runnable TypeScript program (Node 20+, `npm install @anthropic-ai/sdk`) that sends the
+ * request with the official SDK and prints the reply. It streams when the request asks to, or
+ * when max_tokens is high enough that the SDK insists on streaming.
+ */
+export function toTypeScriptSdk(request: object, options: SdkExportOptions = {}): string {
+  const params: Record<string, unknown> = { ...request };
+  const streamed = params.stream === true || (typeof params.max_tokens === 'number' && params.max_tokens > SDK_NON_STREAMING_MAX_TOKENS);
+  delete params.stream;
+  const betas = options.betas ?? [];
+  const messages = betas.length > 0 ? 'client.beta.messages' : 'client.messages';
+  // JSON is a valid object literal; unquoting the keys that are identifiers makes it read like hand-written TypeScript.
+  // (A string value never matches: JSON.stringify puts each key at the start of its line and escapes quotes inside strings.)
+  const body = JSON.stringify(betas.length > 0 ? { betas, ...params } : params, null, 2)
+    .replace(/^(\s*)"([A-Za-z_$][\w$]*)":/gm, '$1$2:')
+    .replace(/\n/g, '\n  ');
+  const removed = REMOVED_SAMPLING_PARAMETERS.filter((name) => Object.hasOwn(params, name));
+
+  const lines = ["import Anthropic from '@anthropic-ai/sdk';", '', 'const client = new Anthropic(); // reads ANTHROPIC_API_KEY', ''];
+  if (removed.length > 0) {
+    lines.push(
+      `// ${removed.join(', ')}: SDK 1.x has no such field${removed.length > 1 ? 's' : ''} and API version ${CURRENT_API_VERSION} rejects ${removed.length > 1 ? 'them' : 'it'} with a 400 error.`,
+      '// Remove before running, or send with { headers: { "anthropic-version": "2023-06-01" } } and a cast.',
+    );
+  }
+  lines.push('async function main(): Promise<void> {');
+  if (streamed) {
+    lines.push(
+      `  const stream = ${messages}.stream(${body});`,
+      "  stream.on('text', (text) => process.stdout.write(text));",
+      '  const message = await stream.finalMessage();',
+      "  console.log('\\n', message.stop_reason, message.usage);",
+    );
+  } else {
+    lines.push(
+      `  const message = await ${messages}.create(${body});`,
+      '  for (const block of message.content) {',
+      "    if (block.type === 'text') console.log(block.text);",
+      '  }',
+      '  console.log(message.stop_reason, message.usage);',
+    );
+  }
+  lines.push('}', '', 'main().catch((err) => {', '  console.error(err);', '  process.exitCode = 1;', '});', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,167 @@
+// {{name}} placeholders in a prompt's request: finding them, collecting their values, and
+// substituting them. The syntax is the Anthropic Console's: {{name}}, optionally with spaces or
+// tabs inside the braces ({{ name }}).
+//
+// Substitution is a single pass over the original text. A value is inserted as it is and never
+// scanned again, so text that comes from outside the prompt (a user's input, a file, a values
+// file) cannot pull other variables into the request by containing "{{secret}}": what the prompt
+// author wrote is the only template. The same rule gives an escape hatch: declaring
+// "x": "{{x}}" sends "{{x}}" literally.
+
+import type { JsonPath } from './promptJsonTree';
+import type { PromptFile, VariableDeclaration } from './promptFile';
+
+/** What a variable name may look like: a letter or underscore, then letters, digits, `_`, `.` or `-`. */
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+// Every "{{...}}" whose inside could be a name (letters, digits, _ . - and spaces or tabs). Code and
+// JSON samples with doubled braces ("{{\"a\": 1}}") do not match, so they are left alone. One
+// pattern serves scanning and substitution, so both always agree on what is a placeholder.
+const PLACEHOLDER_CANDIDATE = /\{\{([\w.\- \t]*)\}\}/g;
+const PADDED_NAME = /^[ \t]*([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*$/;
+
+/** The variable name in the inside of a "{{...}}" candidate, or undefined when it is not a valid name. */
+function placeholderName(inside: string): string | undefined {
+  return PADDED_NAME.exec(inside)?.[1];
+}
+
+/**
+ * Calls onPlaceholder for each {{name}} in text, in order, with its index and length in text.
+ * When onMalformed is given, it is called for each "{{...}}" that looks meant as a placeholder but
+ * is not one ("{{ first name }}", "{{1st}}", "{{}}"), which is sent as written.
+ */
+export function scanPlaceholders(
+  text: string,
+  onPlaceholder: (name: string, index: number, length: number) => void,
+  onMalformed?: (index: number, length: number) => void,
+): void {
+  if (!text.includes('{{')) return;
+  PLACEHOLDER_CANDIDATE.lastIndex = 0;
+  for (let match = PLACEHOLDER_CANDIDATE.exec(text); match; match = PLACEHOLDER_CANDIDATE.exec(text)) {
+    const name = placeholderName(match[1] as string);
+    if (name !== undefined) onPlaceholder(name, match.index, match[0].length);
+    else onMalformed?.(match.index, match[0].length);
+  }
+}
+
+/** One use of a placeholder inside a request value. */
+export interface PlaceholderUse {
+  name: string;
+  /** Path from the request to the string holding it, e.g. ['messages', 0, 'content']. */
+  path: JsonPath;
+}
+
+/** Every placeholder in the string values of a request (not in its property names), in document order. */
+export function findPlaceholders(request: unknown): PlaceholderUse[] {
+  const uses: PlaceholderUse[] = [];
+  const path: JsonPath = [];
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      scanPlaceholders(value, (name) => uses.push({ name, path: [...path] }));
+    } else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        visit(value[i]);
+        path.pop();
+      }
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        path.push(key);
+        visit(item);
+        path.pop();
+      }
+    }
+  };
+  visit(request);
+  return uses;
+}
+
+export interface ResolvedRequest {
+  /** A deep copy of the request with every placeholder that has a value substituted. */
+  request: Record<string, unknown>;
+  /** Names used in the request that have no value, in order of first use; their placeholders are left as written. */
+  missing: string[];
+}
+
+/** Substitutes values into every string value of the prompt's request (single pass; see the file comment). */
+export function resolveRequest(prompt: Pick<PromptFile, 'request'>, values: Readonly<Record<string, string>>): ResolvedRequest {
+  const missing = new Set<string>();
+  const substitute = (text: string): string => {
+    if (!text.includes('{{')) return text;
+    return text.replace(PLACEHOLDER_CANDIDATE, (placeholder: string, inside: string) => {
+      const name = placeholderName(inside);
+      if (name === undefined) return placeholder;
+      if (Object.hasOwn(values, name)) return values[name] as string;
+      missing.add(name);
+      return placeholder;
+    });
+  };
+  const copy = (value: unknown): unknown => {
+    if (typeof value === 'string') return substitute(value);
+    if (Array.isArray(value)) return value.map(copy);
+    if (value !== null && typeof value === 'object') {
+      const result: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) setOwn(result, key, copy(item));
+      return result;
+    }
+    return value;
+  };
+  return { request: copy(prompt.request) as Record<string, unknown>, missing: [...missing] };
+}
+
+/** How a variable value is written into a string: strings as they are, anything else as JSON. */
+export function stringifyVariableValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) return '';
+  return JSON.stringify(value);
+}
+
+/**
+ * The values a prompt supplies itself, before anything is asked at run time: each variable's
+ * default or the contents of its `file`, overridden by the entries of `valuesFile` (a values file
+ * is a deliberate choice for this run, the defaults are fallbacks). Without readFile, file-based
+ * values are left out, so they show up as missing. readFile takes the path as written in the
+ * prompt (relative to the prompt file); its errors are rethrown naming the variable.
+ */
+export function collectDefaults(prompt: Pick<PromptFile, 'variables' | 'valuesFile'>, readFile?: (relativePath: string) => string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const read = (relativePath: string, purpose: string): string => {
+    try {
+      return (readFile as (relativePath: string) => string)(relativePath);
+    } catch (err) {
+      throw new Error(`Cannot read ${relativePath} (${purpose}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  };
+  for (const [name, declaration] of Object.entries(prompt.variables ?? {})) {
+    const definition = asDefinition(declaration);
+    if (definition.file !== undefined) {
+      if (readFile) setOwn(values, name, read(definition.file, `the file of variable "${name}"`));
+    } else if (definition.default !== undefined) {
+      setOwn(values, name, stringifyVariableValue(definition.default));
+    }
+  }
+  if (prompt.valuesFile !== undefined && readFile) {
+    const text = read(prompt.valuesFile, 'the values file');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`The values file ${prompt.valuesFile} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new Error(`The values file ${prompt.valuesFile} must hold a JSON object of variable values.`);
+    }
+    for (const [name, value] of Object.entries(parsed)) setOwn(values, name, stringifyVariableValue(value));
+  }
+  return values;
+}
+
+function asDefinition(declaration: VariableDeclaration): { default?: unknown; file?: string } {
+  return declaration !== null && typeof declaration === 'object' ? declaration : { default: declaration };
+}
+
+/** Sets an own property, including one named "__proto__" (plain assignment would set the prototype). */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
+}

@@ -1,0 +1,31 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { activateExtension, openPrompt } from './helpers';
+
+describe('activation', () => {
+  it('activates inside the extension host without loading the SDK', async () => {
+    const api = await activateExtension();
+    assert.equal(api.sdkLoaded(), false, '@anthropic-ai/sdk must be loaded on first network use, not during activation');
+  });
+
+  it('registers every command the manifest contributes', async () => {
+    await activateExtension();
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const extension = vscode.extensions.getExtension('prompt-workbench.prompt-workbench');
+    const contributed = (extension?.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands;
+    assert.ok(contributed.length >= 2);
+    for (const { command } of contributed) {
+      assert.ok(command.startsWith('promptWorkbench.'), `${command} is prefixed`);
+      assert.ok(registered.has(command), `${command} is registered`);
+    }
+  });
+
+  it('shows its status bar item only while a .prompt.json is the active editor', async () => {
+    const api = await activateExtension();
+    await openPrompt('hello.prompt.json');
+    assert.equal(api.statusBar().visible, true);
+    const other = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# not a prompt' });
+    await vscode.window.showTextDocument(other);
+    assert.equal(api.statusBar().visible, false);
+  });
+});
