@@ -10,11 +10,16 @@ import { join } from 'node:path';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-/** Every `@anthropic-ai/sdk` import in the extension bundle becomes a lazy require of the SDK bundle. */
-const sdkAsSiblingBundle = {
-  name: 'sdk-as-sibling-bundle',
+/**
+ * Heavy libraries used only after activation (the SDK on first network use, ajv when a structured
+ * output is validated) are bundled apart; their imports in the extension bundle become lazy
+ * requires of the sibling bundle, which keeps activation and the main bundle small.
+ */
+const lazySiblings = { '@anthropic-ai/sdk': 'anthropic-sdk', ajv: 'ajv' };
+const lazySiblingBundles = {
+  name: 'lazy-sibling-bundles',
   setup(build) {
-    build.onResolve({ filter: /^@anthropic-ai\/sdk$/ }, () => ({ path: './anthropic-sdk.js', external: true }));
+    build.onResolve({ filter: /^(@anthropic-ai\/sdk|ajv)$/ }, (args) => ({ path: `./${lazySiblings[args.path]}.js`, external: true }));
   },
 };
 
@@ -44,7 +49,12 @@ const targets = [
     target: 'node18',
     minify: production,
     external: ['vscode'],
-    plugins: [sdkAsSiblingBundle],
+    // jsonc-parser's UMD entry requires its parts dynamically, which a bundle cannot follow; its
+    // ESM entry imports them statically.
+    mainFields: ['module', 'main'],
+    // Lazy imports become require() calls (loaded on first use, CommonJS interop like the rest).
+    supported: { 'dynamic-import': false },
+    plugins: [lazySiblingBundles],
     // The bundle's first and last statements time its evaluation, so activation cost can be
     // measured as the extension's own work (evaluation + activate()), without the host's waits.
     banner: { js: 'var __promptWorkbenchLoadStart = performance.now();' },
@@ -53,7 +63,7 @@ const targets = [
   },
   {
     ...common,
-    entryPoints: { 'anthropic-sdk': '@anthropic-ai/sdk' },
+    entryPoints: Object.fromEntries(Object.entries(lazySiblings).map(([module, file]) => [file, module])),
     outdir: 'dist',
     bundle: true,
     platform: 'node',

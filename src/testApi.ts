@@ -1,10 +1,29 @@
+import type * as vscode from 'vscode';
+import type { PanelState } from './protocol';
+import type { RunSummary } from './run/runController';
 import type { StatusBarSnapshot } from './statusBar/costStatusBar';
 
 /** What activate() returns: a narrow window for the integration tests into the extension's state. */
 export interface PromptWorkbenchApi {
   statusBar(): StatusBarSnapshot;
+  /** Exact count requests the status bar has sent to count_tokens. */
+  countRequestsSent(): number;
+  /** The Markdown of the last cost details view. */
+  costDetails(): string | undefined;
   /** Whether @anthropic-ai/sdk has been loaded (it must not be during activation). */
   sdkLoaded(): boolean;
   /** The extension's own activation cost: bundle evaluation plus activate(), in ms (undefined when not bundled). */
   activationMs(): number | undefined;
+  /** What the panel has been told to show. */
+  panelState(): PanelState;
+  /** What the *Prompt Workbench* output channel printed (bounded). */
+  outputText(): string;
+  lastRun(): RunSummary | undefined;
+  historyFile(promptUri: vscode.Uri): string;
+  isRunning(): boolean;
+  /**
+   * Stores a key as Set API Key does after its input box; present only when the extension host
+   * runs the test suites (PROMPT_WORKBENCH_TEST=1), never for users.
+   */
+  storeApiKeyForTests?(key: string | undefined): Promise<void>;
 }

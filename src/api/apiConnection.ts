@@ -1,4 +1,4 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type Anthropic from '@anthropic-ai/sdk';
 import { createApiClient } from '../core/apiClient';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
@@ -19,13 +19,27 @@ export class ApiConnection implements vscode.Disposable {
     private readonly config: WorkbenchConfig,
     private readonly keys: ApiKeyStore,
   ) {
-    const forget = (): void => (this.cached = undefined);
-    this.listeners = [config.onDidChange(forget), keys.onDidChange(forget)];
+    this.changedEmitter = new vscode.EventEmitter<void>();
+    this.onDidChange = this.changedEmitter.event;
+    const forget = (): void => {
+      this.cached = undefined;
+      this.changedEmitter.fire();
+    };
+    this.listeners = [config.onDidChange(forget), keys.onDidChange(forget), this.changedEmitter];
   }
 
   async hasKey(): Promise<boolean> {
     return (await this.keys.get()) !== undefined;
   }
+
+  /** The key in use, for cache keys and redaction only; never log or display it. */
+  async currentKey(): Promise<string | undefined> {
+    return (await this.keys.get())?.key;
+  }
+
+  /** Fires when the key or the base URL changes. */
+  readonly onDidChange: vscode.Event<void>;
+  private readonly changedEmitter: vscode.EventEmitter<void>;
 
   /** The client, or NoApiKeyError when no key is set. */
   async client(): Promise<Anthropic> {

@@ -214,7 +214,11 @@ export function validateForSend(text: string, options: PromptParseOptions = {}):
     return { prompt: undefined, placeholders: [], diagnostics: sink.finish() };
   }
   const checker = new PromptChecker(parsed.tree, options, sink);
-  checker.check();
+  try {
+    checker.check();
+  } finally {
+    parsed.tree.release();
+  }
   const diagnostics = sink.finish();
   let prompt: PromptFile | undefined;
   const valid = !hasErrors(diagnostics);
@@ -293,8 +297,12 @@ class DiagnosticSink {
     else if (severity === 'warning') this.omittedWarnings++;
   }
 
-  /** The diagnostics; when some were left out, one more that counts them and carries their worst severity (so hasErrors stays true). */
+  /**
+   * The diagnostics in document order; when some were left out, one more at the end that counts
+   * them and carries their worst severity (so hasErrors stays true).
+   */
   finish(): PromptDiagnostic[] {
+    this.list.sort((a, b) => a.offset - b.offset);
     if (this.omitted > 0) {
       const severity: PromptDiagnosticSeverity = this.omittedErrors > 0 ? 'error' : this.omittedWarnings > 0 ? 'warning' : 'info';
       this.list.push({
@@ -302,18 +310,22 @@ class DiagnosticSink {
         length: 0,
         severity,
         code: 'too-many-problems',
-        message: `${this.omitted} more problems not shown (${this.omittedErrors} errors, ${this.omittedWarnings} warnings). Fix the ones above and the rest will appear.`,
+        message: `${this.omitted} more problems not shown (${plural(this.omittedErrors, 'error')}, ${plural(this.omittedWarnings, 'warning')}). Fix the ones above and the rest will appear.`,
       });
     }
     return this.list;
   }
 }
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 const TOP_LEVEL_KEYS = new Set(['$schema', 'name', 'description', 'variables', 'valuesFile', 'expectedOutputTokens', 'betas', 'request']);
 const REQUEST_FIELDS_OFTEN_MISPLACED = new Set(['model', 'max_tokens', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'output_config', 'stop_sequences', 'metadata']);
-const ROLES = new Set(['user', 'assistant', 'system']);
+const ROLES = ['user', 'assistant', 'system'] as const;
 /** Content block types accepted in messages (../shared/anthropic-api.md §6.1, plus the server tool result blocks replayed from history). */
-const KNOWN_BLOCK_TYPES = new Set([
+const KNOWN_BLOCK_TYPES: readonly string[] = [
   'text',
   'image',
   'document',
@@ -330,7 +342,7 @@ const KNOWN_BLOCK_TYPES = new Set([
   'bash_code_execution_tool_result',
   'text_editor_code_execution_tool_result',
   'tool_search_tool_result',
-]);
+];
 const THINKING_TYPES = new Set(['enabled', 'adaptive', 'disabled', 'between_tools']);
 const EFFORT_LEVELS = new Set(['low', 'medium', 'high', 'xhigh', 'max']);
 const TOOL_CHOICE_TYPES = new Set(['auto', 'any', 'tool', 'none']);
@@ -678,10 +690,13 @@ class PromptChecker {
       if (roleNode === -1) {
         this.sink.add(tree.offset(message), 1, 'error', 'missing-field', 'This message has no "role": add "role": "user" or "assistant".');
       } else if (this.expectType(roleNode, 'string', '"role" must be "user" or "assistant".')) {
-        role = tree.stringValue(roleNode);
-        if (!ROLES.has(role)) {
-          this.errorAt(roleNode, 'invalid-value', `Unknown role "${role}": use "user" or "assistant" ("system" only where the model supports it; the top-level "system" field works everywhere).`);
-          role = undefined;
+        role = tree.stringAmong(roleNode, ROLES);
+        if (role === undefined) {
+          this.errorAt(
+            roleNode,
+            'invalid-value',
+            `Unknown role "${tree.stringValue(roleNode)}": use "user" or "assistant" ("system" only where the model supports it; the top-level "system" field works everywhere).`,
+          );
         }
       }
       if (role !== undefined && role !== 'system') {
@@ -716,7 +731,7 @@ class PromptChecker {
       if (!this.expectType(block, 'object', 'A content block must be an object with a "type", e.g. { "type": "text", "text": "…" }.')) continue;
       const blockType = this.checkBlockType(block);
       if (blockType !== undefined) {
-        if (!KNOWN_BLOCK_TYPES.has(blockType)) {
+        if (!KNOWN_BLOCK_TYPES.includes(blockType)) {
           this.warnAt(tree.property(block, 'type'), 'unknown-block-type', `Unknown content block type "${blockType}": the API may reject it. Known types: text, image, document, search_result, tool_use, tool_result, thinking, …`);
         } else if (role === 'system' && blockType !== 'text') {
           this.errorAt(tree.property(block, 'type'), 'block-not-allowed', `A system message holds only text blocks, not "${blockType}".`);
@@ -738,7 +753,8 @@ class PromptChecker {
       this.sink.add(this.tree.offset(block), 1, 'error', 'missing-field', 'This block has no "type": add e.g. "type": "text".');
       return undefined;
     }
-    return this.expectType(typeNode, 'string', '"type" must be a string such as "text".') ? this.tree.stringValue(typeNode) : undefined;
+    if (!this.expectType(typeNode, 'string', '"type" must be a string such as "text".')) return undefined;
+    return this.tree.stringAmong(typeNode, KNOWN_BLOCK_TYPES) ?? this.tree.stringValue(typeNode);
   }
 
   private checkTextBlock(block: number): void {
@@ -897,7 +913,11 @@ class PromptChecker {
   /** One walk over the request: every placeholder in string values, and placeholders written in keys. */
   private findPlaceholders(request: number): void {
     const tree = this.tree;
-    const path: JsonPath = ['request'];
+    // The path to the current node, kept as node numbers and array indices (-1 under an object):
+    // property names become strings only for the few strings that hold a placeholder.
+    const nodes: number[] = [request];
+    const indices: number[] = [-1];
+    const currentPath = (): JsonPath => nodes.map((n, i) => (indices[i] as number) >= 0 ? (indices[i] as number) : (tree.key(n) as string));
     const visit = (node: number): void => {
       if (tree.keyMayHoldPlaceholder(node)) {
         const key = tree.key(node) as string;
@@ -907,26 +927,24 @@ class PromptChecker {
       }
       const type = tree.type(node);
       if (type === 'string') {
-        if (tree.mayHoldPlaceholder(node)) this.scanString(node, path);
-      } else if (type === 'array') {
-        let index = 0;
-        for (let child = tree.firstChild(node); child !== -1; child = tree.nextSibling(child)) {
-          path.push(index++);
-          visit(child);
-          path.pop();
-        }
-      } else if (type === 'object') {
-        for (let child = tree.firstChild(node); child !== -1; child = tree.nextSibling(child)) {
-          path.push(tree.key(child) as string);
-          visit(child);
-          path.pop();
-        }
+        if (tree.mayHoldPlaceholder(node)) this.scanString(node, currentPath);
+        return;
+      }
+      if (type !== 'array' && type !== 'object') return;
+      let index = type === 'array' ? 0 : -1;
+      for (let child = tree.firstChild(node); child !== -1; child = tree.nextSibling(child)) {
+        nodes.push(child);
+        indices.push(index);
+        visit(child);
+        nodes.pop();
+        indices.pop();
+        if (index >= 0) index++;
       }
     };
     visit(request);
   }
 
-  private scanString(node: number, path: JsonPath): void {
+  private scanString(node: number, currentPath: () => JsonPath): void {
     const tree = this.tree;
     const value = tree.stringValue(node);
     const start = tree.offset(node) + 1;
@@ -937,7 +955,7 @@ class PromptChecker {
       (name, index, length) => {
         const offset = toOffset(index);
         const end = toOffset(index + length);
-        this.placeholders.push({ name, offset, length: end - offset, path: [...path] });
+        this.placeholders.push({ name, offset, length: end - offset, path: currentPath() });
         this.used.add(name);
         if (this.declared.has(name) || this.supplied.has(name)) return;
         if (this.valuesFileUnread) {

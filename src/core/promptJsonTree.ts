@@ -74,6 +74,11 @@ const enum Char {
   CloseBrace = 0x7d,
 }
 
+/** Storage of a released tree, taken by the next parse that fits in it; at most one is kept. */
+let spareRows: Int32Array | undefined;
+/** Larger storage is not kept after its tree is released (it would hold memory for one huge file). */
+const MAX_SPARE_BYTES = 32 * 1024 * 1024;
+
 // Row layout: ROW_WIDTH int32 fields per node in one Int32Array. A single buffer, grown by
 // doubling, keeps allocation (and the GC work it causes) independent of the node count.
 const KIND_AND_FLAGS = 0; // kind in the low 4 bits, flags above
@@ -98,8 +103,18 @@ export class JsonTree {
     readonly text: string,
     /** Number of nodes. */
     readonly size: number,
-    private readonly rows: Int32Array,
+    private rows: Int32Array,
   ) {}
+
+  /**
+   * Hands the tree's storage back for the next parse to reuse, which spares allocating (and the
+   * garbage collector reclaiming) megabytes per keystroke on large prompts. The tree must not
+   * be used afterwards.
+   */
+  release(): void {
+    if (this.rows.length * Int32Array.BYTES_PER_ELEMENT <= MAX_SPARE_BYTES && (spareRows === undefined || spareRows.length < this.rows.length)) spareRows = this.rows;
+    this.rows = new Int32Array(0);
+  }
 
   private field(node: number, field: number): number {
     return this.rows[node * ROW_WIDTH + field] as number;
@@ -167,6 +182,24 @@ export class JsonTree {
     const end = offset + this.field(node, LENGTH);
     if (this.hasFlag(node, VALUE_ESCAPED)) return JSON.parse(this.text.slice(offset, end)) as string;
     return this.text.slice(offset + 1, end - 1);
+  }
+
+  /**
+   * The candidate equal to a string node's value, or undefined. Returns the candidate itself, so
+   * checking a field against a fixed set of values (roles, block types) creates no string.
+   */
+  stringAmong<T extends string>(node: number, candidates: readonly T[]): T | undefined {
+    if (this.kind(node) !== STRING) return undefined;
+    if (this.hasFlag(node, VALUE_ESCAPED)) {
+      const value = this.stringValue(node);
+      return candidates.find((c) => c === value);
+    }
+    const start = this.field(node, OFFSET) + 1;
+    const length = this.field(node, LENGTH) - 2;
+    for (const candidate of candidates) {
+      if (candidate.length === length && this.text.startsWith(candidate, start)) return candidate;
+    }
+    return undefined;
   }
 
   /** Whether a string node's source has a backslash escape (so its value is not a plain slice of the text). */
@@ -264,11 +297,22 @@ class JsonTreeParser {
   private pos = 0;
   private depth = 0;
   private size = 0;
-  private rows = new Int32Array(256 * ROW_WIDTH);
+  private rows: Int32Array;
   /** Flags of the last string scanned: VALUE_ESCAPED | VALUE_HAS_BRACES. */
   private stringFlags = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    // Pretty-printed prompts hold about one value per 30 characters; sizing for that avoids most
+    // regrowth, and pages of a large zero-filled buffer that are never written cost nothing.
+    const wanted = Math.max(256, Math.ceil(text.length / 32)) * ROW_WIDTH;
+    if (spareRows !== undefined && spareRows.length >= wanted) {
+      // Taken, not shared: a parse started while this tree is alive allocates its own.
+      this.rows = spareRows;
+      spareRows = undefined;
+    } else {
+      this.rows = new Int32Array(wanted);
+    }
+  }
 
   parseDocument(): JsonTree {
     this.skipWhitespace();
@@ -517,10 +561,11 @@ class JsonTreeParser {
     if (c === Char.Slash && (next === Char.Slash || next === Char.Asterisk)) {
       this.fail(this.pos, 2, 'Comments are not allowed: a .prompt.json file is strict JSON.');
     }
-    // Report the whole unexpected word (e.g. an unquoted key) rather than one character.
-    const word = /^[A-Za-z0-9_$.+-]+/.exec(text.slice(this.pos, this.pos + 100));
-    const length = word ? word[0].length : c >= 0xd800 && c <= 0xdbff ? 2 : 1;
-    this.fail(this.pos, length, `Unexpected ${JSON.stringify(text.slice(this.pos, this.pos + length))}: expected ${expected}.`);
+    // Report the whole unexpected token (a string, or a word such as an unquoted key) rather than one character.
+    const token = /^(?:"[^"\\\n]{0,98}"|[A-Za-z0-9_$.+-]+)/.exec(text.slice(this.pos, this.pos + 100));
+    const length = token ? token[0].length : c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+    const found = text.slice(this.pos, this.pos + length);
+    this.fail(this.pos, length, `Unexpected ${c === Char.Quote && length > 1 ? `string ${found}` : JSON.stringify(found)}: expected ${expected}.`);
   }
 
   private fail(offset: number, length: number, message: string): never {

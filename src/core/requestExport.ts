@@ -42,6 +42,27 @@ function singleQuote(text: string): string {
 
 /** Non-streaming calls whose max_tokens could take longer than the SDK's 10-minute default are refused by the SDK unless streamed (anthropic-api.md §21). */
 const SDK_NON_STREAMING_MAX_TOKENS = 21_333;
+/** Request fields the SDK 1.14 GA types know (anthropic-api.md §6); `stream` is handled by choosing create or stream. */
+const SDK_REQUEST_FIELDS = new Set([
+  'model',
+  'max_tokens',
+  'messages',
+  'system',
+  'cache_control',
+  'stop_sequences',
+  'metadata',
+  'thinking',
+  'tools',
+  'tool_choice',
+  'output_config',
+  'speed',
+  'service_tier',
+  'inference_geo',
+  'container',
+  'diagnostics',
+]);
+/** Fields only the beta types add (§14). */
+const SDK_BETA_REQUEST_FIELDS = new Set(['context_management', 'compaction', 'thread', 'fallbacks', 'fallback_credit_token', 'mcp_servers', 'billing_policy', 'output_format']);
 
 export interface SdkExportOptions {
   /** Beta names: the snippet then calls client.beta.messages with `betas`. */
@@ -51,28 +72,37 @@ export interface SdkExportOptions {
 /**
  * A runnable TypeScript program (Node 20+, `npm install @anthropic-ai/sdk`) that sends the
  * request with the official SDK and prints the reply. It streams when the request asks to, or
- * when max_tokens is high enough that the SDK insists on streaming.
+ * when max_tokens is high enough that the SDK insists on streaming. Fields the SDK's types do
+ * not know (a pass-through field, or a removed one such as temperature) are kept, with a cast
+ * and a comment, so the program still compiles and sends what the prompt says.
  */
 export function toTypeScriptSdk(request: object, options: SdkExportOptions = {}): string {
   const params: Record<string, unknown> = { ...request };
   const streamed = params.stream === true || (typeof params.max_tokens === 'number' && params.max_tokens > SDK_NON_STREAMING_MAX_TOKENS);
   delete params.stream;
   const betas = options.betas ?? [];
-  const messages = betas.length > 0 ? 'client.beta.messages' : 'client.messages';
+  const beta = betas.length > 0;
+  const unknownToSdk = Object.keys(params).filter((name) => !SDK_REQUEST_FIELDS.has(name) && !(beta && SDK_BETA_REQUEST_FIELDS.has(name)));
+  const removed = unknownToSdk.filter((name) => REMOVED_SAMPLING_PARAMETERS.includes(name));
+  const passedThrough = unknownToSdk.filter((name) => !REMOVED_SAMPLING_PARAMETERS.includes(name));
+
   // JSON is a valid object literal; unquoting the keys that are identifiers makes it read like hand-written TypeScript.
   // (A string value never matches: JSON.stringify puts each key at the start of its line and escapes quotes inside strings.)
-  const body = JSON.stringify(betas.length > 0 ? { betas, ...params } : params, null, 2)
+  const literal = JSON.stringify(beta ? { betas, ...params } : params, null, 2)
     .replace(/^(\s*)"([A-Za-z_$][\w$]*)":/gm, '$1$2:')
     .replace(/\n/g, '\n  ');
-  const removed = REMOVED_SAMPLING_PARAMETERS.filter((name) => Object.hasOwn(params, name));
+  const paramsType = beta ? 'Anthropic.Beta.MessageCreateParamsNonStreaming' : streamed ? 'Anthropic.MessageStreamParams' : 'Anthropic.MessageCreateParamsNonStreaming';
+  const body = unknownToSdk.length > 0 ? `${literal} as ${paramsType}` : literal;
+  const messages = beta ? 'client.beta.messages' : 'client.messages';
 
   const lines = ["import Anthropic from '@anthropic-ai/sdk';", '', 'const client = new Anthropic(); // reads ANTHROPIC_API_KEY', ''];
   if (removed.length > 0) {
     lines.push(
       `// ${removed.join(', ')}: SDK 1.x has no such field${removed.length > 1 ? 's' : ''} and API version ${CURRENT_API_VERSION} rejects ${removed.length > 1 ? 'them' : 'it'} with a 400 error.`,
-      '// Remove before running, or send with { headers: { "anthropic-version": "2023-06-01" } } and a cast.',
+      '// Remove before running, or send with { headers: { "anthropic-version": "2023-06-01" } }.',
     );
   }
+  if (passedThrough.length > 0) lines.push(`// ${passedThrough.join(', ')}: not in the SDK's types; the cast below sends ${passedThrough.length > 1 ? 'them' : 'it'} as written.`);
   lines.push('async function main(): Promise<void> {');
   if (streamed) {
     lines.push(

@@ -4,7 +4,7 @@
 // limit, ../shared/anthropic-api.md §5, §10). Until an exact count is known the state carries the
 // offline estimate and the reason. The count function is injected, so this file never loads the SDK.
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
-import { countTokensParams, estimateInputTokens, inputRelevantKey, type ResolvedRequest } from './tokenEstimate';
+import { countTokensParams, estimateInputTokens, inputRelevantKey, type CountableRequest } from './tokenEstimate';
 
 /** Asks the API for the input tokens of a count_tokens body. Should reject when the signal aborts. */
 export type CountTokensFn = (params: MessageCountTokensParams, signal: AbortSignal) => Promise<number>;
@@ -30,7 +30,7 @@ export interface TokenCountSchedulerOptions {
   /** Pause after the last edit before counting (the count-delay setting). Default 400 ms. */
   delayMs?: number;
   /** Offline estimate; default estimateInputTokens. */
-  estimate?: (request: ResolvedRequest) => number;
+  estimate?: (request: CountableRequest) => number;
   /** Exact counts remembered (least recently used dropped first). Default 200. */
   cacheSize?: number;
   /** First backoff after a rate limit or failure without retry-after. Default 1 s, doubling. */
@@ -149,7 +149,7 @@ export function classifyCountError(error: unknown): CountFailure {
 // The scheduler
 
 interface Pending {
-  request: ResolvedRequest;
+  request: CountableRequest;
   key: string;
   model: string;
   rawEstimate: number;
@@ -168,8 +168,9 @@ interface InFlight {
 export class TokenCountScheduler {
   private readonly count: CountTokensFn;
   private delayMs: number;
-  private readonly estimate: (request: ResolvedRequest) => number;
+  private readonly estimate: (request: CountableRequest) => number;
   private readonly cache: TokenCountCache;
+  private readonly cacheSize: number;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
 
@@ -193,7 +194,8 @@ export class TokenCountScheduler {
     this.count = options.count;
     this.delayMs = options.delayMs ?? 400;
     this.estimate = options.estimate ?? estimateInputTokens;
-    this.cache = new TokenCountCache(options.cacheSize ?? 200);
+    this.cacheSize = options.cacheSize ?? 200;
+    this.cache = new TokenCountCache(this.cacheSize);
     this.initialBackoffMs = options.initialBackoffMs ?? 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
   }
@@ -223,7 +225,7 @@ export class TokenCountScheduler {
   }
 
   /** Called on every edit with the resolved request. Publishes the new state synchronously. */
-  request(request: ResolvedRequest): void {
+  request(request: CountableRequest): void {
     if (this.disposed) return;
     const pending: Pending = { request, key: inputRelevantKey(request), model: String(request.model), rawEstimate: this.estimate(request) };
     this.latest = pending;
@@ -299,6 +301,10 @@ export class TokenCountScheduler {
     }
     if (this.inFlight === flight) this.inFlight = undefined;
     if (this.disposed) return;
+    if (!Number.isInteger(tokens) || tokens < 0) {
+      if (!flight.controller.signal.aborted) this.fail(pending, { kind: 'rejected', message: `the count was ${String(tokens)}, not a number of tokens` });
+      return;
+    }
     // A reply that lost the race is still the right count for its own input, so keep it; but only
     // the reply to the newest request may change what is shown.
     this.cache.set(flight.key, tokens);
@@ -321,6 +327,8 @@ export class TokenCountScheduler {
         break;
       case 'rejected':
         this.rejected.set(pending.key, `count failed${failure.status ? ` (${failure.status})` : ''}: ${failure.message}`);
+        // Bounded like the cache: drop the oldest rejection.
+        if (this.rejected.size > this.cacheSize) this.rejected.delete(this.rejected.keys().next().value as string);
         break;
       case 'rate-limited':
         this.startBackoff('rate-limited', 'rate limited', failure.retryAfterMs);

@@ -7,14 +7,28 @@ import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { CacheControlEphemeral, MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
 
-/** A resolved request as a prompt file produces it: what count_tokens takes plus fields only messages.create uses. */
-export type ResolvedRequest = MessageCountTokensParams & {
+/**
+ * A Messages request body after templating: the SDK's MessageCreateParams and the prompt parser's
+ * MessagesRequest both fit. Only the input-relevant fields are read, and they are walked
+ * defensively, so a half-typed document gives an estimate rather than an exception.
+ */
+export interface CountableRequest {
+  model: string;
+  messages: readonly unknown[];
+  system?: unknown;
+  tools?: unknown;
+  tool_choice?: unknown;
+  thinking?: unknown;
+  output_config?: unknown;
+  speed?: unknown;
+  cache_control?: unknown;
+  /** Not input: never part of the estimate or the key. */
   max_tokens?: number;
   metadata?: unknown;
-  stop_sequences?: readonly string[];
-  stream?: boolean;
-  service_tier?: string;
-};
+  stop_sequences?: unknown;
+  stream?: unknown;
+  service_tier?: unknown;
+}
 
 /** The request fields POST /v1/messages/count_tokens takes (§10); everything else cannot change the count. */
 export const COUNT_TOKENS_FIELDS = [
@@ -27,10 +41,10 @@ export const COUNT_TOKENS_FIELDS = [
   'output_config',
   'speed',
   'cache_control',
-] as const satisfies readonly (keyof MessageCountTokensParams)[];
+] as const satisfies readonly (keyof MessageCountTokensParams & keyof CountableRequest)[];
 
 /** The count_tokens body for a request: only the fields it takes (no max_tokens, metadata, stop_sequences...). */
-export function countTokensParams(request: ResolvedRequest): MessageCountTokensParams {
+export function countTokensParams(request: CountableRequest): MessageCountTokensParams {
   const params: Partial<Record<(typeof COUNT_TOKENS_FIELDS)[number], unknown>> = {};
   for (const field of COUNT_TOKENS_FIELDS) {
     const value = request[field];
@@ -48,7 +62,7 @@ const KEY_VERSION = 'count-tokens-v1';
  * keys sorted, undefined dropped), so an unchanged input is never counted twice. It includes the
  * model: tokenizers differ by model.
  */
-export function inputRelevantKey(request: ResolvedRequest): string {
+export function inputRelevantKey(request: CountableRequest): string {
   const writer = new CanonicalHashWriter();
   writer.write(KEY_VERSION);
   writer.value(countTokensParams(request));
@@ -75,6 +89,8 @@ class CanonicalHashWriter {
   }
 
   string(text: string): void {
+    // The prefix counts UTF-16 units and the text goes in as UTF-8: still one reading per input
+    // (short of a lone surrogate, which UTF-8 cannot carry and no prompt file should hold).
     this.write(`s${text.length}:`);
     if (text.length < LARGE_STRING) {
       this.write(text);
@@ -183,7 +199,7 @@ export function tokenizerFactor(model: string): number {
 }
 
 /** The offline estimate of input tokens. Linear in the request size and free of allocation-heavy work. */
-export function estimateInput(request: ResolvedRequest): InputEstimate {
+export function estimateInput(request: CountableRequest): InputEstimate {
   const walk = new RequestWalk();
   walk.request(request);
   const factor = tokenizerFactor(String(request.model));
@@ -196,7 +212,7 @@ export function estimateInput(request: ResolvedRequest): InputEstimate {
 }
 
 /** The offline estimate of input tokens (see estimateInput). */
-export function estimateInputTokens(request: ResolvedRequest): number {
+export function estimateInputTokens(request: CountableRequest): number {
   return estimateInput(request).tokens;
 }
 
@@ -241,7 +257,7 @@ class RequestWalk {
   readonly sectionEnds = { tools: 0, system: 0 };
   readonly marks: Mark[] = [];
 
-  request(request: ResolvedRequest): void {
+  request(request: CountableRequest): void {
     const r = request as unknown as Json;
     this.position += OVERHEAD.request;
     const tools = r.tools;
@@ -411,7 +427,7 @@ export const MAX_CACHE_BREAKPOINTS = 4;
  * written at that breakpoint's TTL; a repeat run reads the whole prefix up to the last one. The
  * model's minimum cacheable length is not applied: it is UNVERIFIED for the 5.x models (§8).
  */
-export function cacheBreakpoints(request: ResolvedRequest): CachePlan {
+export function cacheBreakpoints(request: CountableRequest): CachePlan {
   const walk = new RequestWalk();
   walk.request(request);
   const total = walk.position;

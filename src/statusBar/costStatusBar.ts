@@ -1,42 +1,175 @@
 import * as vscode from 'vscode';
-import { isPromptDocument } from '../promptDocuments';
+import { readFileSync } from 'node:fs';
+import { buildCostSummary, statusText, tooltipMarkdown, type CostSummary } from '../core/costReport';
+import type { PromptFile } from '../core/promptFile';
+import { collectDefaults, resolveRequest } from '../core/template';
+import { MissingApiKeyError, TokenCountScheduler, type TokenCountState } from '../core/tokenCountScheduler';
+import { cacheBreakpoints, type CountableRequest } from '../core/tokenEstimate';
+import { NoApiKeyError, type ApiConnection } from '../api/apiConnection';
+import type { WorkbenchConfig } from '../config/workbenchConfig';
+import type { ModelLimits } from '../models/modelLimits';
+import type { Prices } from '../pricing/prices';
+import { isPromptDocument, promptRelativePath, type PromptDocuments } from '../promptDocuments';
 
 export interface StatusBarSnapshot {
   visible: boolean;
   text: string;
   tooltip: string;
+  warning: boolean;
 }
 
-/** The token and cost item shown while a .prompt.json is the active editor. */
+export interface CostStatusDeps {
+  documents: PromptDocuments;
+  api: ApiConnection;
+  config: WorkbenchConfig;
+  prices: Prices;
+  limits: ModelLimits;
+}
+
+/** A resolved request of a prompt without errors has the fields counting reads. */
+export function countable(request: Record<string, unknown>): CountableRequest {
+  return request as unknown as CountableRequest;
+}
+
+/** The request the prompt resolves to with its own defaults (nothing is asked for a count). */
+export function requestForCounting(document: vscode.TextDocument, prompt: PromptFile): Record<string, unknown> {
+  let values: Record<string, string> = {};
+  try {
+    values = collectDefaults(prompt, (relative) => {
+      const path = promptRelativePath(document, relative);
+      if (path === undefined) throw new Error('unsaved prompt');
+      return readFileSync(path, 'utf8');
+    });
+  } catch {
+    // An unreadable file variable is already a diagnostic; count without it.
+  }
+  return resolveRequest(prompt, values).request;
+}
+
+/** Builds every cost figure for a request and a count, with prices, window and cache plan. */
+export function summarize(deps: Pick<CostStatusDeps, 'prices' | 'limits'>, prompt: PromptFile, request: Record<string, unknown>, count: TokenCountState): CostSummary {
+  const model = count.model;
+  const window = deps.limits.get(model)?.contextWindow;
+  return buildCostSummary({
+    count,
+    maxTokens: typeof request['max_tokens'] === 'number' ? request['max_tokens'] : 0,
+    ...(prompt.expectedOutputTokens !== undefined ? { expectedOutputTokens: prompt.expectedOutputTokens } : {}),
+    price: deps.prices.find(model),
+    ...(window !== undefined ? { contextWindow: window } : {}),
+    cachePlan: cacheBreakpoints(countable(request)),
+    fast: request['speed'] === 'fast',
+  });
+}
+
+/**
+ * Live token count and cost of the active .prompt.json. The offline estimate (marked ~) shows at
+ * once; the exact count from the API's count_tokens endpoint follows after typing pauses.
+ */
 export class CostStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('promptWorkbench.cost', vscode.StatusBarAlignment.Right, 100);
+  private readonly scheduler: TokenCountScheduler;
   private readonly listeners: vscode.Disposable[] = [];
+  private readonly summaryChanged = new vscode.EventEmitter<void>();
+  /** Fires when the figures for the active prompt change (the CodeLens listens). */
+  readonly onDidChangeSummary = this.summaryChanged.event;
+  private active: { document: vscode.TextDocument; prompt: PromptFile; request: Record<string, unknown> } | undefined;
   private visible = false;
+  private summary: { uri: string; value: CostSummary } | undefined;
+  /** Exact count requests sent (for tests and the benchmark). */
+  countRequestsSent = 0;
 
-  constructor() {
+  constructor(private readonly deps: CostStatusDeps) {
     this.item.name = 'Prompt Workbench: tokens and cost';
-    this.listeners.push(vscode.window.onDidChangeActiveTextEditor((editor) => this.follow(editor)));
-    this.follow(vscode.window.activeTextEditor);
+    this.item.command = 'promptWorkbench.showCostDetails';
+    this.scheduler = new TokenCountScheduler({
+      delayMs: deps.config.settings.countDelayMs,
+      count: (params, signal) => this.countExactly(params as unknown as Record<string, unknown>, signal),
+    });
+    this.listeners.push(
+      { dispose: () => this.scheduler.dispose() },
+      this.scheduler.onDidUpdate((state) => this.render(state)),
+      vscode.window.onDidChangeActiveTextEditor((editor) => this.follow(editor?.document)),
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (event.document === vscode.window.activeTextEditor?.document) this.follow(event.document);
+      }),
+      deps.config.onDidChange((settings) => this.scheduler.setDelay(settings.countDelayMs)),
+      deps.api.onDidChange(() => this.scheduler.credentialsChanged()),
+      deps.limits.onDidChange(() => this.scheduler.state && this.render(this.scheduler.state)),
+    );
+    this.follow(vscode.window.activeTextEditor?.document);
   }
 
-  private follow(editor: vscode.TextEditor | undefined): void {
-    this.visible = isPromptDocument(editor?.document);
-    if (!this.visible) {
+  private async countExactly(params: Record<string, unknown>, signal: AbortSignal): Promise<number> {
+    let client;
+    try {
+      client = await this.deps.api.client();
+    } catch (error) {
+      if (error instanceof NoApiKeyError) throw new MissingApiKeyError();
+      throw error;
+    }
+    void this.deps.limits.refresh();
+    this.countRequestsSent++;
+    // No SDK retries: the scheduler backs off on 429 itself and shows why.
+    const result = await client.messages.countTokens(params as never, { signal, maxRetries: 0 });
+    return result.input_tokens;
+  }
+
+  private follow(document: vscode.TextDocument | undefined): void {
+    this.visible = isPromptDocument(document);
+    if (!this.visible || !document) {
+      this.active = undefined;
       this.item.hide();
       return;
     }
-    this.item.text = '$(symbol-numeric) Prompt Workbench';
-    this.item.tooltip = 'Prompt Workbench: token counts appear here.';
+    const parsed = this.deps.documents.parse(document);
+    if (!parsed.prompt) {
+      this.active = undefined;
+      const problems = parsed.diagnostics.filter((d) => d.severity === 'error').length;
+      const tooLarge = parsed.diagnostics.some((d) => d.code === 'too-large-to-validate');
+      this.item.text = tooLarge ? '$(symbol-numeric) too large to count live' : `$(warning) ${problems} problem${problems === 1 ? '' : 's'}: not counted`;
+      this.item.tooltip = tooLarge
+        ? 'This prompt is too large to count while typing. It is checked and counted in full before it is sent.'
+        : 'Fix the problems in this prompt (see the Problems panel) to see its token count and cost.';
+      this.item.backgroundColor = undefined;
+      this.item.show();
+      return;
+    }
+    const request = requestForCounting(document, parsed.prompt);
+    this.active = { document, prompt: parsed.prompt, request };
+    this.scheduler.request(countable(request));
     this.item.show();
+  }
+
+  private render(state: TokenCountState): void {
+    if (!this.active) return;
+    const summary = summarize(this.deps, this.active.prompt, this.active.request, state);
+    this.summary = { uri: this.active.document.uri.toString(), value: summary };
+    this.item.text = `$(symbol-numeric) ${statusText(summary)}`;
+    const tooltip = new vscode.MarkdownString(tooltipMarkdown(summary));
+    tooltip.supportThemeIcons = true;
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor = summary.exceedsWindow ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.summaryChanged.fire();
+  }
+
+  /** The latest figures for a document, if it is the one the status bar follows. */
+  summaryFor(document: vscode.TextDocument): CostSummary | undefined {
+    return this.summary?.uri === document.uri.toString() ? this.summary.value : undefined;
   }
 
   snapshot(): StatusBarSnapshot {
     const tooltip = this.item.tooltip;
-    return { visible: this.visible, text: this.item.text, tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '') };
+    return {
+      visible: this.visible,
+      text: this.item.text,
+      tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? ''),
+      warning: this.item.backgroundColor !== undefined,
+    };
   }
 
   dispose(): void {
     this.listeners.forEach((l) => l.dispose());
+    this.summaryChanged.dispose();
     this.item.dispose();
   }
 }

@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import { statusText } from '../core/costReport';
+import { promptSelector, type PromptDocuments } from '../promptDocuments';
+import type { CostStatusBar } from '../statusBar/costStatusBar';
+
+/** Actions at the top of a .prompt.json: only ones that exist, so no lens is dead. */
+export function registerPromptCodeLens(documents: PromptDocuments, statusBar: CostStatusBar): vscode.Disposable {
+  const changed = new vscode.EventEmitter<void>();
+  const provider: vscode.CodeLensProvider = {
+    onDidChangeCodeLenses: changed.event,
+    provideCodeLenses(document) {
+      const top = new vscode.Range(0, 0, 0, 0);
+      const parsed = documents.parse(document);
+      if (!parsed.prompt) return [new vscode.CodeLens(top, { title: '$(warning) Fix the problems to run or count this prompt', command: 'workbench.actions.view.problems' })];
+      const summary = statusBar.summaryFor(document);
+      return [
+        new vscode.CodeLens(top, { title: '$(play) Run', command: 'promptWorkbench.run', arguments: [document.uri], tooltip: 'Run this prompt (streams into the Prompt Workbench panel)' }),
+        new vscode.CodeLens(top, {
+          title: summary ? `$(symbol-numeric) ${statusText(summary)}` : '$(symbol-numeric) Count tokens and cost',
+          command: 'promptWorkbench.showCostDetails',
+          arguments: [document.uri],
+          tooltip: 'Token count, expected / worst-case / batch cost, and a what-if across models',
+        }),
+        new vscode.CodeLens(top, { title: 'Copy as curl', command: 'promptWorkbench.copyAsCurl', arguments: [document.uri] }),
+        new vscode.CodeLens(top, { title: 'Copy as TypeScript', command: 'promptWorkbench.copyAsTypeScript', arguments: [document.uri] }),
+      ];
+    },
+  };
+  return vscode.Disposable.from(
+    changed,
+    vscode.languages.registerCodeLensProvider(promptSelector, provider),
+    statusBar.onDidChangeSummary(() => changed.fire()),
+  );
+}

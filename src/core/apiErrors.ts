@@ -1,0 +1,112 @@
+// Turns whatever a run threw into a message that says what to do next. Works on the SDK's error
+// shape (status, error body, headers, requestID) without loading the SDK, so it is cheap to test.
+import type { ErrorAction, RunErrorView } from '../protocol';
+
+interface ErrorLike {
+  name?: string;
+  message?: string;
+  status?: number;
+  requestID?: string | null;
+  headers?: { get?(name: string): string | null } | Record<string, string>;
+  error?: { type?: string; error?: { type?: string; message?: string; details?: { paths?: string[] } }; message?: string };
+}
+
+function header(error: ErrorLike, name: string): string | undefined {
+  const headers = error.headers;
+  if (!headers) return undefined;
+  if (typeof (headers as { get?: unknown }).get === 'function') return (headers as { get(name: string): string | null }).get(name) ?? undefined;
+  return (headers as Record<string, string>)[name];
+}
+
+/** Seconds to wait from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
+export function retryAfterSeconds(error: unknown, now = Date.now()): number | undefined {
+  const e = error as ErrorLike;
+  const ms = Number(header(e, 'retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return Math.ceil(ms / 1000);
+  const raw = header(e, 'retry-after');
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+function apiBody(error: ErrorLike): { type?: string; message?: string; paths?: string[] } {
+  // APIError.error is the parsed body: {type:'error', error:{type, message, details}, request_id}.
+  const inner = error.error?.error;
+  if (inner) return { type: inner.type, message: inner.message, paths: inner.details?.paths };
+  return { type: error.error?.type, message: error.error?.message };
+}
+
+/** The request field an invalid_request_error names, from details.paths or a "field: …" message. */
+function fieldPath(message: string | undefined, paths: string[] | undefined): string | undefined {
+  if (paths?.[0]) return paths[0];
+  const match = message?.match(/^([a-z_]+(?:\.[a-z0-9_]+)*)\s*:/i);
+  return match?.[1];
+}
+
+function view(title: string, message: string, actions: ErrorAction[], extra: Partial<RunErrorView> = {}): RunErrorView {
+  return { title, message, actions, ...extra };
+}
+
+/** A clear, actionable description of an error from a run; `partial` says whether output was kept. */
+export function describeApiError(error: unknown, options: { partial?: boolean; model?: string } = {}): RunErrorView {
+  const e = (error ?? {}) as ErrorLike;
+  const body = apiBody(e);
+  const requestId = e.requestID ?? undefined;
+  const withId = (extra: Partial<RunErrorView> = {}): Partial<RunErrorView> => (requestId ? { requestId, ...extra } : extra);
+  const kept = options.partial ? ' The partial output is kept.' : '';
+  const apiMessage = body.message ?? '';
+
+  if (e.name === 'NoApiKeyError') return view('No API key', `${e.message ?? 'No API key is set.'}`, ['setKey']);
+  if (e.name === 'APIConnectionTimeoutError') {
+    return view('Request timed out', `The API did not answer in time.${kept} Check your connection, or retry.`, ['retry'], withId());
+  }
+  if (e.name === 'APIConnectionError') {
+    return view('Network error', `Could not reach the API (${e.message ?? 'connection failed'}).${kept} Check your connection and the promptWorkbench.apiBaseUrl setting, then retry.`, ['retry', 'openSettings'], withId());
+  }
+
+  // An `error` event inside a 200 stream: status is undefined, the type is in the body.
+  if (e.status === undefined && body.type) {
+    const what = body.type === 'overloaded_error' ? 'The API is overloaded' : `The stream failed (${body.type})`;
+    return view('Stream interrupted', `${what}: ${apiMessage || 'no message'}.${kept} Retry to run it again.`, ['retry'], withId());
+  }
+
+  switch (e.status) {
+    case 400:
+      return view('Invalid request', `${apiMessage || 'The API rejected the request.'}${requestId ? ` (request ${requestId})` : ''}`, [], withId(fieldPath(apiMessage, body.paths) ? { fieldPath: fieldPath(apiMessage, body.paths) } : {}));
+    case 401:
+      return view('API key rejected', 'The API did not accept the key. Set a valid key with "Prompt Workbench: Set API Key".', ['setKey'], withId());
+    case 402:
+      return view('Billing problem', `${apiMessage || 'The organisation cannot be billed.'} Check billing in the Anthropic Console.`, [], withId());
+    case 403:
+      return view('Permission denied', `${apiMessage || 'This key may not use this resource.'} Check the key's workspace and permissions in the Anthropic Console.`, ['setKey'], withId());
+    case 404:
+      return view(
+        'Not found',
+        `${apiMessage || 'The API did not find what was asked for.'}${options.model ? ` Check the model id "${options.model}" and choose another model.` : ' Choose another model.'}`,
+        ['chooseModel'],
+        withId(),
+      );
+    case 413:
+      return view('Request too large', `${apiMessage || 'The request body is too large.'} Shorten the prompt or use the Files API for large documents.`, [], withId());
+    case 429: {
+      const wait = retryAfterSeconds(e);
+      return view(
+        'Rate limited',
+        `${apiMessage || 'A rate limit was exceeded.'}${wait !== undefined ? ` Retry in ${wait} s.` : ' Wait a moment, then retry.'}`,
+        ['retry'],
+        withId(wait !== undefined ? { retryAfterSeconds: wait } : {}),
+      );
+    }
+    case 529:
+      return view('API overloaded', `Anthropic's API is overloaded right now (not your rate limit).${kept} Retry, or try another model.`, ['retry', 'chooseModel'], withId());
+    case 504:
+      return view('Gateway timeout', `The API gateway timed out.${kept} Retry; long outputs should stream (they do here).`, ['retry'], withId());
+    default:
+      if (e.status !== undefined && e.status >= 500) {
+        return view('API error', `The API failed (${e.status}${apiMessage ? `: ${apiMessage}` : ''}).${kept} Retry.`, ['retry'], withId());
+      }
+      return view('Run failed', `${e.message ?? String(error)}${kept}`, ['retry'], withId());
+  }
+}

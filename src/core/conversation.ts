@@ -1,0 +1,72 @@
+// The API is stateless: every turn resends the whole history. These build the next request.
+import { applyEdits, findNodeAtLocation, modify, parseTree } from 'jsonc-parser';
+import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
+
+type Json = Record<string, unknown>;
+
+/** The assistant turn to append, as a MessageParam (content blocks passed back unmodified). */
+export function assistantTurn(message: Message): Json {
+  return { role: 'assistant', content: message.content.map((block) => ({ ...block })) };
+}
+
+/**
+ * The messages after a finished turn: the assistant's reply, then the user's next message.
+ * For pause_turn the reply is sent back as it is and an empty next message adds nothing.
+ */
+export function continueMessages(messages: readonly Json[], reply: Message, nextUserMessage: string): Json[] {
+  const next = [...messages, assistantTurn(reply)];
+  if (nextUserMessage.trim()) next.push({ role: 'user', content: nextUserMessage });
+  return next;
+}
+
+export interface ToolResultInput {
+  toolUseId: string;
+  content: string;
+  isError: boolean;
+}
+
+/** The messages after a tool_use turn: the reply, then one user turn holding every tool_result. */
+export function toolResultMessages(messages: readonly Json[], reply: Message, results: readonly ToolResultInput[]): Json[] {
+  const pending = new Set(reply.content.filter((b) => b.type === 'tool_use').map((b) => (b as { id: string }).id));
+  for (const result of results) {
+    if (!pending.has(result.toolUseId)) throw new Error(`No tool_use with id ${result.toolUseId} in the last response.`);
+  }
+  const missing = [...pending].filter((id) => !results.some((r) => r.toolUseId === id));
+  if (missing.length) throw new Error(`Every tool call needs a result; missing: ${missing.join(', ')}.`);
+  return [
+    ...messages,
+    assistantTurn(reply),
+    {
+      role: 'user',
+      content: results.map((r) => ({ type: 'tool_result', tool_use_id: r.toolUseId, content: r.content, ...(r.isError ? { is_error: true } : {}) })),
+    },
+  ];
+}
+
+/** Tool rounds taken so far in a conversation: assistant turns that called a tool. */
+export function toolRoundsUsed(messages: readonly Json[]): number {
+  return messages.filter(
+    (m) => m['role'] === 'assistant' && Array.isArray(m['content']) && (m['content'] as Json[]).some((b) => b['type'] === 'tool_use'),
+  ).length;
+}
+
+export const maxToolRounds = 10;
+
+export interface TextFormatting {
+  tabSize: number;
+  insertSpaces: boolean;
+  eol: string;
+}
+
+/** A .prompt.json text with `turns` appended to request.messages, the rest of the file left as written. */
+export function appendTurnsToText(text: string, turns: readonly Json[], formatting: TextFormatting): string {
+  let next = text;
+  for (const turn of turns) {
+    const root = parseTree(next);
+    const messages = root ? findNodeAtLocation(root, ['request', 'messages']) : undefined;
+    if (messages?.type !== 'array') throw new Error('The prompt has no request.messages array to continue.');
+    const index = messages.children?.length ?? 0;
+    next = applyEdits(next, modify(next, ['request', 'messages', index], turn, { isArrayInsertion: true, formattingOptions: formatting }));
+  }
+  return next;
+}

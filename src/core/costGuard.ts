@@ -1,0 +1,39 @@
+// The spend cap check that runs before anything is sent.
+
+export type SpendDecision =
+  | { kind: 'send' }
+  | { kind: 'confirm'; message: string }
+  | { kind: 'refuse'; message: string };
+
+export interface SpendCheck {
+  /** Counted input plus max_tokens of output at the model's prices, in USD; undefined when the price is unknown. */
+  worstCaseUsd: number | undefined;
+  inputTokens: number;
+  maxTokens: number;
+  model: string;
+  confirmAboveUsd: number;
+  maxRunCostUsd: number;
+}
+
+const usd = (value: number): string => `$${value < 0.01 ? value.toFixed(4) : value.toFixed(2)}`;
+
+/** Send, ask first, or refuse, by the worst case against the two settings. */
+export function decideSpend(check: SpendCheck): SpendDecision {
+  const what = `${check.inputTokens.toLocaleString('en-US')} input tokens + up to ${check.maxTokens.toLocaleString('en-US')} output tokens on ${check.model}`;
+  if (check.worstCaseUsd === undefined) {
+    return {
+      kind: 'confirm',
+      message: `The cost of ${what} is unknown: ${check.model} is not in the price table. Add its prices in promptWorkbench.priceOverrides to have the spend cap guard it. Send anyway?`,
+    };
+  }
+  if (check.worstCaseUsd > check.maxRunCostUsd) {
+    return {
+      kind: 'refuse',
+      message: `Not sent: the worst case, ${usd(check.worstCaseUsd)} (${what}), is above promptWorkbench.maxRunCostUsd (${usd(check.maxRunCostUsd)}). Lower max_tokens, shorten the prompt, choose a cheaper model, or raise the limit.`,
+    };
+  }
+  if (check.worstCaseUsd > check.confirmAboveUsd) {
+    return { kind: 'confirm', message: `This run may cost up to ${usd(check.worstCaseUsd)} (${what}). Send it?` };
+  }
+  return { kind: 'send' };
+}

@@ -1,0 +1,88 @@
+import * as vscode from 'vscode';
+import { detailsMarkdown, type CostSummary } from '../core/costReport';
+import type { TokenCountState } from '../core/tokenCountScheduler';
+import { countTokensParams, estimateInputTokens } from '../core/tokenEstimate';
+import type { ApiConnection } from '../api/apiConnection';
+import type { WorkbenchConfig } from '../config/workbenchConfig';
+import type { ModelLimits } from '../models/modelLimits';
+import type { Prices } from '../pricing/prices';
+import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { countable, requestForCounting, summarize } from '../statusBar/costStatusBar';
+
+const scheme = 'prompt-workbench-cost';
+
+export interface CostDetailsDeps {
+  documents: PromptDocuments;
+  api: ApiConnection;
+  config: WorkbenchConfig;
+  prices: Prices;
+  limits: ModelLimits;
+}
+
+/** Counts one request for one model: exactly when a key works, else the offline estimate and why. */
+async function countFor(api: ApiConnection, request: Record<string, unknown>, model: string): Promise<TokenCountState> {
+  const withModel = countable({ ...request, model });
+  try {
+    const client = await api.client();
+    const result = await client.messages.countTokens(countTokensParams(withModel), { maxRetries: 0 });
+    return { kind: 'exact', inputTokens: result.input_tokens, model };
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    const reason = error instanceof Error && error.name === 'NoApiKeyError' ? 'no API key' : status ? `count failed (${status})` : 'network unavailable';
+    return { kind: 'estimate', inputTokens: estimateInputTokens(withModel), model, cause: 'network', reason };
+  }
+}
+
+/** The details view behind the status bar item and the CodeLens: every figure, and a what-if across models. */
+export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode.Disposable; lastDetails(): string | undefined } {
+  let last: string | undefined;
+  const changed = new vscode.EventEmitter<vscode.Uri>();
+  const contents = new Map<string, string>();
+  const provider: vscode.TextDocumentContentProvider = {
+    onDidChange: changed.event,
+    provideTextDocumentContent: (uri) => contents.get(uri.toString()) ?? '',
+  };
+
+  const show = async (uri?: vscode.Uri): Promise<string | undefined> => {
+    const document = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+    if (!isPromptDocument(document)) {
+      void vscode.window.showInformationMessage('Open a .prompt.json file to see its token count and cost.');
+      return undefined;
+    }
+    const parsed = deps.documents.parse(document);
+    if (!parsed.prompt) {
+      void vscode.window.showWarningMessage('This prompt has problems (see the Problems panel); fix them to count it.');
+      return undefined;
+    }
+    const prompt = parsed.prompt;
+    const request = requestForCounting(document, prompt);
+    const model = String(request['model']);
+    const models = [model, ...deps.config.settings.whatIfModels.filter((m) => m !== model)];
+    const summaries: CostSummary[] = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Counting tokens for each model…' },
+      () => Promise.all(models.map(async (m) => summarize(deps, prompt, { ...request, model: m }, await countFor(deps.api, request, m)))),
+    );
+    const [main, ...others] = summaries;
+    if (!main) return undefined;
+    last = detailsMarkdown(main, [main, ...others]);
+    const name = (prompt.name ?? document.uri.path.split('/').pop() ?? 'prompt').replace(/[^\w.-]+/g, '-');
+    const target = vscode.Uri.from({ scheme, path: `/Cost of ${name}.md` });
+    contents.set(target.toString(), last);
+    changed.fire(target);
+    try {
+      await vscode.commands.executeCommand('markdown.showPreviewToSide', target);
+    } catch {
+      await vscode.window.showTextDocument(target, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    }
+    return last;
+  };
+
+  return {
+    disposable: vscode.Disposable.from(
+      changed,
+      vscode.workspace.registerTextDocumentContentProvider(scheme, provider),
+      vscode.commands.registerCommand('promptWorkbench.showCostDetails', (uri?: vscode.Uri) => show(uri)),
+    ),
+    lastDetails: () => last,
+  };
+}

@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import type { HostToPanel, PanelState, PanelToHost } from '../protocol';
+import { createNonce, panelHtml } from './panelHtml';
+import { applyHostMessage, emptyPanelState, isPanelState } from './panelModel';
+
+export const panelViewType = 'promptWorkbench.panel';
+
+/**
+ * The Prompt Workbench webview panel beside the editor. The host keeps a mirror of the panel's
+ * state (the same reducer the page uses): a page that is not ready yet gets it whole when it is,
+ * and the tests read it.
+ */
+export class RunPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private mirror: PanelState = emptyPanelState();
+  private readonly panelListeners: vscode.Disposable[] = [];
+  private readonly serializer: vscode.Disposable;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly onMessage: (message: PanelToHost) => void,
+  ) {
+    this.serializer = vscode.window.registerWebviewPanelSerializer(panelViewType, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        if (isPanelState(state)) this.mirror = state;
+        this.attach(panel);
+      },
+    });
+  }
+
+  /** Shows the panel beside the editor, creating it if needed, without taking focus. */
+  reveal(): void {
+    if (this.panel) {
+      this.panel.reveal(vscode.ViewColumn.Beside, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      panelViewType,
+      'Prompt Workbench',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')] },
+    );
+    this.attach(panel);
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.ready = false;
+    const webview = panel.webview;
+    webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')] };
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
+    });
+    this.panelListeners.push(
+      webview.onDidReceiveMessage((message: PanelToHost) => {
+        if (message.type === 'ready') {
+          this.ready = true;
+          // A fresh page (or one restored after a reload) gets the whole state at once; the
+          // mirror already holds everything sent before it was ready, so nothing is queued.
+          const { current, history, compare } = this.mirror;
+          if (current) void webview.postMessage({ type: 'showRun', run: current } satisfies HostToPanel);
+          void webview.postMessage({ type: 'history', entries: history } satisfies HostToPanel);
+          if (compare) void webview.postMessage({ type: 'compare', ...compare } satisfies HostToPanel);
+        }
+        this.onMessage(message);
+      }),
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.ready = false;
+        this.panelListeners.splice(0).forEach((l) => l.dispose());
+      }),
+    );
+  }
+
+  post(message: HostToPanel): void {
+    this.mirror = applyHostMessage(this.mirror, message);
+    if (this.panel && this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  /** What the panel has been told to show (for tests and the serializer). */
+  state(): PanelState {
+    return this.mirror;
+  }
+
+  isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  dispose(): void {
+    this.serializer.dispose();
+    this.panel?.dispose();
+    this.panelListeners.forEach((l) => l.dispose());
+  }
+}

@@ -1,0 +1,127 @@
+import * as vscode from 'vscode';
+import { promptFromCurl } from '../core/curl';
+import { hasErrors, newPromptTemplate } from '../core/promptFile';
+import { toCurl, toTypeScriptSdk } from '../core/requestExport';
+import type { WorkbenchConfig } from '../config/workbenchConfig';
+import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { resolveVariables, type RecentVariableValues } from '../variables/variableValues';
+
+export interface PromptCommandDeps {
+  documents: PromptDocuments;
+  config: WorkbenchConfig;
+  recent: RecentVariableValues;
+}
+
+/** The folder a new prompt goes in: the explorer selection, else the active file's folder, else the first workspace folder. */
+async function targetFolder(clicked: vscode.Uri | undefined): Promise<vscode.Uri | undefined> {
+  if (clicked) {
+    const stat = await vscode.workspace.fs.stat(clicked);
+    return stat.type & vscode.FileType.Directory ? clicked : vscode.Uri.joinPath(clicked, '..');
+  }
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active?.scheme === 'file' && vscode.workspace.getWorkspaceFolder(active)) return vscode.Uri.joinPath(active, '..');
+  return vscode.workspace.workspaceFolders?.[0]?.uri;
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes a new prompt file (never overwriting one) and opens it; an untitled editor when there is no folder. */
+async function createPromptFile(clicked: vscode.Uri | undefined, suggestedName: string, text: (name: string) => string): Promise<vscode.Uri | undefined> {
+  const folder = await targetFolder(clicked);
+  const name = await vscode.window.showInputBox({
+    title: 'New prompt',
+    prompt: folder ? `Creates NAME.prompt.json in ${vscode.workspace.asRelativePath(folder)}` : 'Name of the prompt',
+    value: suggestedName,
+    validateInput: (value) => (/^[\w][\w .-]*$/.test(value.trim()) ? undefined : 'Use letters, digits, spaces, dots, dashes or underscores.'),
+  });
+  if (!name) return undefined;
+  const base = name.trim().replace(/\.prompt\.json$/, '');
+  if (!folder) {
+    const document = await vscode.workspace.openTextDocument({ language: 'json', content: text(base) });
+    await vscode.window.showTextDocument(document);
+    return document.uri;
+  }
+  let target = vscode.Uri.joinPath(folder, `${base}.prompt.json`);
+  for (let i = 2; await exists(target); i++) target = vscode.Uri.joinPath(folder, `${base}-${i}.prompt.json`);
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text(base)));
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(target));
+  return target;
+}
+
+async function curlFromUser(): Promise<string | undefined> {
+  const clipboard = (await vscode.env.clipboard.readText()).trim();
+  if (/^curl\s/.test(clipboard)) {
+    const choice = await vscode.window.showQuickPick(
+      [
+        { label: 'Use the curl command on the clipboard', detail: clipboard.slice(0, 200), use: true },
+        { label: 'Paste a curl command…', use: false },
+      ],
+      { title: 'New prompt from curl' },
+    );
+    if (!choice) return undefined;
+    if (choice.use) return clipboard;
+  }
+  return vscode.window.showInputBox({
+    title: 'New prompt from curl',
+    prompt: 'Paste a curl command for POST /v1/messages, like the ones in the API docs. Any key in it is dropped.',
+    ignoreFocusOut: true,
+  });
+}
+
+/** The active prompt's request with variables resolved (asking for missing ones), or undefined. */
+async function resolvedActiveRequest(deps: PromptCommandDeps, uri?: vscode.Uri): Promise<Record<string, unknown> | undefined> {
+  const document = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+  if (!isPromptDocument(document)) {
+    void vscode.window.showInformationMessage('Open a .prompt.json file first.');
+    return undefined;
+  }
+  const parsed = deps.documents.validateForSend(document);
+  if (!parsed.prompt || hasErrors(parsed.diagnostics)) {
+    void vscode.window.showErrorMessage('This prompt has errors; fix the problems shown in the Problems panel first.');
+    return undefined;
+  }
+  return (await resolveVariables(document, parsed.prompt, deps.recent, true))?.request;
+}
+
+export function registerPromptCommands(deps: PromptCommandDeps): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('promptWorkbench.newPrompt', (clicked?: vscode.Uri) =>
+      createPromptFile(clicked instanceof vscode.Uri ? clicked : undefined, 'my-prompt', newPromptTemplate),
+    ),
+    vscode.commands.registerCommand('promptWorkbench.newPromptFromCurl', async (clicked?: vscode.Uri) => {
+      const command = await curlFromUser();
+      if (!command) return undefined;
+      let json: string;
+      try {
+        json = `${JSON.stringify(promptFromCurl(command), null, 2)}\n`;
+      } catch (error) {
+        void vscode.window.showErrorMessage(`Could not read that curl command: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+      }
+      return createPromptFile(clicked instanceof vscode.Uri ? clicked : undefined, 'from-curl', () => json);
+    }),
+    vscode.commands.registerCommand('promptWorkbench.copyAsCurl', async (uri?: vscode.Uri) => {
+      const request = await resolvedActiveRequest(deps, uri);
+      if (!request) return undefined;
+      const text = toCurl(request, { baseUrl: deps.config.settings.apiBaseUrl });
+      await vscode.env.clipboard.writeText(text);
+      void vscode.window.showInformationMessage('Copied as curl. It reads the key from $ANTHROPIC_API_KEY.');
+      return text;
+    }),
+    vscode.commands.registerCommand('promptWorkbench.copyAsTypeScript', async (uri?: vscode.Uri) => {
+      const request = await resolvedActiveRequest(deps, uri);
+      if (!request) return undefined;
+      const text = toTypeScriptSdk(request);
+      await vscode.env.clipboard.writeText(text);
+      void vscode.window.showInformationMessage('Copied as a TypeScript program using @anthropic-ai/sdk.');
+      return text;
+    }),
+  );
+}

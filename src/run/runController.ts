@@ -1,0 +1,458 @@
+import * as vscode from 'vscode';
+import { createHash, randomUUID } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import type { Message, MessageStreamParams } from '@anthropic-ai/sdk/resources/messages/messages';
+import { describeApiError } from '../core/apiErrors';
+import { continueMessages, maxToolRounds, toolResultMessages, toolRoundsUsed, type ToolResultInput } from '../core/conversation';
+import { formatUsd } from '../core/costReport';
+import { decideSpend } from '../core/costGuard';
+import { runMessage, type MessageRunResult } from '../core/messageRunner';
+import { costFromUsage, estimateCost } from '../core/pricing';
+import { hasErrors, type PromptFile } from '../core/promptFile';
+import { appendRunRecord, readRunRecords, responsePreview, type RunRecord } from '../core/runHistory';
+import { explainStopReason } from '../core/stopReasons';
+import { StreamBatcher } from '../core/streamBatcher';
+import { checkStructuredOutput, outputSchema } from '../core/structuredOutput';
+import { countTokensParams, estimateInputTokens } from '../core/tokenEstimate';
+import type { ApiConnection } from '../api/apiConnection';
+import type { WorkbenchConfig } from '../config/workbenchConfig';
+import type { RunPanel } from '../panel/runPanel';
+import type { Prices } from '../pricing/prices';
+import type { HistoryEntryView, PanelToHost, RunOutcomeView, RunView, ToolUseView, UsageView } from '../protocol';
+import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { countable } from '../statusBar/costStatusBar';
+import { resolveVariables, type RecentVariableValues } from '../variables/variableValues';
+import type { ResponseChannel } from './responseChannel';
+import { appendTurnsToPrompt, writeContinuedPrompt } from './promptEdits';
+
+export interface RunDeps {
+  documents: PromptDocuments;
+  api: ApiConnection;
+  config: WorkbenchConfig;
+  prices: Prices;
+  recent: RecentVariableValues;
+  panel: () => RunPanel;
+  output: ResponseChannel;
+  log: vscode.LogOutputChannel;
+  storageUri: vscode.Uri | undefined;
+}
+
+/** What a finished run left behind, for Retry, Continue and tool results. */
+interface RunContext {
+  runId: string;
+  promptUri: vscode.Uri;
+  promptName: string;
+  request: Record<string, unknown>;
+  betas: string[];
+  message?: Message;
+  record?: RunRecord;
+}
+
+export interface RunSummary {
+  runId: string;
+  status: RunRecord['status'];
+  outcome: RunOutcomeView;
+  text: string;
+}
+
+function usageView(message: Message | undefined): UsageView | undefined {
+  const u = message?.usage;
+  if (!u) return undefined;
+  const view: UsageView = {
+    inputTokens: u.input_tokens ?? 0,
+    outputTokens: u.output_tokens ?? 0,
+    cacheReadTokens: u.cache_read_input_tokens ?? 0,
+    cacheWriteTokens: u.cache_creation_input_tokens ?? 0,
+  };
+  const thinking = u.output_tokens_details?.thinking_tokens;
+  if (typeof thinking === 'number') view.thinkingTokens = thinking;
+  return view;
+}
+
+function messageText(message: Message | undefined): string {
+  return (message?.content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
+}
+
+function pendingTools(message: Message | undefined): ToolUseView[] {
+  return (message?.content ?? [])
+    .filter((block) => block.type === 'tool_use')
+    .map((block) => {
+      const tool = block as { id: string; name: string; input: unknown };
+      return { id: tool.id, name: tool.name, inputJson: JSON.stringify(tool.input, null, 2) };
+    });
+}
+
+/** Runs prompts: checks, variables, key, spend cap, streaming, history, and the follow-ups. */
+export class RunController implements vscode.Disposable {
+  private readonly runs = new Map<string, RunContext>();
+  private readonly active = new Map<string, AbortController>();
+  private historyPrompt: vscode.Uri | undefined;
+  private lastRunSummary: RunSummary | undefined;
+
+  constructor(private readonly deps: RunDeps) {}
+
+  /** The Run Prompt command. Returns what happened, or undefined when nothing was sent. */
+  async run(target?: vscode.Uri): Promise<RunSummary | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showErrorMessage('Prompts cannot be run in an untrusted workspace. Trust the workspace first (Manage Workspace Trust).');
+      return undefined;
+    }
+    const document = target ? await vscode.workspace.openTextDocument(target) : vscode.window.activeTextEditor?.document;
+    if (!isPromptDocument(document)) {
+      void vscode.window.showInformationMessage('Open a .prompt.json file to run it.');
+      return undefined;
+    }
+    const parsed = this.deps.documents.validateForSend(document);
+    if (!parsed.prompt || hasErrors(parsed.diagnostics)) {
+      const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+      const first = errors[0];
+      const choice = await vscode.window.showErrorMessage(
+        `Not sent: this prompt has ${errors.length} error${errors.length === 1 ? '' : 's'}${first ? ` (first: ${first.message})` : ''}.`,
+        'Show Problems',
+      );
+      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+      return undefined;
+    }
+    const resolved = await resolveVariables(document, parsed.prompt, this.deps.recent, true);
+    if (!resolved) return undefined;
+    return this.send(document.uri, parsed.prompt, resolved.request);
+  }
+
+  /** Sends a resolved request after the key and spend checks; streams it; records it. */
+  private async send(promptUri: vscode.Uri, prompt: Pick<PromptFile, 'name' | 'betas'>, request: Record<string, unknown>): Promise<RunSummary | undefined> {
+    if (!(await this.deps.api.hasKey())) {
+      const stored = await vscode.commands.executeCommand<boolean>('promptWorkbench.setApiKey');
+      if (!stored) {
+        void vscode.window.showWarningMessage('Not sent: an API key is needed. Run "Prompt Workbench: Set API Key".');
+        return undefined;
+      }
+    }
+    const client = await this.deps.api.client();
+    const model = String(request['model']);
+    const maxTokens = Number(request['max_tokens']);
+    const betas = prompt.betas ?? [];
+    const headers = betas.length ? { 'anthropic-beta': betas.join(',') } : undefined;
+
+    // The spend cap: counted input plus max_tokens of output, before anything is sent.
+    let inputTokens: number;
+    try {
+      inputTokens = (await client.messages.countTokens(countTokensParams(countable(request)), { maxRetries: 1, ...(headers ? { headers } : {}) })).input_tokens;
+    } catch (error) {
+      inputTokens = estimateInputTokens(countable(request));
+      this.deps.log.warn(`Token count failed before sending (${(error as { status?: number }).status ?? 'network'}); the spend check uses the estimate ${inputTokens}.`);
+    }
+    const price = this.deps.prices.find(model);
+    const worst = estimateCost(price, { inputTokens, outputTokens: maxTokens });
+    const decision = decideSpend({
+      worstCaseUsd: worst.known ? worst.usd : undefined,
+      inputTokens,
+      maxTokens,
+      model,
+      confirmAboveUsd: this.deps.config.settings.confirmAboveUsd,
+      maxRunCostUsd: this.deps.config.settings.maxRunCostUsd,
+    });
+    if (decision.kind === 'refuse') {
+      void vscode.window.showErrorMessage(decision.message);
+      return undefined;
+    }
+    if (decision.kind === 'confirm') {
+      const answer = await vscode.window.showWarningMessage(decision.message, { modal: true }, 'Send');
+      if (answer !== 'Send') return undefined;
+    }
+    return this.stream(promptUri, prompt.name ?? basename(promptUri.path, '.prompt.json'), request, betas);
+  }
+
+  private async stream(promptUri: vscode.Uri, promptName: string, request: Record<string, unknown>, betas: string[]): Promise<RunSummary> {
+    const client = await this.deps.api.client();
+    const runId = randomUUID();
+    const model = String(request['model']);
+    const startedAt = new Date().toISOString();
+    const panel = this.deps.panel();
+    panel.reveal();
+    const header = { runId, promptName, promptPath: vscode.workspace.asRelativePath(promptUri), model, startedAt };
+    panel.post({ type: 'runStarted', header });
+    this.deps.output.startRun(`${promptName} · ${model} · ${startedAt}`);
+
+    const controller = new AbortController();
+    this.active.set(runId, controller);
+    const kinds = new Map<number, string>();
+    const batcher = new StreamBatcher((batch) => {
+      panel.post({ type: 'runProgress', runId, starts: batch.starts, appends: batch.appends });
+      for (const append of batch.appends) {
+        if (kinds.get(append.index) === 'text') this.deps.output.append(append.text);
+      }
+    });
+    const sink = {
+      blockStart: (start: { index: number; kind: string }) => {
+        kinds.set(start.index, start.kind);
+        batcher.blockStart(start as never);
+      },
+      append: (index: number, text: string) => batcher.append(index, text),
+    };
+
+    const result: MessageRunResult = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Running ${promptName} on ${model}`, cancellable: true },
+      (_progress, token) => {
+        token.onCancellationRequested(() => controller.abort());
+        return runMessage(client, request as unknown as MessageStreamParams, sink, {
+          signal: controller.signal,
+          ...(betas.length ? { headers: { 'anthropic-beta': betas.join(',') } } : {}),
+        });
+      },
+    );
+    batcher.flush();
+    batcher.dispose();
+    this.active.delete(runId);
+
+    const outcome = await this.outcome(request, result);
+    panel.post({ type: 'runFinished', runId, outcome });
+    this.deps.output.endRun(outcome.status === 'completed' ? `(${outcome.stopReason ?? 'done'}; ${outcome.costText ?? ''})` : `(${outcome.status}${outcome.error ? `: ${outcome.error.title}` : ''}; partial output kept)`);
+    this.deps.log.info(`Run ${runId} ${outcome.status}; request id ${result.requestId ?? 'none'}; ${outcome.costText ?? ''}`);
+    if (outcome.error) {
+      this.deps.log.error(`Run ${runId}: ${outcome.error.title}: ${outcome.error.message} (request id ${outcome.error.requestId ?? 'none'})`);
+      void this.notifyError(runId, outcome);
+    }
+
+    const record: RunRecord = {
+      version: 1,
+      recordId: runId,
+      promptName,
+      promptPath: vscode.workspace.asRelativePath(promptUri),
+      model,
+      startedAt,
+      status: result.status,
+      request,
+      ...(result.message ? { response: result.message } : {}),
+      ...(outcome.error ? { error: outcome.error } : {}),
+      ...(result.requestId ? { requestId: result.requestId } : {}),
+      ...(outcome.costText ? { costText: outcome.costText } : {}),
+      timings: {
+        durationMs: result.endedAt - result.startedAt,
+        ...(outcome.timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs: outcome.timeToFirstTokenMs } : {}),
+        ...(outcome.outputTokensPerSecond !== undefined ? { outputTokensPerSecond: outcome.outputTokensPerSecond } : {}),
+      },
+    };
+    const usage = result.message?.usage;
+    const cost = usage ? costFromUsage(this.deps.prices.find(model), usage) : undefined;
+    if (cost?.known) record.costUsd = cost.usd;
+    this.runs.set(runId, { runId, promptUri, promptName, request, betas, ...(result.message ? { message: result.message } : {}), record });
+    this.historyPrompt = promptUri;
+    try {
+      const key = await this.deps.api.currentKey();
+      await appendRunRecord(this.historyFile(promptUri).fsPath, record, key ? [key] : []);
+      await this.postHistory();
+    } catch (error) {
+      this.deps.log.error(`Could not write the run history: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const summary = { runId, status: result.status, outcome, text: messageText(result.message) };
+    this.lastRunSummary = summary;
+    return summary;
+  }
+
+  private async outcome(request: Record<string, unknown>, result: MessageRunResult): Promise<RunOutcomeView> {
+    const message = result.message;
+    const model = String(request['model']);
+    const usage = usageView(message);
+    const hasOutput = (message?.content.length ?? 0) > 0;
+    const outcome: RunOutcomeView = { status: result.status, canContinue: false, durationMs: result.endedAt - result.startedAt };
+    if (usage) outcome.usage = usage;
+    if (result.requestId) outcome.requestId = result.requestId;
+    if (message?.usage) {
+      const cost = costFromUsage(this.deps.prices.find(model), message.usage);
+      outcome.costText = cost.known ? formatUsd(cost.usd) : cost.reason;
+    }
+    if (result.firstTokenAt !== undefined) {
+      outcome.timeToFirstTokenMs = result.firstTokenAt - result.startedAt;
+      const streamingSeconds = (result.endedAt - result.firstTokenAt) / 1000;
+      if (usage && streamingSeconds > 0) outcome.outputTokensPerSecond = usage.outputTokens / streamingSeconds;
+    }
+    if (result.status === 'failed') {
+      outcome.error = describeApiError(result.error, { partial: hasOutput, model });
+      return outcome;
+    }
+    if (result.status === 'cancelled') return outcome;
+    const stopReason = message?.stop_reason ?? undefined;
+    if (stopReason) outcome.stopReason = stopReason;
+    outcome.stopExplanation = explainStopReason(stopReason, Number(request['max_tokens']));
+    const schema = outputSchema(request);
+    if (schema && message) outcome.structured = await checkStructuredOutput(messageText(message), schema);
+    const messages = (request['messages'] as Record<string, unknown>[] | undefined) ?? [];
+    const rounds = toolRoundsUsed(messages);
+    if (stopReason === 'tool_use') {
+      outcome.pendingTools = pendingTools(message);
+      outcome.toolRounds = { used: rounds + 1, max: maxToolRounds };
+      outcome.canContinue = rounds + 1 < maxToolRounds;
+    } else {
+      outcome.canContinue = stopReason !== 'refusal' && stopReason !== 'model_context_window_exceeded';
+    }
+    return outcome;
+  }
+
+  private async notifyError(runId: string, outcome: RunOutcomeView): Promise<void> {
+    const error = outcome.error;
+    if (!error) return;
+    const labels: Record<string, string> = { retry: 'Retry', setKey: 'Set API Key', chooseModel: 'Edit Prompt', openSettings: 'Open Settings' };
+    const choice = await vscode.window.showErrorMessage(`${error.title}: ${error.message}`, ...error.actions.map((a) => labels[a] ?? a));
+    const action = error.actions.find((a) => labels[a] === choice);
+    if (action === 'retry') await this.retry(runId);
+    else if (action) await this.errorAction(action);
+  }
+
+  private async errorAction(action: string): Promise<void> {
+    if (action === 'setKey') await vscode.commands.executeCommand('promptWorkbench.setApiKey');
+    else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'promptWorkbench');
+    else if (action === 'chooseModel') {
+      const last = [...this.runs.values()].pop();
+      if (last) await vscode.window.showTextDocument(last.promptUri);
+    }
+  }
+
+  /** Sends the same resolved request again (after the spend check). */
+  async retry(runId: string): Promise<RunSummary | undefined> {
+    const context = this.runs.get(runId);
+    if (!context) return undefined;
+    return this.send(context.promptUri, { name: context.promptName, betas: context.betas }, context.request);
+  }
+
+  stop(runId?: string): void {
+    if (runId) this.active.get(runId)?.abort();
+    else this.active.forEach((controller) => controller.abort());
+  }
+
+  /** Appends the reply and the user's next message to the prompt (in place or in a new file) and runs it. */
+  async continueRun(runId: string, nextMessage: string, mode: 'inPlace' | 'newFile'): Promise<RunSummary | undefined> {
+    const context = this.runs.get(runId);
+    if (!context?.message) return undefined;
+    const turns = continueMessages([], context.message, nextMessage);
+    const target = mode === 'inPlace' ? await appendTurnsToPrompt(context.promptUri, turns) : await writeContinuedPrompt(context.promptUri, turns);
+    if (!target) return undefined;
+    return this.run(target);
+  }
+
+  /** Answers a tool_use turn with the user's tool results and runs the next turn (bounded). */
+  async submitToolResults(runId: string, results: ToolResultInput[]): Promise<RunSummary | undefined> {
+    const context = this.runs.get(runId);
+    if (!context?.message) return undefined;
+    const messages = (context.request['messages'] as Record<string, unknown>[] | undefined) ?? [];
+    if (toolRoundsUsed(messages) + 1 >= maxToolRounds) {
+      void vscode.window.showWarningMessage(`Stopped: this conversation reached the limit of ${maxToolRounds} tool rounds.`);
+      return undefined;
+    }
+    let turns: Record<string, unknown>[];
+    try {
+      turns = toolResultMessages([], context.message, results);
+    } catch (error) {
+      void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+    const target = await appendTurnsToPrompt(context.promptUri, turns);
+    return target ? this.run(target) : undefined;
+  }
+
+  private historyFile(promptUri: vscode.Uri): vscode.Uri {
+    const name = `${basename(promptUri.path, '.prompt.json')}.jsonl`;
+    if (this.deps.config.settings.historyLocation === 'workspaceStorage' && this.deps.storageUri) {
+      const hash = createHash('sha256').update(promptUri.toString()).digest('hex').slice(0, 12);
+      return vscode.Uri.joinPath(this.deps.storageUri, 'history', `${hash}-${name}`);
+    }
+    return vscode.Uri.file(join(dirname(promptUri.fsPath), '.prompt-history', name));
+  }
+
+  private async records(): Promise<RunRecord[]> {
+    return this.historyPrompt ? readRunRecords(this.historyFile(this.historyPrompt).fsPath) : [];
+  }
+
+  private async postHistory(): Promise<void> {
+    const entries: HistoryEntryView[] = (await this.records()).map((r) => ({
+      recordId: r.recordId,
+      promptName: r.promptName,
+      model: r.model,
+      startedAt: r.startedAt,
+      status: r.status,
+      ...(r.costText ? { costText: r.costText } : {}),
+      preview: responsePreview(r.response),
+    }));
+    this.deps.panel().post({ type: 'history', entries });
+  }
+
+  private async runView(recordId: string): Promise<RunView | undefined> {
+    const record = (await this.records()).find((r) => r.recordId === recordId);
+    if (!record) return undefined;
+    const outcome = await this.outcome(record.request, {
+      status: record.status,
+      ...(record.response ? { message: record.response } : {}),
+      ...(record.requestId ? { requestId: record.requestId } : {}),
+      startedAt: 0,
+      endedAt: record.timings.durationMs,
+    });
+    if (record.error) outcome.error = record.error;
+    return {
+      header: { runId: record.recordId, promptName: record.promptName, promptPath: record.promptPath, model: record.model, startedAt: record.startedAt },
+      blocks: (record.response?.content ?? []).map((block, index) => ({
+        index,
+        kind: block.type === 'server_tool_use' ? 'server_tool' : block.type === 'text' || block.type === 'thinking' || block.type === 'tool_use' || block.type === 'redacted_thinking' ? block.type : 'other',
+        text: block.type === 'text' ? block.text : block.type === 'thinking' ? block.thinking : block.type === 'tool_use' ? JSON.stringify(block.input) : JSON.stringify(block, null, 2),
+      })),
+      status: record.status,
+      outcome,
+    };
+  }
+
+  /** Everything the panel can ask for. */
+  async handle(message: PanelToHost): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        return;
+      case 'stop':
+        return this.stop(message.runId);
+      case 'retry':
+        await this.retry(message.runId);
+        return;
+      case 'continue':
+        await this.continueRun(message.runId, message.message, message.mode);
+        return;
+      case 'submitToolResults':
+        await this.submitToolResults(message.runId, message.results);
+        return;
+      case 'listHistory':
+        return this.postHistory();
+      case 'openRun': {
+        const run = await this.runView(message.recordId);
+        if (run) this.deps.panel().post({ type: 'showRun', run });
+        return;
+      }
+      case 'compareRuns': {
+        const [left, right] = await Promise.all([this.runView(message.leftRecordId), this.runView(message.rightRecordId)]);
+        if (left && right) this.deps.panel().post({ type: 'compare', left, right });
+        return;
+      }
+      case 'rerun': {
+        const record = (await this.records()).find((r) => r.recordId === message.recordId);
+        if (record && this.historyPrompt) await this.send(this.historyPrompt, { name: record.promptName }, record.request);
+        return;
+      }
+      case 'errorAction':
+        return this.errorAction(message.action);
+      default: {
+        const unexpected: never = message;
+        this.deps.log.warn(`Unknown panel message ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+
+  lastRun(): RunSummary | undefined {
+    return this.lastRunSummary;
+  }
+
+  historyFileFor(promptUri: vscode.Uri): vscode.Uri {
+    return this.historyFile(promptUri);
+  }
+
+  isRunning(): boolean {
+    return this.active.size > 0;
+  }
+
+  dispose(): void {
+    this.stop();
+  }
+}

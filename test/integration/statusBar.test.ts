@@ -1,0 +1,105 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { formatTokens } from '../../src/core/costReport';
+import { countTokensParams } from '../../src/core/tokenEstimate';
+import { countRequestTokens } from '../simulator/tokenizer';
+import { useSimulator } from './apiHarness';
+import { eventually, openPrompt } from './helpers';
+
+const helloRequest = (model: string): Record<string, unknown> => ({
+  model,
+  max_tokens: 64,
+  messages: [{ role: 'user', content: 'Say hello in English, in five words or fewer.' }],
+});
+
+/** The token count the simulator's count_tokens gives for a request (variables resolved). */
+function simulatorCount(request: Record<string, unknown>): number {
+  return countRequestTokens(countTokensParams(request as never) as unknown as Record<string, unknown>, String(request['model']));
+}
+
+async function replaceInDocument(editor: vscode.TextEditor, search: string, replacement: string): Promise<void> {
+  const text = editor.document.getText();
+  const at = text.indexOf(search);
+  assert.ok(at >= 0, `"${search}" is in the document`);
+  await editor.edit((edit) => edit.replace(new vscode.Range(editor.document.positionAt(at), editor.document.positionAt(at + search.length)), replacement));
+}
+
+describe('status bar: live token count and cost', function () {
+  this.timeout(60_000);
+  const harness = useSimulator();
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('shows the exact count from count_tokens, the cost and the window use, with a Markdown tooltip', async () => {
+    await openPrompt('hello.prompt.json');
+    const expected = simulatorCount(helloRequest('claude-sonnet-5-5'));
+    const snapshot = await eventually(() => {
+      const s = harness.api.statusBar();
+      return s.text.includes(`${formatTokens(expected)} tok`) && !s.text.includes('~') ? s : undefined;
+    }, 'the exact count in the status bar');
+    assert.match(snapshot.text, /\$\d/, 'a dollar figure');
+    assert.match(snapshot.text, /% ctx/);
+    assert.match(snapshot.tooltip, /exact/i);
+    assert.match(snapshot.tooltip, /worst case/i);
+    assert.match(snapshot.tooltip, /batch/i);
+    assert.match(snapshot.tooltip, /2026-11-25/, 'the price date');
+    assert.ok(harness.sim.requestCount('count_tokens') >= 1);
+    const counted = harness.sim.requests.find((r) => r.endpoint === 'count_tokens');
+    assert.deepEqual((counted?.body as { messages: unknown }).messages, helloRequest('claude-sonnet-5-5')['messages'], 'variables are resolved before counting');
+  });
+
+  it('sends one count per pause for a burst of edits, and none for an unchanged request', async () => {
+    const editor = await openPrompt('hello.prompt.json');
+    // The first count may come from the cache of an earlier test: an unchanged request is never counted twice.
+    await eventually(() => (harness.api.statusBar().text.includes('~') ? undefined : true), 'the exact count');
+    const before = harness.sim.requestCount('count_tokens');
+    for (let i = 0; i < 10; i++) await replaceInDocument(editor, 'fewer.', `fewer${'!'.repeat(i + 1)}.`.replace('!.', '.!'));
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    assert.equal(harness.sim.requestCount('count_tokens') - before, 1, 'a burst of ten edits costs one count request');
+    const afterBurst = harness.sim.requestCount('count_tokens');
+    // Whitespace outside strings changes the file but not the request.
+    await replaceInDocument(editor, '"max_tokens": 64,', '"max_tokens":   64,');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(harness.sim.requestCount('count_tokens'), afterBurst, 'an unchanged request is not counted again');
+  });
+
+  it('counts again when the model changes, because tokenizers differ', async () => {
+    const editor = await openPrompt('hello.prompt.json');
+    const sonnet = simulatorCount(helloRequest('claude-sonnet-5-5'));
+    const haiku = simulatorCount(helloRequest('claude-haiku-4-5'));
+    assert.notEqual(sonnet, haiku, 'the simulator tokenizes these models differently');
+    await eventually(() => (harness.api.statusBar().text.includes(`${formatTokens(sonnet)} tok`) ? true : undefined), 'the Sonnet count');
+    await replaceInDocument(editor, 'claude-sonnet-5-5', 'claude-haiku-4-5');
+    await eventually(() => (harness.api.statusBar().text.includes(`${formatTokens(haiku)} tok`) && !harness.api.statusBar().text.includes('~') ? true : undefined), 'the Haiku count');
+    const last = harness.sim.requests.filter((r) => r.endpoint === 'count_tokens').pop();
+    assert.equal((last?.body as { model: string }).model, 'claude-haiku-4-5');
+  });
+
+  it('falls back to a marked estimate, with the reason, when the API rejects the key', async () => {
+    await harness.api.storeApiKeyForTests?.('not-a-valid-key');
+    try {
+      const editor = await openPrompt('hello.prompt.json');
+      // A request never counted before, so the cache cannot answer for it.
+      await replaceInDocument(editor, 'five words', 'four words');
+      const snapshot = await eventually(() => {
+        const s = harness.api.statusBar();
+        return s.text.includes('~') && /key|auth/i.test(s.tooltip) ? s : undefined;
+      }, 'the estimate with an authentication reason');
+      assert.match(snapshot.tooltip, /estimate/i);
+    } finally {
+      await harness.api.storeApiKeyForTests?.('sk-ant-integration-0123456789abcdef');
+    }
+  });
+
+  it('opens the details with a what-if across models, each counted on its own', async () => {
+    await openPrompt('hello.prompt.json');
+    const before = harness.sim.requestCount('count_tokens');
+    await vscode.commands.executeCommand('promptWorkbench.showCostDetails');
+    const details = harness.api.costDetails() ?? '';
+    for (const model of ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5']) assert.ok(details.includes(model), `${model} in the what-if`);
+    assert.ok(harness.sim.requestCount('count_tokens') - before >= 3, 'each model is counted with its own request');
+    assert.ok(details.includes(formatTokens(simulatorCount(helloRequest('claude-opus-5-5')))));
+  });
+});
