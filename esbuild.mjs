@@ -4,7 +4,7 @@
 //   webview    dist/webview.js        browser IIFE for the panel
 //   node code  out/**                 src, test and bench transpiled file by file for mocha and the launchers
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -28,7 +28,8 @@ function tsFiles(dir) {
   for (const name of readdirSync(dir)) {
     const full = join(dir, name);
     if (statSync(full).isDirectory()) {
-      if (name !== 'webview' && name !== 'fixtures-out') found.push(...tsFiles(full));
+      // The webview is a browser bundle with its own tsconfig, not Node code for out/.
+      if (full !== join('src', 'webview')) found.push(...tsFiles(full));
     } else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) {
       found.push(full);
     }
@@ -93,8 +94,6 @@ const targets = [
     target: 'node20',
   },
 ];
-
-if (!watch) rmSync('dist', { recursive: true, force: true });
 
 if (watch) {
   for (const options of targets) {

@@ -9,7 +9,7 @@ import { buildCostSummary, statusText } from '../src/core/costReport';
 import { findModel } from '../src/core/models';
 import { BUNDLED_PRICES, findPrice } from '../src/core/pricing';
 import { TokenCountScheduler } from '../src/core/tokenCountScheduler';
-import type { ResolvedRequest } from '../src/core/tokenEstimate';
+import type { CountableRequest } from '../src/core/tokenEstimate';
 import { median, type BenchFigure } from './benchResult';
 
 const MODEL = 'claude-sonnet-5-5';
@@ -52,7 +52,7 @@ function measure(paragraph: string): { medianMs: number; maxMs: number; parseMs:
     edited.charCodeAt(edited.length >> 1);
 
     const start = performance.now();
-    const request = JSON.parse(edited) as ResolvedRequest;
+    const request = JSON.parse(edited) as CountableRequest;
     const parsed = performance.now();
     scheduler.request(request);
     const state = scheduler.state;

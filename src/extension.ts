@@ -75,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi {
     lastRun: () => runs.lastRun(),
     historyFile: (uri) => runs.historyFileFor(uri).fsPath,
     isRunning: () => runs.isRunning(),
+    logUri: () => context.logUri,
     ...(process.env['PROMPT_WORKBENCH_TEST'] === '1' ? { storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()) } : {}),
   };
 }

@@ -21,6 +21,8 @@ export interface PromptWorkbenchApi {
   lastRun(): RunSummary | undefined;
   historyFile(promptUri: vscode.Uri): string;
   isRunning(): boolean;
+  /** The folder VS Code gives this extension for logs; its parent holds the output channels' log files. */
+  logUri(): vscode.Uri;
   /**
    * Stores a key as Set API Key does after its input box; present only when the extension host
    * runs the test suites (PROMPT_WORKBENCH_TEST=1), never for users.

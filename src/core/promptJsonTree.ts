@@ -40,9 +40,18 @@ const TYPE_OF_KIND: readonly JsonType[] = ['null', 'object', 'array', 'string', 
 
 // Flags, per row.
 const VALUE_ESCAPED = 1;
+/** The source has "{{". */
 const VALUE_HAS_BRACES = 2;
-const KEY_ESCAPED = 4;
-const KEY_HAS_BRACES = 8;
+/**
+ * The source has an escape that can produce a character of a placeholder (\uXXXX, or \t, which
+ * may pad a name); other escapes (\n, \", …) produce characters that cannot be part of one.
+ */
+const VALUE_PLACEHOLDER_ESCAPE = 4;
+/** A property name's flags are the same, shifted by KEY_FLAG_SHIFT. */
+const KEY_FLAG_SHIFT = 3;
+const KEY_ESCAPED = VALUE_ESCAPED << KEY_FLAG_SHIFT;
+const KEY_HAS_BRACES = VALUE_HAS_BRACES << KEY_FLAG_SHIFT;
+const KEY_PLACEHOLDER_ESCAPE = VALUE_PLACEHOLDER_ESCAPE << KEY_FLAG_SHIFT;
 
 const enum Char {
   Tab = 0x09,
@@ -202,19 +211,29 @@ export class JsonTree {
     return undefined;
   }
 
-  /** Whether a string node's source has a backslash escape (so its value is not a plain slice of the text). */
-  hasEscapes(node: number): boolean {
-    return this.hasFlag(node, VALUE_ESCAPED);
-  }
-
-  /** Whether a string node may hold a placeholder: its source contains "{{" or an escape that could spell one. */
+  /** Whether a string node may hold a placeholder: its source contains "{{", or an escape that could spell part of one. */
   mayHoldPlaceholder(node: number): boolean {
-    return this.hasFlag(node, VALUE_ESCAPED | VALUE_HAS_BRACES);
+    return this.hasFlag(node, VALUE_HAS_BRACES | VALUE_PLACEHOLDER_ESCAPE);
   }
 
-  /** Whether the node's property name may hold "{{" (directly or through an escape). */
+  /**
+   * Whether finding a string node's placeholders needs its decoded value. When false, the source
+   * between the quotes (sourceContent) has exactly the same placeholders, at the same indices:
+   * the escapes it may hold (\n, \", \\, …) produce no character a placeholder can contain.
+   */
+  placeholdersNeedDecoding(node: number): boolean {
+    return this.hasFlag(node, VALUE_PLACEHOLDER_ESCAPE);
+  }
+
+  /** The source text between a string node's quotes, escapes as written. */
+  sourceContent(node: number): string {
+    const offset = this.field(node, OFFSET);
+    return this.text.slice(offset + 1, offset + this.field(node, LENGTH) - 1);
+  }
+
+  /** Whether the node's property name may hold a placeholder (directly or through an escape). */
   keyMayHoldPlaceholder(node: number): boolean {
-    return this.hasFlag(node, KEY_ESCAPED | KEY_HAS_BRACES);
+    return this.hasFlag(node, KEY_HAS_BRACES | KEY_PLACEHOLDER_ESCAPE);
   }
 
   numberValue(node: number): number {
@@ -298,7 +317,7 @@ class JsonTreeParser {
   private depth = 0;
   private size = 0;
   private rows: Int32Array;
-  /** Flags of the last string scanned: VALUE_ESCAPED | VALUE_HAS_BRACES. */
+  /** Flags of the last string scanned: VALUE_ESCAPED, VALUE_HAS_BRACES, VALUE_PLACEHOLDER_ESCAPE. */
   private stringFlags = 0;
 
   constructor(private readonly text: string) {
@@ -403,8 +422,7 @@ class JsonTreeParser {
       const keyOffset = this.pos;
       this.scanString();
       const keyLength = this.pos - keyOffset;
-      // Key flags sit two bits above the value flags.
-      const keyFlags = this.stringFlags << 2;
+      const keyFlags = this.stringFlags << KEY_FLAG_SHIFT;
       this.skipWhitespace();
       if (this.text.charCodeAt(this.pos) !== Char.Colon) this.failUnexpected(`':' after the property name ${this.text.slice(keyOffset, keyOffset + keyLength)}`);
       this.pos++;
@@ -479,6 +497,7 @@ class JsonTreeParser {
       if (c === Char.Backslash) {
         flags |= VALUE_ESCAPED;
         const next = text.charCodeAt(i + 1);
+        if (next === Char.LowerU || next === Char.LowerT) flags |= VALUE_PLACEHOLDER_ESCAPE;
         if (next === Char.LowerU) {
           if (!isHex(text.charCodeAt(i + 2)) || !isHex(text.charCodeAt(i + 3)) || !isHex(text.charCodeAt(i + 4)) || !isHex(text.charCodeAt(i + 5))) {
             this.fail(i, Math.min(6, text.length - i), 'Invalid \\u escape: expected four hex digits.');

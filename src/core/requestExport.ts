@@ -2,7 +2,7 @@
 // with someone who does not use the workbench. The API key is never written out: curl reads it
 // from $ANTHROPIC_API_KEY, the SDK from the same variable.
 
-import { CURRENT_API_VERSION, REMOVED_SAMPLING_PARAMETERS } from './promptFile';
+import { CURRENT_API_VERSION, REMOVED_SAMPLING_PARAMETERS } from './promptChecks';
 
 export interface CurlExportOptions {
   /** Default https://api.anthropic.com. */

@@ -14,34 +14,56 @@ import type { PromptFile, VariableDeclaration } from './promptFile';
 /** What a variable name may look like: a letter or underscore, then letters, digits, `_`, `.` or `-`. */
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-// Every "{{...}}" whose inside could be a name (letters, digits, _ . - and spaces or tabs). Code and
-// JSON samples with doubled braces ("{{\"a\": 1}}") do not match, so they are left alone. One
-// pattern serves scanning and substitution, so both always agree on what is a placeholder.
-const PLACEHOLDER_CANDIDATE = /\{\{([\w.\- \t]*)\}\}/g;
-const PADDED_NAME = /^[ \t]*([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*$/;
-
-/** The variable name in the inside of a "{{...}}" candidate, or undefined when it is not a valid name. */
-function placeholderName(inside: string): string | undefined {
-  return PADDED_NAME.exec(inside)?.[1];
-}
-
 /**
  * Calls onPlaceholder for each {{name}} in text, in order, with its index and length in text.
  * When onMalformed is given, it is called for each "{{...}}" that looks meant as a placeholder but
- * is not one ("{{ first name }}", "{{1st}}", "{{}}"), which is sent as written.
+ * is not one ("{{ first name }}", "{{1st}}", "{{}}"), which is sent as written. A "{{...}}" holding
+ * anything but letters, digits, _ . - spaces and tabs (code, JSON samples) is neither.
+ *
+ * The same scan serves checking and substitution, so both always agree on what is a placeholder.
+ * It is written out by hand rather than as a global regular expression because live validation
+ * runs it on every string of a multi-megabyte prompt, and it allocates nothing but the names.
  */
 export function scanPlaceholders(
   text: string,
   onPlaceholder: (name: string, index: number, length: number) => void,
   onMalformed?: (index: number, length: number) => void,
 ): void {
-  if (!text.includes('{{')) return;
-  PLACEHOLDER_CANDIDATE.lastIndex = 0;
-  for (let match = PLACEHOLDER_CANDIDATE.exec(text); match; match = PLACEHOLDER_CANDIDATE.exec(text)) {
-    const name = placeholderName(match[1] as string);
-    if (name !== undefined) onPlaceholder(name, match.index, match[0].length);
-    else onMalformed?.(match.index, match[0].length);
+  let open = text.indexOf('{{');
+  while (open !== -1) {
+    let end = open + 2;
+    while (isInsidePlaceholder(text.charCodeAt(end))) end++;
+    if (text.charCodeAt(end) !== CLOSE_BRACE || text.charCodeAt(end + 1) !== CLOSE_BRACE) {
+      open = text.indexOf('{{', open + 1);
+      continue;
+    }
+    const name = placeholderName(text, open + 2, end);
+    if (name !== undefined) onPlaceholder(name, open, end + 2 - open);
+    else onMalformed?.(open, end + 2 - open);
+    open = text.indexOf('{{', end + 2);
   }
+}
+
+const CLOSE_BRACE = 0x7d;
+
+/** Characters allowed between the braces of something that looks like a placeholder: [A-Za-z0-9_.-], space and tab. */
+function isInsidePlaceholder(c: number): boolean {
+  return isNameChar(c) || c === 0x20 || c === 0x09;
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x2d;
+}
+
+/** The variable name between start and end (spaces and tabs around it allowed), or undefined when it is not a valid name. */
+function placeholderName(text: string, start: number, end: number): string | undefined {
+  while (start < end && (text.charCodeAt(start) === 0x20 || text.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === 0x20 || text.charCodeAt(end - 1) === 0x09)) end--;
+  if (start === end) return undefined;
+  const first = text.charCodeAt(start);
+  if ((first >= 0x30 && first <= 0x39) || first === 0x2e || first === 0x2d) return undefined;
+  for (let i = start; i < end; i++) if (!isNameChar(text.charCodeAt(i))) return undefined;
+  return text.slice(start, end);
 }
 
 /** One use of a placeholder inside a request value. */
@@ -87,14 +109,17 @@ export interface ResolvedRequest {
 export function resolveRequest(prompt: Pick<PromptFile, 'request'>, values: Readonly<Record<string, string>>): ResolvedRequest {
   const missing = new Set<string>();
   const substitute = (text: string): string => {
-    if (!text.includes('{{')) return text;
-    return text.replace(PLACEHOLDER_CANDIDATE, (placeholder: string, inside: string) => {
-      const name = placeholderName(inside);
-      if (name === undefined) return placeholder;
-      if (Object.hasOwn(values, name)) return values[name] as string;
-      missing.add(name);
-      return placeholder;
+    let result = '';
+    let copied = 0;
+    scanPlaceholders(text, (name, index, length) => {
+      if (!Object.hasOwn(values, name)) {
+        missing.add(name);
+        return;
+      }
+      result += text.slice(copied, index) + (values[name] as string);
+      copied = index + length;
     });
+    return copied === 0 ? text : result + text.slice(copied);
   };
   const copy = (value: unknown): unknown => {
     if (typeof value === 'string') return substitute(value);

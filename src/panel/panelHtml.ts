@@ -38,7 +38,9 @@ export function panelHtml(options: PanelHtmlOptions): string {
   if (!NONCE_PATTERN.test(nonce)) {
     throw new Error('panelHtml: the nonce must be at least 16 characters of [A-Za-z0-9+/=_-]; use createNonce().');
   }
-  if (/[\s;,'"]/.test(cspSource)) {
+  // cspSource may hold several sources ("'self' https://*.vscode-cdn.net"); only a character that
+  // could end the directive or the attribute is refused.
+  if (/[;,"<>]/.test(cspSource)) {
     throw new Error(`panelHtml: unexpected characters in cspSource ${JSON.stringify(cspSource)}.`);
   }
   const title = options.title ?? 'Prompt Workbench';

@@ -106,11 +106,10 @@ export class RunController implements vscode.Disposable {
     if (!parsed.prompt || hasErrors(parsed.diagnostics)) {
       const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
       const first = errors[0];
-      const choice = await vscode.window.showErrorMessage(
-        `Not sent: this prompt has ${errors.length} error${errors.length === 1 ? '' : 's'}${first ? ` (first: ${first.message})` : ''}.`,
-        'Show Problems',
-      );
-      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+      // Not awaited: the command returns now; the button works whenever the user clicks it.
+      void vscode.window
+        .showErrorMessage(`Not sent: this prompt has ${errors.length} error${errors.length === 1 ? '' : 's'}${first ? ` (first: ${first.message})` : ''}.`, 'Show Problems')
+        .then((choice) => choice && vscode.commands.executeCommand('workbench.actions.view.problems'));
       return undefined;
     }
     const resolved = await resolveVariables(document, parsed.prompt, this.deps.recent, true);
@@ -206,7 +205,10 @@ export class RunController implements vscode.Disposable {
 
     const outcome = await this.outcome(request, result);
     panel.post({ type: 'runFinished', runId, outcome });
-    this.deps.output.endRun(outcome.status === 'completed' ? `(${outcome.stopReason ?? 'done'}; ${outcome.costText ?? ''})` : `(${outcome.status}${outcome.error ? `: ${outcome.error.title}` : ''}; partial output kept)`);
+    const partialKept = (result.message?.content.length ?? 0) > 0 ? '; partial output kept' : '';
+    this.deps.output.endRun(
+      outcome.status === 'completed' ? `(${outcome.stopReason ?? 'done'}; ${outcome.costText ?? ''})` : `(${outcome.status}${outcome.error ? `: ${outcome.error.title}` : ''}${partialKept})`,
+    );
     this.deps.log.info(`Run ${runId} ${outcome.status}; request id ${result.requestId ?? 'none'}; ${outcome.costText ?? ''}`);
     if (outcome.error) {
       this.deps.log.error(`Run ${runId}: ${outcome.error.title}: ${outcome.error.message} (request id ${outcome.error.requestId ?? 'none'})`);

@@ -21,12 +21,33 @@ export async function openPrompt(relative: string): Promise<vscode.TextEditor> {
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000, describeState?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describeState ? `; state: ${describeState()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Writes a .prompt.json into the workspace and returns its URI. */
+export async function writePrompt(name: string, request: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<vscode.Uri> {
+  const uri = workspaceFile(`${name}.prompt.json`);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(JSON.stringify({ name, ...extra, request }, null, 2)));
+  return uri;
+}
+
+/** Reverts every edited document and closes all editors, so each test starts from the files on disk. */
+export async function resetEditors(): Promise<void> {
+  for (const document of vscode.workspace.textDocuments) {
+    if (!document.isDirty || document.isUntitled) continue;
+    // Put the text on disk back (reverting by command may ask a question, which tests cannot answer).
+    const onDisk = new TextDecoder().decode(await vscode.workspace.fs.readFile(document.uri));
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), onDisk);
+    await vscode.workspace.applyEdit(edit);
+    await document.save();
+  }
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }

@@ -4,7 +4,7 @@ import { formatTokens } from '../../src/core/costReport';
 import { countTokensParams } from '../../src/core/tokenEstimate';
 import { countRequestTokens } from '../simulator/tokenizer';
 import { useSimulator } from './apiHarness';
-import { eventually, openPrompt } from './helpers';
+import { eventually, resetEditors, writePrompt } from './helpers';
 
 const helloRequest = (model: string): Record<string, unknown> => ({
   model,
@@ -24,17 +24,30 @@ async function replaceInDocument(editor: vscode.TextEditor, search: string, repl
   await editor.edit((edit) => edit.replace(new vscode.Range(editor.document.positionAt(at), editor.document.positionAt(at + search.length)), replacement));
 }
 
+let promptCounter = 0;
+
+/** A new prompt like hello.prompt.json, in its own file: tests never edit a shared file (autosave is on in VS Code for the web). */
+async function openFreshHello(): Promise<vscode.TextEditor> {
+  const uri = await writePrompt(`status-${++promptCounter}`, { model: 'claude-sonnet-5-5', max_tokens: 64, messages: [{ role: 'user', content: 'Say hello in {{language}}, in five words or fewer.' }] }, {
+    variables: { language: 'English' },
+    expectedOutputTokens: 20,
+  });
+  return vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+}
+
 describe('status bar: live token count and cost', function () {
   this.timeout(60_000);
   const harness = useSimulator();
 
-  afterEach(async () => {
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-  });
+  afterEach(resetEditors);
 
   it('shows the exact count from count_tokens, the cost and the window use, with a Markdown tooltip', async () => {
-    await openPrompt('hello.prompt.json');
-    const expected = simulatorCount(helloRequest('claude-sonnet-5-5'));
+    const editor = await openFreshHello();
+    // Never counted before in this session, so the count must come from the API now.
+    await replaceInDocument(editor, 'five words', 'six words');
+    const request = helloRequest('claude-sonnet-5-5');
+    request['messages'] = [{ role: 'user', content: 'Say hello in English, in six words or fewer.' }];
+    const expected = simulatorCount(request);
     const snapshot = await eventually(() => {
       const s = harness.api.statusBar();
       return s.text.includes(`${formatTokens(expected)} tok`) && !s.text.includes('~') ? s : undefined;
@@ -47,15 +60,15 @@ describe('status bar: live token count and cost', function () {
     assert.match(snapshot.tooltip, /2026-11-25/, 'the price date');
     assert.ok(harness.sim.requestCount('count_tokens') >= 1);
     const counted = harness.sim.requests.find((r) => r.endpoint === 'count_tokens');
-    assert.deepEqual((counted?.body as { messages: unknown }).messages, helloRequest('claude-sonnet-5-5')['messages'], 'variables are resolved before counting');
+    assert.deepEqual((counted?.body as { messages: unknown }).messages, request['messages'], 'variables are resolved before counting');
   });
 
   it('sends one count per pause for a burst of edits, and none for an unchanged request', async () => {
-    const editor = await openPrompt('hello.prompt.json');
+    const editor = await openFreshHello();
     // The first count may come from the cache of an earlier test: an unchanged request is never counted twice.
     await eventually(() => (harness.api.statusBar().text.includes('~') ? undefined : true), 'the exact count');
     const before = harness.sim.requestCount('count_tokens');
-    for (let i = 0; i < 10; i++) await replaceInDocument(editor, 'fewer.', `fewer${'!'.repeat(i + 1)}.`.replace('!.', '.!'));
+    for (let i = 0; i < 10; i++) await replaceInDocument(editor, 'Say hello', 'Say hello!');
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     assert.equal(harness.sim.requestCount('count_tokens') - before, 1, 'a burst of ten edits costs one count request');
     const afterBurst = harness.sim.requestCount('count_tokens');
@@ -66,11 +79,13 @@ describe('status bar: live token count and cost', function () {
   });
 
   it('counts again when the model changes, because tokenizers differ', async () => {
-    const editor = await openPrompt('hello.prompt.json');
+    const editor = await openFreshHello();
     const sonnet = simulatorCount(helloRequest('claude-sonnet-5-5'));
     const haiku = simulatorCount(helloRequest('claude-haiku-4-5'));
     assert.notEqual(sonnet, haiku, 'the simulator tokenizes these models differently');
-    await eventually(() => (harness.api.statusBar().text.includes(`${formatTokens(sonnet)} tok`) ? true : undefined), 'the Sonnet count');
+    await eventually(() => (harness.api.statusBar().text.includes(`${formatTokens(sonnet)} tok`) ? true : undefined), `the Sonnet count ${sonnet}`, 10_000, () =>
+      `${harness.api.statusBar().text} / ${editor.document.getText().replace(/\s+/g, ' ')}`,
+    );
     await replaceInDocument(editor, 'claude-sonnet-5-5', 'claude-haiku-4-5');
     await eventually(() => (harness.api.statusBar().text.includes(`${formatTokens(haiku)} tok`) && !harness.api.statusBar().text.includes('~') ? true : undefined), 'the Haiku count');
     const last = harness.sim.requests.filter((r) => r.endpoint === 'count_tokens').pop();
@@ -80,7 +95,7 @@ describe('status bar: live token count and cost', function () {
   it('falls back to a marked estimate, with the reason, when the API rejects the key', async () => {
     await harness.api.storeApiKeyForTests?.('not-a-valid-key');
     try {
-      const editor = await openPrompt('hello.prompt.json');
+      const editor = await openFreshHello();
       // A request never counted before, so the cache cannot answer for it.
       await replaceInDocument(editor, 'five words', 'four words');
       const snapshot = await eventually(() => {
@@ -94,7 +109,7 @@ describe('status bar: live token count and cost', function () {
   });
 
   it('opens the details with a what-if across models, each counted on its own', async () => {
-    await openPrompt('hello.prompt.json');
+    await openFreshHello();
     const before = harness.sim.requestCount('count_tokens');
     await vscode.commands.executeCommand('promptWorkbench.showCostDetails');
     const details = harness.api.costDetails() ?? '';

@@ -92,10 +92,27 @@ export class Exchange {
     if (!this.closed) this.res.end();
   }
 
-  /** Drops the connection without a proper end: what a network reset looks like to the client. */
+  /** Drops the connection at once, without a proper end. */
   destroy(): void {
     this.res.socket?.destroy();
     this.res.destroy();
+  }
+
+  /**
+   * Drops the connection after what was written so far has reached the socket, so the client sees
+   * the partial response and then the connection die: a network reset mid-response.
+   */
+  async dropAfterFlush(): Promise<void> {
+    const socket = this.res.socket;
+    if (socket && !this.closed) {
+      // end() uncorks and flushes what is queued, then sends FIN; the chunked body stays unterminated.
+      await new Promise<void>((resolve) => {
+        socket.once('finish', resolve);
+        socket.once('close', resolve);
+        socket.end();
+      });
+    }
+    this.destroy();
   }
 
   /**
@@ -109,7 +126,7 @@ export class Exchange {
     if (fault?.name === 'stall_mid_stream' || fault?.name === 'reset_mid_stream') {
       const half = Math.floor(data.length / 2);
       if (!(await this.write(data.subarray(0, half)))) return;
-      if (fault.name === 'reset_mid_stream') return this.destroy();
+      if (fault.name === 'reset_mid_stream') return this.dropAfterFlush();
       if (!(await this.stall(fault.ms))) return;
       data = data.subarray(half);
     }

@@ -179,7 +179,7 @@ export async function writeEventStream(exchange: Exchange, events: Iterable<Stre
           break;
         case 'reset_mid_stream':
           await flush();
-          exchange.destroy();
+          await exchange.dropAfterFlush();
           return sent;
         case 'error_event':
           buffer += `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: exchange.requestId })}\n\n`;

@@ -292,7 +292,7 @@ export function planReply(
     naturalFrom = true;
   }
   const truncated = wanted > remaining;
-  const taken = truncated ? takePieces(source, remaining, model) : naturalFrom ? naturalPieces(source, wanted, model) : takePieces(source, wanted, model);
+  const taken = truncated ? takePieces(source, remaining, model) : naturalFrom ? naturalPieces(source, wanted, model) : piecesOf(source, model);
   const { pieces, matched } = applyStopSequences(taken, body.stop_sequences, model);
   const text = join(pieces);
   const tokens = countTextTokens(text, model);

@@ -177,13 +177,21 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; 
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
+    let ended = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) tooLarge = true;
       if (!tooLarge) chunks.push(chunk);
     });
-    req.on('end', () => resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge }));
+    req.on('end', () => {
+      ended = true;
+      resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge });
+    });
     req.on('error', reject);
+    // A client that leaves mid-upload never sends 'end'.
+    req.on('close', () => {
+      if (!ended) reject(new Error('The client closed the connection before sending the whole body.'));
+    });
   });
 }
 
@@ -278,6 +286,8 @@ export class Simulator {
   configure(options: Omit<SimulatorOptions, 'port' | 'host'>): void {
     const merged: SimulatorOptions = { ...this.currentOptions(), ...options };
     this.settings = settingsFrom(merged);
+    // Buckets are sized when first used: new limits start from full buckets.
+    if ('rateLimits' in options || 'rateLimitsByModel' in options) this.rateLimiter.clear();
   }
 
   private currentOptions(): SimulatorOptions {

@@ -31,7 +31,7 @@ const MESSAGE_FIELDS = new Set([
   'model', 'max_tokens', 'messages', 'system', 'cache_control', 'stop_sequences', 'stream', 'metadata', 'thinking',
   'tools', 'tool_choice', 'output_config', 'speed', 'service_tier', 'inference_geo', 'container', 'diagnostics',
   // Beta-only fields (sheet §14); accepted so client.beta.messages works against the simulator.
-  'context_management', 'compaction', 'thread', 'fallbacks', 'fallback_credit_token', 'mcp_servers', 'billing_policy', 'output_format', 'betas',
+  'context_management', 'compaction', 'thread', 'fallbacks', 'fallback_credit_token', 'mcp_servers', 'billing_policy', 'output_format',
 ]);
 const SAMPLING_PARAMS = ['temperature', 'top_p', 'top_k'] as const;
 const BLOCK_TYPES = new Set([

@@ -10,7 +10,7 @@ import {
   type CountFailure,
   type TokenCountState,
 } from '../../../src/core/tokenCountScheduler';
-import type { ResolvedRequest } from '../../../src/core/tokenEstimate';
+import type { CountableRequest } from '../../../src/core/tokenEstimate';
 
 interface Call {
   params: MessageCountTokensParams;
@@ -33,7 +33,7 @@ function fakeCounter() {
 }
 
 const DELAY = 400;
-const edit = (text: string, model = 'claude-sonnet-5-5'): ResolvedRequest => ({ model, max_tokens: 1_024, messages: [{ role: 'user', content: text }] });
+const edit = (text: string, model = 'claude-sonnet-5-5'): CountableRequest => ({ model, max_tokens: 1_024, messages: [{ role: 'user', content: text }] });
 /** An SDK-shaped API error: only the fields the scheduler reads. */
 const apiError = (status: number, headers: Record<string, string> = {}) => Object.assign(new Error(`${status} {"type":"error"}`), { name: 'APIError', status, headers: new Headers(headers) });
 
@@ -223,6 +223,16 @@ describe('TokenCountScheduler (fake timers)', () => {
     assert.equal(counter.calls.length, 2);
   });
 
+  it('backs off on 529 overloaded and says the count service is unavailable', async () => {
+    scheduler.request(edit('hello'));
+    await clock.tickAsync(DELAY);
+    counter.call(0).reject(apiError(529));
+    await clock.tickAsync(0);
+    assert.equal(scheduler.state?.kind === 'estimate' && scheduler.state.reason, 'count service unavailable (529), retrying in 1s');
+    await clock.tickAsync(1_000);
+    assert.equal(counter.calls.length, 2);
+  });
+
   it('does not resend an input the API rejected (400), but sends a changed one', async () => {
     scheduler.request(edit('bad'));
     await clock.tickAsync(DELAY);
@@ -239,7 +249,7 @@ describe('TokenCountScheduler (fake timers)', () => {
 
   it('scales later estimates by the last exact count for the model', async () => {
     scheduler.dispose();
-    scheduler = new TokenCountScheduler({ count: counter.count, delayMs: DELAY, estimate: (request) => String(request.messages[0]?.content).length });
+    scheduler = new TokenCountScheduler({ count: counter.count, delayMs: DELAY, estimate: (request) => String((request.messages[0] as { content: string }).content).length });
     scheduler.request(edit('x'.repeat(800)));
     await clock.tickAsync(DELAY);
     counter.call(0).resolve(1_000); // exact / estimate = 1.25

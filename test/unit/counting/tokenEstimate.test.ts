@@ -7,17 +7,17 @@ import {
   estimateInputTokens,
   inputRelevantKey,
   textTokens,
-  type ResolvedRequest,
+  type CountableRequest,
 } from '../../../src/core/tokenEstimate';
 
-const base: ResolvedRequest = {
+const base: CountableRequest = {
   model: 'claude-sonnet-5-5',
   max_tokens: 1_024,
   system: 'You are a careful assistant.',
   messages: [{ role: 'user', content: 'Summarise the attached notes in three bullet points.' }],
 };
 
-const withUserText = (text: string): ResolvedRequest => ({ ...base, messages: [{ role: 'user', content: text }] });
+const withUserText = (text: string): CountableRequest => ({ ...base, messages: [{ role: 'user', content: text }] });
 
 describe('tokenEstimate: the offline estimate', () => {
   it('grows with the text (monotonic)', () => {
@@ -28,7 +28,7 @@ describe('tokenEstimate: the offline estimate', () => {
     }
   });
 
-  const growers: [string, ResolvedRequest][] = [
+  const growers: [string, CountableRequest][] = [
     ['another message', { ...base, messages: [...base.messages, { role: 'assistant', content: 'Sure.' }, { role: 'user', content: 'Go on.' }] }],
     ['a tool definition', { ...base, tools: [{ name: 'lookup', description: 'Find a record', input_schema: { type: 'object', properties: { id: { type: 'string' } } } }] }],
     ['an image', { ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }, { type: 'text', text: 'What is this?' }] }] }],
@@ -40,7 +40,7 @@ describe('tokenEstimate: the offline estimate', () => {
   }
 
   it('ignores max_tokens, metadata and stop_sequences', () => {
-    const variant: ResolvedRequest = { ...base, max_tokens: 64_000, metadata: { user_id: 'u-1' }, stop_sequences: ['END'] };
+    const variant: CountableRequest = { ...base, max_tokens: 64_000, metadata: { user_id: 'u-1' }, stop_sequences: ['END'] };
     assert.equal(estimateInputTokens(variant), estimateInputTokens(base));
   });
 
@@ -58,7 +58,7 @@ describe('tokenEstimate: the offline estimate', () => {
 
   it('skips thinking from earlier assistant turns but counts the current turn', () => {
     const thinking = 'Let me reason about this at length. '.repeat(200);
-    const earlier: ResolvedRequest = {
+    const earlier: CountableRequest = {
       ...base,
       messages: [
         { role: 'user', content: 'First question' },
@@ -66,12 +66,12 @@ describe('tokenEstimate: the offline estimate', () => {
         { role: 'user', content: 'Second question' },
       ],
     };
-    const noThinking: ResolvedRequest = {
+    const noThinking: CountableRequest = {
       ...earlier,
       messages: [earlier.messages[0]!, { role: 'assistant', content: [{ type: 'thinking', thinking: '', signature: 'sig' }, { type: 'text', text: 'Answer' }] }, earlier.messages[2]!],
     };
     assert.equal(estimateInputTokens(earlier), estimateInputTokens(noThinking));
-    const current: ResolvedRequest = {
+    const current: CountableRequest = {
       ...base,
       messages: [
         { role: 'user', content: 'Question' },
@@ -79,7 +79,7 @@ describe('tokenEstimate: the offline estimate', () => {
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'found' }] },
       ],
     };
-    const currentEmpty: ResolvedRequest = {
+    const currentEmpty: CountableRequest = {
       ...current,
       messages: [current.messages[0]!, { role: 'assistant', content: [{ type: 'thinking', thinking: '', signature: 'sig' }, { type: 'tool_use', id: 't1', name: 'lookup', input: { id: 'x' } }] }, current.messages[2]!],
     };
@@ -97,7 +97,7 @@ describe('tokenEstimate: the offline estimate', () => {
 describe('tokenEstimate: inputRelevantKey and countTokensParams', () => {
   const key = inputRelevantKey(base);
 
-  const changes: [string, ResolvedRequest][] = [
+  const changes: [string, CountableRequest][] = [
     ['the model', { ...base, model: 'claude-haiku-5-5' }],
     ['the system prompt', { ...base, system: 'You are terse.' }],
     ['a message', withUserText('Summarise the attached notes in two bullet points.')],
@@ -110,7 +110,7 @@ describe('tokenEstimate: inputRelevantKey and countTokensParams', () => {
     it(`changes with ${what}`, () => assert.notEqual(inputRelevantKey(request), key));
   }
 
-  const sameInput: [string, ResolvedRequest][] = [
+  const sameInput: [string, CountableRequest][] = [
     ['max_tokens', { ...base, max_tokens: 8_192 }],
     ['metadata', { ...base, metadata: { user_id: 'u-2' } }],
     ['stop_sequences', { ...base, stop_sequences: ['###'] }],
@@ -124,8 +124,25 @@ describe('tokenEstimate: inputRelevantKey and countTokensParams', () => {
 
   it('is a sha256 hex digest', () => assert.match(key, /^[0-9a-f]{64}$/));
 
+  it('changes with one character of a long message (hashed in place, not through the small-piece buffer)', () => {
+    const long = 'a'.repeat(500_000);
+    const edited = `${long.slice(0, 250_000)}b${long.slice(250_001)}`;
+    assert.notEqual(inputRelevantKey(withUserText(long)), inputRelevantKey(withUserText(edited)));
+    assert.equal(inputRelevantKey(withUserText(long)), inputRelevantKey(withUserText('a'.repeat(500_000))));
+  });
+
+  it('does not confuse where one string ends and the next begins', () => {
+    const split = (a: string, b: string): CountableRequest => ({ ...base, messages: [{ role: 'user', content: [{ type: 'text', text: a }, { type: 'text', text: b }] }] });
+    assert.notEqual(inputRelevantKey(split('ab', 'c')), inputRelevantKey(split('a', 'bc')));
+  });
+
+  it('does not change with the key order of nested objects', () => {
+    const tool = (schema: Record<string, unknown>): CountableRequest => ({ ...base, tools: [{ name: 'lookup', input_schema: { type: 'object', ...schema } }] });
+    assert.equal(inputRelevantKey(tool({ properties: { a: { type: 'string' } }, required: ['a'] })), inputRelevantKey(tool({ required: ['a'], properties: { a: { type: 'string' } } })));
+  });
+
   it('countTokensParams keeps only what count_tokens takes', () => {
-    const request: ResolvedRequest = {
+    const request: CountableRequest = {
       ...base,
       metadata: { user_id: 'u' },
       stop_sequences: ['x'],
@@ -158,7 +175,7 @@ describe('tokenEstimate: cacheBreakpoints', () => {
   });
 
   it('lists markers in prefix order (tools, system, messages) with growing shares and per-TTL spans', () => {
-    const request: ResolvedRequest = {
+    const request: CountableRequest = {
       ...base,
       tools: [{ name: 'lookup', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral', ttl: '1h' } }],
       system: [{ type: 'text', text: longText, cache_control: { type: 'ephemeral', ttl: '1h' } }],

@@ -1,0 +1,168 @@
+// Live validation of .prompt.json files (issue 5: validating a 5 MB prompt must take under 50 ms,
+// median, so diagnostics can follow typing). One sample = parsePromptFile on a freshly edited
+// text (one character changed, a flat string as document.getText() returns it), which
+// is everything the editor glue runs per change apart from converting offsets to positions.
+//
+// Two 5 MB shapes, because they stress different parts: a long document in one string (the
+// string scanner and placeholder search) and a long conversation of small messages (the tree,
+// ~150,000 values, and the per-message checks). Also reported: the largest text checked live
+// by default (DEFAULT_MAX_VALIDATED_LENGTH), and the cost of the size guard above it.
+//
+// Run alone: node out/bench/validationBench.js
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_MAX_VALIDATED_LENGTH, parsePromptFile, validateForSend } from '../src/core/promptFile';
+import { median, type BenchFigure } from './benchResult';
+
+const TARGET_MS = 50;
+const SAMPLES = 21;
+const WARMUP = 5;
+const MB = 1024 * 1024;
+
+const PARAGRAPH =
+  'Section 4.2 — "Expenses" must be submitted within 60 days with an itemised receipt; items above 250 EUR need approval first.\n' +
+  'Hotels are reimbursed up to 180 EUR per night (260 EUR in London, New York, Zürich and Tokyo). Travel time is compensated.\n\n';
+
+/** A prompt whose system prompt is one long document of about `size` characters of source text. */
+function longDocumentPrompt(size: number): string {
+  const document = PARAGRAPH.repeat(Math.ceil(size / (PARAGRAPH.length + 8)));
+  return JSON.stringify(
+    {
+      name: 'Long document',
+      variables: { question: 'What is the hotel limit in Tokyo?', team: 'Finance' },
+      request: {
+        model: 'claude-sonnet-5-5',
+        max_tokens: 2048,
+        system: [
+          { type: 'text', text: 'You answer questions for the {{team}} team about the handbook below.' },
+          { type: 'text', text: `<handbook>\n${document}</handbook>`, cache_control: { type: 'ephemeral', ttl: '1h' } },
+        ],
+        messages: [{ role: 'user', content: '{{question}}' }],
+      },
+    },
+    null,
+    2,
+  );
+}
+
+/** A prompt with a conversation of short messages, pretty-printed, about `size` characters long. */
+function conversationPrompt(size: number): string {
+  const build = (count: number): string => {
+    const messages: unknown[] = [];
+    for (let i = 0; i < count; i++) {
+      messages.push(
+        i % 2 === 0
+          ? { role: 'user', content: [{ type: 'text', text: `Question ${i} about {{topic}}: how does the "${i % 7}" case differ?` }] }
+          : { role: 'assistant', content: [{ type: 'text', text: `Answer ${i}: it differs in two ways, described in section ${i % 13}.` }] },
+      );
+    }
+    messages.push({ role: 'user', content: 'Summarize the conversation.' });
+    return JSON.stringify({ name: 'Long conversation', variables: { topic: 'tides' }, request: { model: 'claude-sonnet-5-5', max_tokens: 4096, messages } }, null, 2);
+  };
+  const perMessage = build(1000).length / 1000;
+  return build(Math.floor(size / perMessage));
+}
+
+/**
+ * `text` with the `i`-th of `count` letters spread through it changed. Built with Array.join, as
+ * the extension host's document.getText() builds it (lines.join(eol)): a flat sequential string.
+ * (Concatenating slices would give a rope that V8 reads through an indirection, slower to scan.)
+ */
+function editedCopy(text: string, i: number, count: number): string {
+  // Letters are inside string values: the prompts are mostly prose.
+  let at = Math.floor(((i + 1) * text.length) / (count + 2));
+  while (!/[a-z]/.test(text[at] as string)) at++;
+  return [text.slice(0, at), text[at] === 'x' ? 'y' : 'x', text.slice(at + 1)].join('');
+}
+
+/**
+ * Wall-clock median and maximum, and the median CPU time of the process (all its threads, so
+ * garbage collection helpers included): on a shared machine the CPU figure shows our own cost
+ * when other processes stretch the wall clock.
+ */
+function timeValidation(text: string, samples: number, validate: (text: string) => unknown = (t) => parsePromptFile(t)): { medianMs: number; maxMs: number; cpuMs: number } {
+  const times: number[] = [];
+  const cpuTimes: number[] = [];
+  for (let i = 0; i < WARMUP + samples; i++) {
+    // One edited text at a time: holding them all would add garbage collection the editor does not have.
+    const copy = editedCopy(text, i, WARMUP + samples);
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    validate(copy);
+    const elapsed = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    if (i >= WARMUP) {
+      times.push(elapsed);
+      cpuTimes.push((used.user + used.system) / 1000);
+    }
+  }
+  return { medianMs: median(times), maxMs: Math.max(...times), cpuMs: median(cpuTimes) };
+}
+
+function checkClean(text: string, expectedPlaceholders: number): void {
+  const parsed = parsePromptFile(text);
+  if (parsed.diagnostics.length > 0 || parsed.placeholders.length < expectedPlaceholders) {
+    throw new Error(`benchmark prompt is not clean: ${JSON.stringify(parsed.diagnostics.slice(0, 3))}`);
+  }
+}
+
+export async function benchValidation(): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  // Built one at a time, so the garbage of building one shape is not collected while timing another.
+  const shapes: [string, () => string][] = [
+    ['5 MB long document', () => longDocumentPrompt(5 * MB)],
+    ['5 MB conversation', () => conversationPrompt(5 * MB)],
+  ];
+  for (const [name, build] of shapes) {
+    const text = build();
+    checkClean(text, 2);
+    const { medianMs, maxMs, cpuMs } = timeValidation(text, SAMPLES);
+    figures.push({
+      name: `validate ${name}`,
+      value: medianMs,
+      unit: 'ms',
+      target: `< ${TARGET_MS}`,
+      ok: medianMs < TARGET_MS,
+      detail: `${(text.length / MB).toFixed(2)} MB of text; median of ${SAMPLES} edits (max ${maxMs.toFixed(1)} ms; median CPU time ${cpuMs.toFixed(1)} ms)`,
+    });
+  }
+
+  const limitText = conversationPrompt(DEFAULT_MAX_VALIDATED_LENGTH - MB / 4);
+  const limit = timeValidation(limitText, 5);
+  figures.push({
+    name: 'validate at the live limit',
+    value: limit.medianMs,
+    unit: 'ms',
+    detail: `${(limitText.length / MB).toFixed(1)} MB conversation, just under DEFAULT_MAX_VALIDATED_LENGTH (${DEFAULT_MAX_VALIDATED_LENGTH / MB} MB); median of 5 (max ${limit.maxMs.toFixed(1)} ms)`,
+  });
+
+  const huge = longDocumentPrompt(50 * MB);
+  const guard = timeValidation(huge, 5);
+  figures.push({
+    name: 'live check of a 50 MB prompt (size guard)',
+    value: guard.medianMs,
+    unit: 'ms',
+    detail: 'above the live limit: one info diagnostic, the full check runs before sending',
+  });
+  const full = timeValidation(huge, 3, (t) => validateForSend(t));
+  figures.push({
+    name: 'validateForSend of a 50 MB prompt',
+    value: full.medianMs,
+    unit: 'ms',
+    detail: 'the full check the run command makes before sending; median of 3',
+  });
+  return figures;
+}
+
+if (require.main === module) {
+  benchValidation()
+    .then((figures) => {
+      for (const f of figures) {
+        const verdict = f.ok === undefined ? '' : f.ok ? '  ok' : '  MISSED';
+        process.stdout.write(`${f.name}: ${f.value.toFixed(1)} ${f.unit}${f.target ? ` (target ${f.target} ${f.unit})` : ''}${verdict}\n${f.detail ? `  ${f.detail}\n` : ''}`);
+      }
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,133 @@
+// A response's content blocks in the DOM: streamed as plain text, rendered once when the run ends.
+import type { BlockStart } from '../protocol';
+import { renderMarkdown } from '../panel/markdown';
+import { assertNever, blockTitle, prettyJsonOrRaw, type RunBlock } from '../panel/panelModel';
+import { append, el, type Attributes } from './dom';
+
+/** A streamed text chunk this long starts a new element at its next line break (see StreamingText). */
+const STREAM_CHUNK_CHARS = 8 * 1024;
+
+/**
+ * Plain text that grows by appends. Each append extends the last Text node with appendData; once
+ * that chunk passes STREAM_CHUNK_CHARS, the next line break starts a new block-level chunk, so the
+ * browser re-lays out only the last few kilobytes instead of the whole (possibly huge) block.
+ */
+class StreamingText {
+  readonly element: HTMLElement;
+  private chunk: Text | undefined;
+  private chunkLength = 0;
+
+  constructor(className: string) {
+    this.element = el('div', { class: `streaming-text ${className}` });
+  }
+
+  append(text: string): void {
+    if (text === '') return;
+    if (this.chunk && this.chunkLength >= STREAM_CHUNK_CHARS) {
+      const lineEnd = text.indexOf('\n');
+      if (lineEnd >= 0) {
+        this.appendToChunk(text.slice(0, lineEnd + 1));
+        this.chunk = undefined;
+        this.append(text.slice(lineEnd + 1));
+        return;
+      }
+    }
+    this.appendToChunk(text);
+  }
+
+  private appendToChunk(text: string): void {
+    if (text === '') return;
+    if (!this.chunk) {
+      this.chunk = document.createTextNode('');
+      this.chunkLength = 0;
+      this.element.appendChild(el('span', { class: 'stream-chunk' }, this.chunk));
+    }
+    this.chunk.appendData(text);
+    this.chunkLength += text.length;
+  }
+}
+
+/** One content block in the output: streamed as plain text, then rendered once when the run ends. */
+export class BlockView {
+  readonly root: HTMLElement;
+  private readonly heading: HTMLElement | undefined;
+  private body: HTMLElement;
+  private streaming: StreamingText | undefined;
+
+  constructor(private block: BlockStart, text: string, streaming: boolean) {
+    let container: HTMLElement;
+    switch (block.kind) {
+      case 'text':
+        this.root = el('div', { class: 'block block-text' });
+        container = this.root;
+        break;
+      case 'thinking':
+      case 'redacted_thinking':
+        // Folded by default; <summary> is focusable and toggles with Enter or Space.
+        this.heading = el('summary', {}, blockTitle(block));
+        this.root = el('details', { class: `block block-thinking block-${block.kind}` }, this.heading);
+        if (block.kind === 'redacted_thinking') {
+          append(this.root, el('p', { class: 'description' }, 'Safety systems redacted this reasoning. It is sent back to the API encrypted, so the conversation can continue.'));
+        }
+        container = this.root;
+        break;
+      case 'tool_use':
+      case 'server_tool':
+      case 'other':
+        this.heading = el('h4', { class: 'block-title' }, blockTitle(block));
+        this.root = el('div', { class: `block block-json block-${block.kind}` }, this.heading);
+        container = this.root;
+        break;
+      default:
+        assertNever(block.kind);
+    }
+    this.body = el('div', { class: 'block-body' });
+    container.appendChild(this.body);
+    if (streaming) {
+      this.streaming = new StreamingText(this.isJson() ? 'code' : 'prose');
+      this.body.appendChild(this.streaming.element);
+      this.streaming.append(text);
+    } else {
+      this.finish(text);
+    }
+  }
+
+  update(block: BlockStart): void {
+    this.block = block;
+    if (this.heading) this.heading.textContent = blockTitle(block);
+  }
+
+  append(text: string): void {
+    this.streaming?.append(text);
+  }
+
+  /** Replaces the streamed text with its final form: markdown for prose, pretty JSON for tool input. */
+  finish(text: string): void {
+    this.streaming = undefined;
+    const body = el('div', { class: 'block-body' });
+    if (this.isJson()) {
+      // Input that never finished streaming is partial JSON: shown raw.
+      append(body, el('pre', { class: 'code' }, prettyJsonOrRaw(text).text));
+    } else if (this.block.kind === 'redacted_thinking') {
+      if (text !== '') append(body, el('pre', { class: 'code opaque' }, text));
+    } else {
+      body.classList.add('markdown');
+      body.innerHTML = renderMarkdown(text);
+    }
+    this.body.replaceWith(body);
+    this.body = body;
+  }
+
+  private isJson(): boolean {
+    return this.block.kind === 'tool_use' || this.block.kind === 'server_tool' || this.block.kind === 'other';
+  }
+}
+
+/** Renders a finished run's blocks (history, comparison, reload) in their final form. */
+export function finishedBlocks(blocks: readonly RunBlock[], attributes: Attributes): HTMLElement {
+  const output = el('div', { class: 'run-output', ...attributes });
+  for (const block of blocks) output.appendChild(new BlockView(block, block.text, false).root);
+  if (blocks.length === 0) append(output, el('p', { class: 'description' }, 'No output.'));
+  return output;
+}
+
