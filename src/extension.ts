@@ -76,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi {
     historyFile: (uri) => runs.historyFileFor(uri).fsPath,
     isRunning: () => runs.isRunning(),
     logUri: () => context.logUri,
+    panelMessage: (message) => runs.handle(message),
     ...(process.env['PROMPT_WORKBENCH_TEST'] === '1' ? { storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()) } : {}),
   };
 }

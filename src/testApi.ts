@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { PanelState } from './protocol';
+import type { PanelState, PanelToHost } from './protocol';
 import type { RunSummary } from './run/runController';
 import type { StatusBarSnapshot } from './statusBar/costStatusBar';
 
@@ -21,6 +21,8 @@ export interface PromptWorkbenchApi {
   lastRun(): RunSummary | undefined;
   historyFile(promptUri: vscode.Uri): string;
   isRunning(): boolean;
+  /** Handles a message as if the panel had sent it (the same entry point the webview uses). */
+  panelMessage(message: PanelToHost): Promise<void>;
   /** The folder VS Code gives this extension for logs; its parent holds the output channels' log files. */
   logUri(): vscode.Uri;
   /**
