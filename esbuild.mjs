@@ -47,7 +47,7 @@ const targets = [
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node18',
+    target: 'node20',
     minify: production,
     external: ['vscode'],
     // jsonc-parser's UMD entry requires its parts dynamically, which a bundle cannot follow; its
@@ -69,7 +69,7 @@ const targets = [
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node18',
+    target: 'node20',
     minify: production,
   },
   {

@@ -11,6 +11,9 @@ import type { ModelLimits } from '../models/modelLimits';
 import type { Prices } from '../pricing/prices';
 import { isPromptDocument, promptRelativePath, type PromptDocuments } from '../promptDocuments';
 
+const largeDocumentChars = 2 * 1024 * 1024;
+const largeDocumentPauseMs = 150;
+
 export interface StatusBarSnapshot {
   visible: boolean;
   text: string;
@@ -74,6 +77,7 @@ export class CostStatusBar implements vscode.Disposable {
   readonly onDidChangeSummary = this.summaryChanged.event;
   private active: { document: vscode.TextDocument; prompt: PromptFile; request: Record<string, unknown> } | undefined;
   private visible = false;
+  private largeEditTimer: ReturnType<typeof setTimeout> | undefined;
   private summary: { uri: string; value: CostSummary } | undefined;
   /** Exact count requests sent (for tests and the benchmark). */
   countRequestsSent = 0;
@@ -90,7 +94,7 @@ export class CostStatusBar implements vscode.Disposable {
       this.scheduler.onDidUpdate((state) => this.render(state)),
       vscode.window.onDidChangeActiveTextEditor((editor) => this.follow(editor?.document)),
       vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.document === vscode.window.activeTextEditor?.document) this.follow(event.document);
+        if (event.document === vscode.window.activeTextEditor?.document) this.followEdit(event.document);
       }),
       deps.config.onDidChange((settings) => this.scheduler.setDelay(settings.countDelayMs)),
       deps.api.onDidChange(() => this.scheduler.credentialsChanged()),
@@ -112,6 +116,21 @@ export class CostStatusBar implements vscode.Disposable {
     // No SDK retries: the scheduler backs off on 429 itself and shows why.
     const result = await client.messages.countTokens(params as never, { signal, maxRetries: 0 });
     return result.input_tokens;
+  }
+
+  /**
+   * Up to a few MB the estimate follows every keystroke (well inside a frame, see npm run bench);
+   * a larger prompt is re-read once typing pauses briefly, so typing never waits for a parse.
+   */
+  private followEdit(document: vscode.TextDocument): void {
+    clearTimeout(this.largeEditTimer);
+    // The document's length without copying its text.
+    const length = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
+    if (length <= largeDocumentChars) {
+      this.follow(document);
+      return;
+    }
+    this.largeEditTimer = setTimeout(() => this.follow(document), largeDocumentPauseMs);
   }
 
   private follow(document: vscode.TextDocument | undefined): void {
@@ -168,6 +187,7 @@ export class CostStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.largeEditTimer);
     this.listeners.forEach((l) => l.dispose());
     this.summaryChanged.dispose();
     this.item.dispose();
