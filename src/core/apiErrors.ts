@@ -45,6 +45,11 @@ function fieldPath(message: string | undefined, paths: string[] | undefined): st
   return match?.[1];
 }
 
+/** Ends `text` with a full stop when it has none, so the advice that follows does not run on ("model: x Check…"). */
+function sentence(text: string): string {
+  return !text || /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 function view(title: string, message: string, actions: ErrorAction[], extra: Partial<RunErrorView> = {}): RunErrorView {
   return { title, message, actions, ...extra };
 }
@@ -63,7 +68,12 @@ export function describeApiError(error: unknown, options: { partial?: boolean; m
     return view('Request timed out', `The API did not answer in time.${kept} Check your connection, or retry.`, ['retry'], withId());
   }
   if (e.name === 'APIConnectionError') {
-    return view('Network error', `Could not reach the API (${e.message ?? 'connection failed'}).${kept} Check your connection and the promptWorkbench.apiBaseUrl setting, then retry.`, ['retry', 'openSettings'], withId());
+    const detail = (e.message ?? 'connection failed').replace(/\.$/, '');
+    return view('Network error', `Could not reach the API (${detail}).${kept} Check your connection and the promptWorkbench.apiBaseUrl setting, then retry.`, ['retry', 'openSettings'], withId());
+  }
+  // fetch reports a connection dropped mid-body as a TypeError "terminated" (its cause: ECONNRESET).
+  if (e.status === undefined && (e.message === 'terminated' || /ECONNRESET|socket hang up/.test(String((e as { cause?: unknown }).cause ?? '')))) {
+    return view('Connection lost', `The connection to the API dropped in the middle of the response.${kept} Retry to run it again.`, ['retry'], withId());
   }
 
   // An `error` event inside a 200 stream: status is undefined, the type is in the body.
@@ -78,23 +88,23 @@ export function describeApiError(error: unknown, options: { partial?: boolean; m
     case 401:
       return view('API key rejected', 'The API did not accept the key. Set a valid key with "Prompt Workbench: Set API Key".', ['setKey'], withId());
     case 402:
-      return view('Billing problem', `${apiMessage || 'The organisation cannot be billed.'} Check billing in the Anthropic Console.`, [], withId());
+      return view('Billing problem', `${sentence(apiMessage || 'The organisation cannot be billed.')} Check billing in the Anthropic Console.`, [], withId());
     case 403:
-      return view('Permission denied', `${apiMessage || 'This key may not use this resource.'} Check the key's workspace and permissions in the Anthropic Console.`, ['setKey'], withId());
+      return view('Permission denied', `${sentence(apiMessage || 'This key may not use this resource.')} Check the key's workspace and permissions in the Anthropic Console.`, ['setKey'], withId());
     case 404:
       return view(
         'Not found',
-        `${apiMessage || 'The API did not find what was asked for.'}${options.model ? ` Check the model id "${options.model}" and choose another model.` : ' Choose another model.'}`,
+        `${sentence(apiMessage || 'The API did not find what was asked for.')}${options.model ? ` Check the model id "${options.model}" and choose another model.` : ' Choose another model.'}`,
         ['chooseModel'],
         withId(),
       );
     case 413:
-      return view('Request too large', `${apiMessage || 'The request body is too large.'} Shorten the prompt or use the Files API for large documents.`, [], withId());
+      return view('Request too large', `${sentence(apiMessage || 'The request body is too large.')} Shorten the prompt or use the Files API for large documents.`, [], withId());
     case 429: {
       const wait = retryAfterSeconds(e);
       return view(
         'Rate limited',
-        `${apiMessage || 'A rate limit was exceeded.'}${wait !== undefined ? ` Retry in ${wait} s.` : ' Wait a moment, then retry.'}`,
+        `${sentence(apiMessage || 'A rate limit was exceeded.')}${wait !== undefined ? ` Retry in ${wait} s.` : ' Wait a moment, then retry.'}`,
         ['retry'],
         withId(wait !== undefined ? { retryAfterSeconds: wait } : {}),
       );
@@ -105,8 +115,8 @@ export function describeApiError(error: unknown, options: { partial?: boolean; m
       return view('Gateway timeout', `The API gateway timed out.${kept} Retry; long outputs should stream (they do here).`, ['retry'], withId());
     default:
       if (e.status !== undefined && e.status >= 500) {
-        return view('API error', `The API failed (${e.status}${apiMessage ? `: ${apiMessage}` : ''}).${kept} Retry.`, ['retry'], withId());
+        return view('API error', `The API failed (${e.status}${apiMessage ? `: ${apiMessage.replace(/\.$/, '')}` : ''}).${kept} Retry.`, ['retry'], withId());
       }
-      return view('Run failed', `${e.message ?? String(error)}${kept}`, ['retry'], withId());
+      return view('Run failed', `${sentence(e.message ?? String(error))}${kept}`, ['retry'], withId());
   }
 }

@@ -1,5 +1,5 @@
 // The API is stateless: every turn resends the whole history. These build the next request.
-import { applyEdits, findNodeAtLocation, modify, parseTree } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, format, modify, parseTree } from 'jsonc-parser';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
 
 type Json = Record<string, unknown>;
@@ -66,7 +66,12 @@ export function appendTurnsToText(text: string, turns: readonly Json[], formatti
     const messages = root ? findNodeAtLocation(root, ['request', 'messages']) : undefined;
     if (messages?.type !== 'array') throw new Error('The prompt has no request.messages array to continue.');
     const index = messages.children?.length ?? 0;
-    next = applyEdits(next, modify(next, ['request', 'messages', index], turn, { isArrayInsertion: true, formattingOptions: formatting }));
+    // Insert unformatted, then format only the insertion (and the gaps either side of it): modify's own
+    // formatting re-formats whole lines, which rewrote an earlier message written on one line.
+    const [insertion] = modify(next, ['request', 'messages', index], turn, { isArrayInsertion: true });
+    if (!insertion) throw new Error('The prompt has no request.messages array to continue.');
+    const inserted = applyEdits(next, [insertion]);
+    next = applyEdits(inserted, format(inserted, { offset: insertion.offset - 1, length: insertion.content.length + 2 }, formatting));
   }
   return next;
 }

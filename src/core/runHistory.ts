@@ -71,5 +71,8 @@ export function responsePreview(message: Message | undefined, length = 120): str
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
-  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+  if (text.length <= length) return text;
+  // Cut before a whole character: slicing between the halves of a surrogate pair (an emoji) leaves a lone half.
+  const cut = text.slice(0, length - 1);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
