@@ -17,3 +17,25 @@ export function median(samples: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
+
+/** Prints figures as a group of lines, with the target and whether it was met. */
+export function printFigures(group: string, figures: readonly BenchFigure[]): void {
+  process.stdout.write(`\n${group}\n`);
+  for (const f of figures) {
+    const verdict = f.ok === undefined ? '' : f.ok ? '  ok' : '  MISSED';
+    const target = f.target ? ` (target ${f.target} ${f.unit})` : '';
+    process.stdout.write(`  ${f.name}: ${f.value.toFixed(f.value < 10 ? 2 : 1)} ${f.unit}${target}${verdict}\n`);
+    if (f.detail) process.stdout.write(`    ${f.detail}\n`);
+  }
+}
+
+/** Runs one benchmark module on its own (`node out/bench/<name>.js`) and prints its figures. */
+export function runAlone(group: string, bench: () => Promise<BenchFigure[]>): void {
+  bench().then(
+    (figures) => printFigures(group, figures),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -10,7 +10,7 @@ import { findModel } from '../src/core/models';
 import { BUNDLED_PRICES, findPrice } from '../src/core/pricing';
 import { TokenCountScheduler } from '../src/core/tokenCountScheduler';
 import type { CountableRequest } from '../src/core/tokenEstimate';
-import { median, type BenchFigure } from './benchResult';
+import { median, runAlone, type BenchFigure } from './benchResult';
 
 const MODEL = 'claude-sonnet-5-5';
 const SAMPLES = 21;
@@ -113,10 +113,4 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-if (require.main === module) {
-  void benchEstimate().then((figures) => {
-    for (const f of figures) {
-      console.log(`${f.name}: ${f.value} ${f.unit} (target ${f.target}) ${f.ok ? 'OK' : 'MISSED'}\n  ${f.detail}`);
-    }
-  });
-}
+if (require.main === module) runAlone('estimateBench', benchEstimate);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../test/launcher/hostSetup';
 import { benchActivation, benchBundleSize } from './activationBench';
-import type { BenchFigure } from './benchResult';
+import { printFigures, type BenchFigure } from './benchResult';
 
 type Bench = () => Promise<BenchFigure[]> | BenchFigure[];
 
@@ -18,16 +18,6 @@ const modules: [file: string, exportName: string][] = [
   ['streamingBench', 'benchStreaming'],
 ];
 
-function print(group: string, figures: BenchFigure[]): void {
-  process.stdout.write(`\n${group}\n`);
-  for (const f of figures) {
-    const verdict = f.ok === undefined ? '' : f.ok ? '  ok' : '  MISSED';
-    const target = f.target ? ` (target ${f.target} ${f.unit})` : '';
-    process.stdout.write(`  ${f.name}: ${f.value.toFixed(f.value < 10 ? 2 : 1)} ${f.unit}${target}${verdict}\n`);
-    if (f.detail) process.stdout.write(`    ${f.detail}\n`);
-  }
-}
-
 async function main(): Promise<void> {
   const only = process.argv[2];
   const build = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: repoRoot, stdio: 'inherit' });
@@ -36,7 +26,7 @@ async function main(): Promise<void> {
   const run = async (group: string, bench: Bench): Promise<void> => {
     if (only && !group.includes(only)) return;
     const figures = await bench();
-    print(group, figures);
+    printFigures(group, figures);
     missed += figures.filter((f) => f.ok === false).length;
   };
   await run('bundle', benchBundleSize);

@@ -2,7 +2,7 @@
 // pacing, for one long reply read by a raw node:http client (so the figure is the simulator's, not
 // the SDK's parser). Median of 5 runs after a warm-up.
 import { request } from 'node:http';
-import { median, type BenchFigure } from './benchResult';
+import { median, runAlone, type BenchFigure } from './benchResult';
 import { start, SIMULATOR_HEADERS } from '../test/simulator/server';
 
 const RUNS = 5;
@@ -82,14 +82,4 @@ export async function benchSimulatorStreaming(): Promise<BenchFigure[]> {
   }
 }
 
-if (require.main === module) {
-  void benchSimulatorStreaming().then(
-    (figures) => {
-      for (const f of figures) console.log(`${f.name}: ${f.value} ${f.unit} (target ${f.target ?? '-'}, ${f.ok ? 'ok' : 'MISSED'}) ${f.detail ?? ''}`);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAlone('simulatorBench', benchSimulatorStreaming);

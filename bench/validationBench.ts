@@ -11,7 +11,7 @@
 // Run alone: node out/bench/validationBench.js
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_MAX_VALIDATED_LENGTH, parsePromptFile, validateForSend } from '../src/core/promptFile';
-import { median, type BenchFigure } from './benchResult';
+import { median, runAlone, type BenchFigure } from './benchResult';
 
 const TARGET_MS = 50;
 const SAMPLES = 21;
@@ -153,16 +153,4 @@ export async function benchValidation(): Promise<BenchFigure[]> {
   return figures;
 }
 
-if (require.main === module) {
-  benchValidation()
-    .then((figures) => {
-      for (const f of figures) {
-        const verdict = f.ok === undefined ? '' : f.ok ? '  ok' : '  MISSED';
-        process.stdout.write(`${f.name}: ${f.value.toFixed(1)} ${f.unit}${f.target ? ` (target ${f.target} ${f.unit})` : ''}${verdict}\n${f.detail ? `  ${f.detail}\n` : ''}`);
-      }
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) runAlone('validationBench', benchValidation);

@@ -60,9 +60,12 @@ export class StreamBatcher {
   private schedule(): void {
     if (this.timer !== undefined) return;
     const wait = Math.max(0, this.intervalMs - (this.now() - this.lastFlush));
+    // Node timers can fire a little early against performance.now() (they run on a coarser
+    // clock), so the callback checks the interval again rather than trusting the timer.
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush();
-    }, wait);
+      if (this.now() - this.lastFlush < this.intervalMs) this.schedule();
+      else this.flush();
+    }, Math.ceil(wait));
   }
 }
