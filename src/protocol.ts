@@ -26,6 +26,11 @@ export interface UsageView {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   thinkingTokens?: number;
+  /**
+   * The run stopped before the API reported its final usage (cancelled, or an error mid-stream):
+   * outputTokens is estimated from the text received, and the cost is an estimate too.
+   */
+  outputEstimated?: boolean;
 }
 
 export type ErrorAction = 'retry' | 'setKey' | 'chooseModel' | 'openSettings';

@@ -13,7 +13,7 @@ import { appendRunRecord, readRunRecords, responsePreview, type RunRecord } from
 import { explainStopReason } from '../core/stopReasons';
 import { StreamBatcher } from '../core/streamBatcher';
 import { checkStructuredOutput, outputSchema } from '../core/structuredOutput';
-import { countTokensParams, estimateInputTokens } from '../core/tokenEstimate';
+import { countTokensParams, estimateInputTokens, textTokens } from '../core/tokenEstimate';
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { RunPanel } from '../panel/runPanel';
@@ -67,6 +67,20 @@ function usageView(message: Message | undefined): UsageView | undefined {
   const thinking = u.output_tokens_details?.thinking_tokens;
   if (typeof thinking === 'number') view.thinkingTokens = thinking;
   return view;
+}
+
+/** Below this much streaming time, no tokens-per-second figure is shown. */
+const minRateSeconds = 0.25;
+
+/** Output tokens of a partial message, estimated from its text, thinking and tool input. */
+function partialOutputTokens(message: Message): number {
+  let tokens = 0;
+  for (const block of message.content) {
+    if (block.type === 'text') tokens += textTokens(block.text);
+    else if (block.type === 'thinking') tokens += textTokens(block.thinking);
+    else if (block.type === 'tool_use') tokens += textTokens(JSON.stringify(block.input ?? {}));
+  }
+  return Math.ceil(tokens);
 }
 
 function messageText(message: Message | undefined): string {
@@ -235,7 +249,8 @@ export class RunController implements vscode.Disposable {
       },
     };
     const usage = result.message?.usage;
-    const cost = usage ? costFromUsage(this.deps.prices.find(model), usage) : undefined;
+    // Only a finished run has the API's own usage; a stopped one keeps its estimate in costText.
+    const cost = usage && result.status === 'completed' ? costFromUsage(this.deps.prices.find(model), usage) : undefined;
     if (cost?.known) record.costUsd = cost.usd;
     this.runs.set(runId, { runId, promptUri, promptName, request, betas, ...(result.message ? { message: result.message } : {}), record });
     this.historyPrompt = promptUri;
@@ -257,16 +272,27 @@ export class RunController implements vscode.Disposable {
     const usage = usageView(message);
     const hasOutput = (message?.content.length ?? 0) > 0;
     const outcome: RunOutcomeView = { status: result.status, canContinue: false, durationMs: result.endedAt - result.startedAt };
-    if (usage) outcome.usage = usage;
     if (result.requestId) outcome.requestId = result.requestId;
-    if (message?.usage) {
-      const cost = costFromUsage(this.deps.prices.find(model), message.usage);
-      outcome.costText = cost.known ? formatUsd(cost.usd) : cost.reason;
+    if (usage && message?.usage) {
+      const price = this.deps.prices.find(model);
+      if (result.status === 'completed') {
+        const cost = costFromUsage(price, message.usage);
+        outcome.costText = cost.known ? formatUsd(cost.usd) : cost.reason;
+      } else {
+        // Stopped before message_delta: the usage on hand is message_start's, whose output count
+        // is a placeholder. Estimate the output from what arrived, and say it is an estimate.
+        usage.outputTokens = Math.max(usage.outputTokens, partialOutputTokens(message));
+        usage.outputEstimated = true;
+        const cost = costFromUsage(price, { ...message.usage, output_tokens: usage.outputTokens });
+        outcome.costText = cost.known ? `~${formatUsd(cost.usd)} (estimated)` : cost.reason;
+      }
+      outcome.usage = usage;
     }
     if (result.firstTokenAt !== undefined) {
       outcome.timeToFirstTokenMs = result.firstTokenAt - result.startedAt;
       const streamingSeconds = (result.endedAt - result.firstTokenAt) / 1000;
-      if (usage && streamingSeconds > 0) outcome.outputTokensPerSecond = usage.outputTokens / streamingSeconds;
+      // A rate over a few milliseconds says nothing (a tiny reply would read as 100,000 tok/s).
+      if (usage && !usage.outputEstimated && streamingSeconds >= minRateSeconds) outcome.outputTokensPerSecond = usage.outputTokens / streamingSeconds;
     }
     if (result.status === 'failed') {
       outcome.error = describeApiError(result.error, { partial: hasOutput, model });

@@ -30,7 +30,7 @@ export interface RetryClock {
 export function usageList(usage: UsageView, testId: string): HTMLDListElement {
   return definitionList({ class: 'facts usage', 'data-testid': testId, 'aria-label': 'Token usage' }, [
     ['Input tokens', formatTokenCount(usage.inputTokens)],
-    ['Output tokens', formatTokenCount(usage.outputTokens)],
+    ['Output tokens', `${usage.outputEstimated ? '~' : ''}${formatTokenCount(usage.outputTokens)}${usage.outputEstimated ? ' (estimated: the run stopped before the API reported usage)' : ''}`],
     ['Cache reads', formatTokenCount(usage.cacheReadTokens)],
     ['Cache writes', formatTokenCount(usage.cacheWriteTokens)],
     ['Thinking tokens', usage.thinkingTokens === undefined ? undefined : formatTokenCount(usage.thinkingTokens)],

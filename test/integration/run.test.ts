@@ -79,6 +79,13 @@ describe('running prompts', function () {
       const full = replyTextFor(sent?.body as Record<string, unknown>, 600);
       assert.ok(full.startsWith(partial) && partial.length < full.length, 'what was kept is a true prefix of the reply');
       assert.equal(harness.api.panelState().current?.status, 'cancelled');
+      // Stopped before the API's final usage: the output count and cost are estimates from the
+      // text received (message_start's placeholder count of 1 must not be shown as the truth).
+      const usage = summary?.outcome.usage;
+      assert.equal(usage?.outputEstimated, true);
+      assert.ok((usage?.outputTokens ?? 0) >= 5, `estimated output tokens ${usage?.outputTokens}`);
+      assert.match(summary?.outcome.costText ?? '', /^~\$.*estimated/);
+      assert.equal(summary?.outcome.outputTokensPerSecond, undefined, 'no speed from a placeholder count');
     } finally {
       harness.sim.configure({ outputTokens: 40, tokensPerSecond: 0 });
     }
