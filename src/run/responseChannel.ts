@@ -7,7 +7,8 @@ const transcriptLimit = 2_000_000;
  * printed, because VS Code offers no way to read an output channel back (the tests read this).
  */
 export class ResponseChannel implements vscode.Disposable {
-  private readonly channel = vscode.window.createOutputChannel('Prompt Workbench');
+  /** Created on the first run, not at activation. */
+  private channel: vscode.OutputChannel | undefined;
   private transcript = '';
 
   startRun(title: string): void {
@@ -23,6 +24,7 @@ export class ResponseChannel implements vscode.Disposable {
   }
 
   private write(text: string): void {
+    this.channel ??= vscode.window.createOutputChannel('Prompt Workbench');
     this.channel.append(text);
     this.transcript += text;
     if (this.transcript.length > transcriptLimit) this.transcript = this.transcript.slice(-transcriptLimit / 2);
@@ -33,6 +35,6 @@ export class ResponseChannel implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.channel.dispose();
+    this.channel?.dispose();
   }
 }
