@@ -2,8 +2,8 @@
 // npm package `code-server`, Debian's Chromium and libkrb5-dev. Everything downloaded goes to
 // the ignored `.vscode-test/` folder and is reused on later runs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '..', '..', '..');
 export const cacheDir = join(repoRoot, '.vscode-test');
@@ -80,6 +80,18 @@ function ensureNode24(): string {
   return node24;
 }
 
+/** The npm CLI script, so it can be run with a chosen Node. */
+function npmCli(): string {
+  const fromNpm = process.env['npm_execpath'];
+  if (fromNpm && /npm-cli\.js$/.test(fromNpm) && existsSync(fromNpm)) return fromNpm;
+  const which = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim();
+  if (!which) throw new HostSetupError('npm is not on PATH.');
+  const real = realpathSync(which);
+  const cli = real.endsWith('npm-cli.js') ? real : join(dirname(real), 'npm-cli.js');
+  if (!existsSync(cli)) throw new HostSetupError(`Cannot find npm-cli.js next to ${which}.`);
+  return cli;
+}
+
 function ensureCodeServer(node24: string): string {
   const prefix = join(cacheDir, `code-server-${codeServerVersion}`);
   const serverMain = join(prefix, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
@@ -88,12 +100,15 @@ function ensureCodeServer(node24: string): string {
   // The `kerberos` native module that code-server builds compiles against libkrb5-dev.
   if (!debianPackageInstalled('libkrb5-dev')) installDebianPackages(['libkrb5-dev']);
   mkdirSync(prefix, { recursive: true });
-  const node24Bin = join(node24, '..');
-  // code-server's native modules are built for the Node on PATH, which must be the one that runs them.
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefix', prefix, `code-server@${codeServerVersion}`], {
-    ...process.env,
-    PATH: `${node24Bin}:${process.env['PATH'] ?? ''}`,
-  });
+  // code-server's install scripts check for Node 24 and build its native modules for the Node
+  // that runs them, so npm itself runs on Node 24, with none of the npm_* variables an outer
+  // `npm test` sets (they would point its scripts back at the Node that runs the tests).
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(npm_|NODE$|NODE_OPTIONS$|INIT_CWD$)/i.test(name)) env[name] = value;
+  }
+  env['PATH'] = `${dirname(node24)}:${process.env['PATH'] ?? ''}`;
+  run(node24, [npmCli(), 'install', '--no-audit', '--no-fund', '--prefix', prefix, `code-server@${codeServerVersion}`], env);
   if (!existsSync(serverMain)) throw new HostSetupError(`code-server installed but ${serverMain} is missing`);
   writeFileSync(stamp, new Date().toISOString());
   return serverMain;
