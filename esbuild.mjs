@@ -1,5 +1,7 @@
 // One build script for every target.
-//   extension  dist/extension.js      Node, CommonJS, `vscode` external, minified with --production
+//   extension  dist/extension.js      Node, CommonJS, `vscode` external, minified with --production:
+//                                     activation only; it requires dist/features.js on first need
+//   features   dist/features.js       every feature, the same way
 //   sdk        dist/anthropic-sdk.js  the official SDK, bundled apart so activation never loads it
 //   webview    dist/webview.js        browser IIFE for the panel
 //   node code  out/**                 src, test and bench transpiled file by file for mocha and the launchers
@@ -39,29 +41,42 @@ function tsFiles(dir) {
 
 const common = { logLevel: 'warning', sourcemap: !production, sourcesContent: false };
 
+/** The extension's own Node bundles: the activation shim and the features it loads on first need. */
+const nodeBundle = (entry, outfile, plugins) => ({
+  ...common,
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: production,
+  external: ['vscode'],
+  // jsonc-parser's UMD entry requires its parts dynamically, which a bundle cannot follow; its
+  // ESM entry imports them statically.
+  mainFields: ['module', 'main'],
+  // Lazy imports become require() calls (loaded on first use, CommonJS interop like the rest).
+  supported: { 'dynamic-import': false },
+  plugins,
+});
+
+/** In the activation bundle, `./features` stays a separate file, required on first need. */
+const featuresAsSiblingBundle = {
+  name: 'features-as-sibling-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/features$/ }, () => ({ path: './features.js', external: true }));
+  },
+};
+
 const targets = [
   {
-    ...common,
-    entryPoints: ['src/extension.ts'],
-    outfile: 'dist/extension.js',
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: production,
-    external: ['vscode'],
-    // jsonc-parser's UMD entry requires its parts dynamically, which a bundle cannot follow; its
-    // ESM entry imports them statically.
-    mainFields: ['module', 'main'],
-    // Lazy imports become require() calls (loaded on first use, CommonJS interop like the rest).
-    supported: { 'dynamic-import': false },
-    plugins: [lazySiblingBundles],
+    ...nodeBundle('src/extension.ts', 'dist/extension.js', [featuresAsSiblingBundle]),
     // The bundle's first and last statements time its evaluation, so activation cost can be
     // measured as the extension's own work (evaluation + activate()), without the host's waits.
     banner: { js: 'var __promptWorkbenchLoadStart = performance.now();' },
     footer: { js: 'var __promptWorkbenchLoadEnd = performance.now();' },
-    metafile: true,
   },
+  nodeBundle('src/features.ts', 'dist/features.js', [lazySiblingBundles]),
   {
     ...common,
     entryPoints: Object.fromEntries(Object.entries(lazySiblings).map(([module, file]) => [file, module])),

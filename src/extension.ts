@@ -1,83 +1,76 @@
+// Activation only wires a loader: every feature lives in the features bundle (src/features.ts),
+// which is required the first time it is needed, so activating costs almost nothing.
 import * as vscode from 'vscode';
-import { ApiConnection } from './api/apiConnection';
-import { ApiKeyStore } from './apiKey/apiKeyStore';
-import { registerApiKeyCommands } from './apiKey/registerApiKeyCommands';
-import { registerPromptCodeLens } from './codeLens/promptCodeLens';
-import { WorkbenchConfig } from './config/workbenchConfig';
-import { isSdkLoaded } from './core/apiClient';
-import { registerCostDetails } from './costDetails/costDetails';
-import { registerPromptDiagnostics } from './diagnostics/promptDiagnostics';
-import { ModelLimits } from './models/modelLimits';
-import { RunPanel } from './panel/runPanel';
-import { Prices } from './pricing/prices';
-import { registerPromptCommands } from './promptCommands/promptCommands';
-import { PromptDocuments } from './promptDocuments';
-import { ResponseChannel } from './run/responseChannel';
-import { registerRunCommands } from './run/registerRunCommands';
-import { RunController } from './run/runController';
-import { CostStatusBar } from './statusBar/costStatusBar';
+import { panelViewType } from './panel/panelViewType';
+import type * as FeaturesModule from './features';
+import type { Features } from './features';
 import type { PromptWorkbenchApi } from './testApi';
-import { RecentVariableValues } from './variables/variableValues';
 
 /** Set by the bundle's first and last statements (see esbuild.mjs); absent when not bundled. */
 declare const __promptWorkbenchLoadStart: number | undefined;
 declare const __promptWorkbenchLoadEnd: number | undefined;
 
+function isPromptUri(uri: vscode.Uri | undefined): boolean {
+  return uri?.path.endsWith('.prompt.json') === true;
+}
+
 export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi {
   const activateStart = performance.now();
-  const log = vscode.window.createOutputChannel('Prompt Workbench Log', { log: true });
-  const config = new WorkbenchConfig();
-  const keys = new ApiKeyStore(context.secrets);
-  const api = new ApiConnection(config, keys);
-  const limits = new ModelLimits(api);
-  const prices = new Prices(config, log);
-  const documents = new PromptDocuments((model) => limits.get(model)?.maxOutputTokens);
-  const recent = new RecentVariableValues(context.globalState);
-  const statusBar = new CostStatusBar({ documents, api, config, prices, limits });
-  const costDetails = registerCostDetails({ documents, api, config, prices, limits });
-  const output = new ResponseChannel();
-  // The panel's webview is created on the first run (or restored by its serializer), not here.
-  const panel = new RunPanel(context.extensionUri, (message) => void runs.handle(message));
-  const runs = new RunController({ documents, api, config, prices, recent, panel: () => panel, output, log, storageUri: context.storageUri });
+  let features: Features | undefined;
+  const commandIds = ((context.extension.packageJSON as { contributes?: { commands?: { command: string }[] } }).contributes?.commands ?? []).map((c) => c.command);
 
-  context.subscriptions.push(
-    log,
-    config,
-    keys,
-    api,
-    limits,
-    prices,
-    documents,
-    statusBar,
-    costDetails.disposable,
-    output,
-    panel,
-    runs,
-    registerApiKeyCommands(keys, async (key) => void (await (await api.clientForKey(key)).models.list({ limit: 1 })), log),
-    registerPromptDiagnostics(documents),
-    registerPromptCommands({ documents, config, recent }),
-    registerPromptCodeLens(documents, statusBar),
-    registerRunCommands(runs),
+  // Until the features load, each command is a stand-in that loads them and runs the real one.
+  const standIns = commandIds.map((id) =>
+    vscode.commands.registerCommand(id, (...args: unknown[]) => {
+      load();
+      return vscode.commands.executeCommand(id, ...args);
+    }),
   );
+  const triggers: vscode.Disposable[] = [];
+  function load(): Features {
+    if (features) return features;
+    standIns.forEach((d) => d.dispose());
+    triggers.forEach((d) => d.dispose());
+    // A plain require: the features bundle is loaded synchronously, on first need.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require('./features') as typeof FeaturesModule;
+    features = loaded.activateFeatures(context);
+    return features;
+  }
+
+  triggers.push(
+    vscode.window.onDidChangeActiveTextEditor((editor) => isPromptUri(editor?.document.uri) && load()),
+    vscode.workspace.onDidOpenTextDocument((document) => isPromptUri(document.uri) && load()),
+  );
+  context.subscriptions.push(
+    ...standIns,
+    ...triggers,
+    vscode.window.registerWebviewPanelSerializer(panelViewType, {
+      deserializeWebviewPanel: async (panel, state: unknown) => load().restorePanel(panel, state),
+    }),
+  );
+  if (vscode.workspace.textDocuments.some((document) => isPromptUri(document.uri))) load();
 
   const activationMs =
     typeof __promptWorkbenchLoadStart === 'number' && typeof __promptWorkbenchLoadEnd === 'number'
       ? __promptWorkbenchLoadEnd - __promptWorkbenchLoadStart + (performance.now() - activateStart)
       : undefined;
+  const api = (): Features['api'] => load().api;
   return {
-    statusBar: () => statusBar.snapshot(),
-    countRequestsSent: () => statusBar.countRequestsSent,
-    costDetails: () => costDetails.lastDetails(),
-    sdkLoaded: isSdkLoaded,
+    statusBar: () => api().statusBar(),
+    countRequestsSent: () => api().countRequestsSent(),
+    costDetails: () => api().costDetails(),
+    sdkLoaded: () => features?.api.sdkLoaded() ?? false,
     activationMs: () => activationMs,
-    panelState: () => panel.state(),
-    outputText: () => output.text(),
-    lastRun: () => runs.lastRun(),
-    historyFile: (uri) => runs.historyFileFor(uri).fsPath,
-    isRunning: () => runs.isRunning(),
+    featuresLoaded: () => features !== undefined,
+    panelState: () => api().panelState(),
+    outputText: () => api().outputText(),
+    lastRun: () => api().lastRun(),
+    historyFile: (uri) => api().historyFile(uri),
+    isRunning: () => api().isRunning(),
     logUri: () => context.logUri,
-    panelMessage: (message) => runs.handle(message),
-    ...(process.env['PROMPT_WORKBENCH_TEST'] === '1' ? { storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()) } : {}),
+    panelMessage: (message) => api().panelMessage(message),
+    ...(process.env['PROMPT_WORKBENCH_TEST'] === '1' ? { storeApiKeyForTests: (key: string | undefined) => api().storeApiKeyForTests?.(key) ?? Promise.resolve() } : {}),
   };
 }
 

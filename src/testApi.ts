@@ -14,6 +14,8 @@ export interface PromptWorkbenchApi {
   sdkLoaded(): boolean;
   /** The extension's own activation cost: bundle evaluation plus activate(), in ms (undefined when not bundled). */
   activationMs(): number | undefined;
+  /** Whether the features bundle has been loaded (it is loaded on first need, not at activation). */
+  featuresLoaded(): boolean;
   /** What the panel has been told to show. */
   panelState(): PanelState;
   /** What the *Prompt Workbench* output channel printed (bounded). */

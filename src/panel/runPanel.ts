@@ -3,7 +3,7 @@ import type { HostToPanel, PanelState, PanelToHost } from '../protocol';
 import { createNonce, panelHtml } from './panelHtml';
 import { applyHostMessage, emptyPanelState, isPanelState } from './panelModel';
 
-export const panelViewType = 'promptWorkbench.panel';
+import { panelViewType } from './panelViewType';
 
 /**
  * The Prompt Workbench webview panel beside the editor. The host keeps a mirror of the panel's
@@ -15,18 +15,16 @@ export class RunPanel implements vscode.Disposable {
   private ready = false;
   private mirror: PanelState = emptyPanelState();
   private readonly panelListeners: vscode.Disposable[] = [];
-  private readonly serializer: vscode.Disposable;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly onMessage: (message: PanelToHost) => void,
-  ) {
-    this.serializer = vscode.window.registerWebviewPanelSerializer(panelViewType, {
-      deserializeWebviewPanel: async (panel, state: unknown) => {
-        if (isPanelState(state)) this.mirror = state;
-        this.attach(panel);
-      },
-    });
+  ) {}
+
+  /** Takes over a panel VS Code restored after a reload, with the state the page had saved. */
+  restore(panel: vscode.WebviewPanel, state: unknown): void {
+    if (isPanelState(state)) this.mirror = state;
+    this.attach(panel);
   }
 
   /** Shows the panel beside the editor, creating it if needed, without taking focus. */
@@ -91,7 +89,6 @@ export class RunPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.serializer.dispose();
     this.panel?.dispose();
     this.panelListeners.forEach((l) => l.dispose());
   }

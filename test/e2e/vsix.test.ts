@@ -43,10 +43,10 @@ describe('packaged extension (.vsix)', function () {
 
   it('holds only the bundles, media, schema, README, LICENSE, CHANGELOG and package.json', async () => {
     const files = (await vsixEntries(vsix)).filter((name) => name.startsWith('extension/')).map((name) => name.slice('extension/'.length));
-    const allowed = [/^dist\/(extension|anthropic-sdk|ajv|webview)\.js$/, /^media\/[^/]+$/, /^schemas\/prompt\.schema\.json$/, /^(readme\.md|LICENSE\.txt|changelog\.md|package\.json)$/];
+    const allowed = [/^dist\/(extension|features|anthropic-sdk|ajv|webview)\.js$/, /^media\/[^/]+$/, /^schemas\/prompt\.schema\.json$/, /^(readme\.md|LICENSE\.txt|changelog\.md|package\.json)$/];
     const unexpected = files.filter((file) => !allowed.some((pattern) => pattern.test(file)));
     assert.deepEqual(unexpected, [], 'nothing outside the allowlist is shipped');
-    for (const required of ['package.json', 'readme.md', 'LICENSE.txt', 'changelog.md', 'dist/extension.js', 'dist/anthropic-sdk.js', 'dist/ajv.js', 'dist/webview.js']) {
+    for (const required of ['package.json', 'readme.md', 'LICENSE.txt', 'changelog.md', 'dist/extension.js', 'dist/features.js', 'dist/anthropic-sdk.js', 'dist/ajv.js', 'dist/webview.js']) {
       assert.ok(files.includes(required), `${required} is in the package`);
     }
     assert.ok(!files.some((file) => file.endsWith('.map') || file.endsWith('.ts')), 'no sources or source maps');

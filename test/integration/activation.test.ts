@@ -1,11 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activateExtension, openPrompt } from './helpers';
+import { activateExtension, eventually, openPrompt } from './helpers';
 
 describe('activation', () => {
   it('activates inside the extension host without loading the SDK', async () => {
     const api = await activateExtension();
     assert.equal(api.sdkLoaded(), false, '@anthropic-ai/sdk must be loaded on first network use, not during activation');
+    assert.ok((api.activationMs() ?? -1) >= 0, 'the bundle timed its own activation');
+    assert.equal(api.featuresLoaded(), false, 'the features bundle waits for a prompt or a command');
   });
 
   it('registers every command the manifest contributes', async () => {
@@ -23,6 +25,7 @@ describe('activation', () => {
   it('shows its status bar item only while a .prompt.json is the active editor', async () => {
     const api = await activateExtension();
     await openPrompt('hello.prompt.json');
+    await eventually(() => (api.featuresLoaded() ? true : undefined), 'the features to load for a prompt document');
     assert.equal(api.statusBar().visible, true);
     const other = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# not a prompt' });
     await vscode.window.showTextDocument(other);

@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import { ApiConnection } from './api/apiConnection';
+import { ApiKeyStore } from './apiKey/apiKeyStore';
+import { registerApiKeyCommands } from './apiKey/registerApiKeyCommands';
+import { registerPromptCodeLens } from './codeLens/promptCodeLens';
+import { WorkbenchConfig } from './config/workbenchConfig';
+import { isSdkLoaded } from './core/apiClient';
+import { registerCostDetails } from './costDetails/costDetails';
+import { registerPromptDiagnostics } from './diagnostics/promptDiagnostics';
+import { ModelLimits } from './models/modelLimits';
+import { RunPanel } from './panel/runPanel';
+import { Prices } from './pricing/prices';
+import { registerPromptCommands } from './promptCommands/promptCommands';
+import { PromptDocuments } from './promptDocuments';
+import { ResponseChannel } from './run/responseChannel';
+import { registerRunCommands } from './run/registerRunCommands';
+import { RunController } from './run/runController';
+import { CostStatusBar } from './statusBar/costStatusBar';
+import type { PromptWorkbenchApi } from './testApi';
+import { RecentVariableValues } from './variables/variableValues';
+
+// Every feature, wired. Bundled apart from src/extension.ts and loaded on first need (a prompt
+// document, a command, a panel to restore), so activating the extension stays cheap.
+
+export interface Features {
+  api: Omit<PromptWorkbenchApi, 'activationMs' | 'featuresLoaded'>;
+  restorePanel(panel: vscode.WebviewPanel, state: unknown): void;
+}
+
+export function activateFeatures(context: vscode.ExtensionContext): Features {
+  const log = vscode.window.createOutputChannel('Prompt Workbench Log', { log: true });
+  const config = new WorkbenchConfig();
+  const keys = new ApiKeyStore(context.secrets);
+  const api = new ApiConnection(config, keys);
+  const limits = new ModelLimits(api);
+  const prices = new Prices(config, log);
+  const documents = new PromptDocuments((model) => limits.get(model)?.maxOutputTokens);
+  const recent = new RecentVariableValues(context.globalState);
+  const statusBar = new CostStatusBar({ documents, api, config, prices, limits });
+  const costDetails = registerCostDetails({ documents, api, config, prices, limits });
+  const output = new ResponseChannel();
+  // The panel's webview is created on the first run (or restored by its serializer), not here.
+  const panel = new RunPanel(context.extensionUri, (message) => void runs.handle(message));
+  const runs = new RunController({ documents, api, config, prices, recent, panel: () => panel, output, log, storageUri: context.storageUri });
+
+  context.subscriptions.push(
+    log,
+    config,
+    keys,
+    api,
+    limits,
+    prices,
+    documents,
+    statusBar,
+    costDetails.disposable,
+    output,
+    panel,
+    runs,
+    registerApiKeyCommands(keys, async (key) => void (await (await api.clientForKey(key)).models.list({ limit: 1 })), log),
+    registerPromptDiagnostics(documents),
+    registerPromptCommands({ documents, config, recent }),
+    registerPromptCodeLens(documents, statusBar),
+    registerRunCommands(runs),
+  );
+
+  const publicApi: Features['api'] = {
+    statusBar: () => statusBar.snapshot(),
+    countRequestsSent: () => statusBar.countRequestsSent,
+    costDetails: () => costDetails.lastDetails(),
+    sdkLoaded: isSdkLoaded,
+    panelState: () => panel.state(),
+    outputText: () => output.text(),
+    lastRun: () => runs.lastRun(),
+    historyFile: (uri) => runs.historyFileFor(uri).fsPath,
+    isRunning: () => runs.isRunning(),
+    logUri: () => context.logUri,
+    panelMessage: (message) => runs.handle(message),
+    ...(process.env['PROMPT_WORKBENCH_TEST'] === '1' ? { storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()) } : {}),
+  };
+  return { api: publicApi, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
+}

@@ -1,0 +1,2 @@
+/** The panel's view type, shared by the serializer (registered at activation) and the panel. */
+export const panelViewType = 'promptWorkbench.panel';
