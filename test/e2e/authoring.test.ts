@@ -8,7 +8,7 @@ import { start, type Simulator } from '../simulator/server';
 import { countRequestTokens } from '../simulator/tokenizer';
 import { costStatusItem, recordFailure, screenshot, sentApiKey, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
 
-const API_KEY = 'sk-ant-e2e-authoring-0123456789abcdef';
+const API_KEY = 'sk-ant-fake-e2e-authoring';
 const PROMPT_NAME = 'tide-tables';
 const PROMPT_FILE = `${PROMPT_NAME}.prompt.json`;
 

@@ -8,7 +8,7 @@ import { replyTextFor } from '../simulator/replyModel';
 import { start, type RecordedRequest, type Simulator } from '../simulator/server';
 import { recordFailure, editorTitleAction, frameWith, quickOpen, screenshot, sentApiKey, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
 
-const API_KEY = 'sk-ant-e2e-run-panel-0123456789abcdef';
+const API_KEY = 'sk-ant-fake-e2e-panel';
 const OUTPUT_TOKENS = 800;
 const TOKENS_PER_SECOND = 80;
 

@@ -5,7 +5,7 @@ import { start, type Simulator, type SimulatorOptions } from '../simulator/serve
 import type { PromptWorkbenchApi } from '../../src/testApi';
 import { activateExtension } from './helpers';
 
-export const TEST_KEY = 'sk-ant-integration-0123456789abcdef';
+export const TEST_KEY = 'sk-ant-fake-integration';
 
 export interface ApiHarness {
   sim: Simulator;

@@ -104,7 +104,7 @@ describe('status bar: live token count and cost', function () {
       }, 'the estimate with an authentication reason');
       assert.match(snapshot.tooltip, /estimate/i);
     } finally {
-      await harness.api.storeApiKeyForTests?.('sk-ant-integration-0123456789abcdef');
+      await harness.api.storeApiKeyForTests?.('sk-ant-fake-integration');
     }
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
 import { appendRunRecord, readRunRecords, redactSecrets, responsePreview, type RunRecord } from '../../../src/core/runHistory';
 
-const KEY = 'sk-ant-api03-SECRETSECRETSECRET-abc_123';
+const KEY = 'sk-ant-fake-SECRET-abc_1';
 
 function message(content: Json[]): Message {
   return {
