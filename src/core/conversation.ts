@@ -31,7 +31,12 @@ export function toolResultMessages(messages: readonly Json[], reply: Message, re
   for (const result of results) {
     if (!pending.has(result.toolUseId)) throw new Error(`No tool_use with id ${result.toolUseId} in the last response.`);
   }
-  const missing = [...pending].filter((id) => !results.some((r) => r.toolUseId === id));
+  const seen = new Set<string>();
+  for (const result of results) {
+    if (seen.has(result.toolUseId)) throw new Error(`Tool call ${result.toolUseId} has more than one result; give each call exactly one.`);
+    seen.add(result.toolUseId);
+  }
+  const missing = [...pending].filter((id) => !seen.has(id));
   if (missing.length) throw new Error(`Every tool call needs a result; missing: ${missing.join(', ')}.`);
   return [
     ...messages,

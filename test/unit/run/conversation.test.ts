@@ -84,6 +84,18 @@ describe('toolResultMessages', () => {
     assert.ok(!('is_error' in ((next[2]?.['content'] as Json[])[0] as Json)), 'no is_error: false on a success');
   });
 
+  it('refuses two results for the same tool call, naming it', () => {
+    assert.throws(
+      () =>
+        toolResultMessages(history, twoCalls, [
+          { toolUseId: 'toolu_A', content: 'sunny', isError: false },
+          { toolUseId: 'toolu_A', content: 'rainy', isError: false },
+          { toolUseId: 'toolu_B', content: '14:05', isError: false },
+        ]),
+      /toolu_A has more than one result/,
+    );
+  });
+
   it('refuses a result for an id the last response did not call, naming it', () => {
     assert.throws(
       () =>
