@@ -1,29 +1,23 @@
 // Turns whatever a run threw into a message that says what to do next. Works on the SDK's error
 // shape (status, error body, headers, requestID) without loading the SDK, so it is cheap to test.
 import type { ErrorAction, RunErrorView } from '../protocol';
+import { responseHeader } from './responseHeaders';
 
 interface ErrorLike {
   name?: string;
   message?: string;
   status?: number;
   requestID?: string | null;
-  headers?: { get?(name: string): string | null } | Record<string, string>;
+  headers?: unknown;
   error?: { type?: string; error?: { type?: string; message?: string; details?: { paths?: string[] } }; message?: string };
-}
-
-function header(error: ErrorLike, name: string): string | undefined {
-  const headers = error.headers;
-  if (!headers) return undefined;
-  if (typeof (headers as { get?: unknown }).get === 'function') return (headers as { get(name: string): string | null }).get(name) ?? undefined;
-  return (headers as Record<string, string>)[name];
 }
 
 /** Seconds to wait from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
 export function retryAfterSeconds(error: unknown, now = Date.now()): number | undefined {
   const e = error as ErrorLike;
-  const ms = Number(header(e, 'retry-after-ms'));
+  const ms = Number(responseHeader(e.headers, 'retry-after-ms'));
   if (Number.isFinite(ms) && ms > 0) return Math.ceil(ms / 1000);
-  const raw = header(e, 'retry-after');
+  const raw = responseHeader(e.headers, 'retry-after');
   if (!raw) return undefined;
   const seconds = Number(raw);
   if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));

@@ -4,6 +4,7 @@
 // limit, ../shared/anthropic-api.md §5, §10). Until an exact count is known the state carries the
 // offline estimate and the reason. The count function is injected, so this file never loads the SDK.
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
+import { responseHeader } from './responseHeaders';
 import { countTokensParams, estimateInputTokens, inputRelevantKey, type CountableRequest } from './tokenEstimate';
 
 /** Asks the API for the input tokens of a count_tokens body. Should reject when the signal aborts. */
@@ -100,22 +101,12 @@ type ErrorLike = {
 
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
 
-function header(headers: unknown, name: string): string | undefined {
-  if (!headers || typeof headers !== 'object') return undefined;
-  const get = (headers as { get?: unknown }).get;
-  if (typeof get === 'function') {
-    const value: unknown = get.call(headers, name);
-    return typeof value === 'string' ? value : undefined;
-  }
-  const value = (headers as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /** `retry-after-ms`, or `retry-after` as seconds or an HTTP date, in ms from `now`. */
 export function retryAfterMs(headers: unknown, now = Date.now()): number | undefined {
-  const ms = Number(header(headers, 'retry-after-ms'));
-  if (header(headers, 'retry-after-ms') !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
-  const value = header(headers, 'retry-after');
+  const rawMs = responseHeader(headers, 'retry-after-ms');
+  const ms = Number(rawMs);
+  if (rawMs !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
+  const value = responseHeader(headers, 'retry-after');
   if (value === undefined || value.trim() === '') return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
