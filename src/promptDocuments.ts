@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { parsePromptFile, validateForSend, type ParsedPrompt, type PromptParseOptions } from './core/promptFile';
+import { parsePromptFile, validateForSend, type ParsedPrompt, type PromptFile, type PromptParseOptions } from './core/promptFile';
+import { collectDefaults } from './core/template';
 
 /** `*.prompt.json` stays in the JSON language; the file name is what marks a prompt. */
 export function isPromptDocument(document: vscode.TextDocument | undefined): document is vscode.TextDocument {
@@ -17,6 +18,18 @@ export const promptSelector: vscode.DocumentSelector = [
 export function promptRelativePath(document: vscode.TextDocument, relative: string): string | undefined {
   if (document.uri.scheme !== 'file') return undefined;
   return isAbsolute(relative) ? relative : resolve(dirname(document.uri.fsPath), relative);
+}
+
+/** Reads a file named in a prompt (relative to it); throws when the prompt is unsaved or the file unreadable. */
+export function readPromptFile(document: vscode.TextDocument, relative: string): string {
+  const path = promptRelativePath(document, relative);
+  if (path === undefined) throw new Error('the prompt is not saved in a folder');
+  return readFileSync(path, 'utf8');
+}
+
+/** The values a prompt supplies itself (defaults, file variables, values file), before anything is asked. */
+export function promptDefaults(document: vscode.TextDocument, prompt: PromptFile): Record<string, string> {
+  return collectDefaults(prompt, (relative) => readPromptFile(document, relative));
 }
 
 function parseOptions(document: vscode.TextDocument, maxOutputTokens: (model: string) => number | undefined): PromptParseOptions {

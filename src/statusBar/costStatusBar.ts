@@ -1,15 +1,14 @@
 import * as vscode from 'vscode';
-import { readFileSync } from 'node:fs';
 import { buildCostSummary, statusText, tooltipMarkdown, type CostSummary } from '../core/costReport';
 import type { PromptFile } from '../core/promptFile';
-import { collectDefaults, resolveRequest } from '../core/template';
+import { resolveRequest } from '../core/template';
 import { MissingApiKeyError, TokenCountScheduler, type TokenCountState } from '../core/tokenCountScheduler';
 import { cacheBreakpoints, type CountableRequest } from '../core/tokenEstimate';
 import { NoApiKeyError, type ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ModelLimits } from '../models/modelLimits';
 import type { Prices } from '../pricing/prices';
-import { isPromptDocument, promptRelativePath, type PromptDocuments } from '../promptDocuments';
+import { isPromptDocument, promptDefaults, type PromptDocuments } from '../promptDocuments';
 
 const largeDocumentChars = 2 * 1024 * 1024;
 const largeDocumentPauseMs = 150;
@@ -38,11 +37,7 @@ export function countable(request: Record<string, unknown>): CountableRequest {
 export function requestForCounting(document: vscode.TextDocument, prompt: PromptFile): Record<string, unknown> {
   let values: Record<string, string> = {};
   try {
-    values = collectDefaults(prompt, (relative) => {
-      const path = promptRelativePath(document, relative);
-      if (path === undefined) throw new Error('unsaved prompt');
-      return readFileSync(path, 'utf8');
-    });
+    values = promptDefaults(document, prompt);
   } catch {
     // An unreadable file variable is already a diagnostic; count without it.
   }

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { PromptFile } from '../core/promptFile';
-import { collectDefaults, resolveRequest } from '../core/template';
-import { promptRelativePath } from '../promptDocuments';
-import { readFileSync } from 'node:fs';
+import { resolveRequest } from '../core/template';
+import { promptDefaults } from '../promptDocuments';
 
 const recentKey = (name: string): string => `promptWorkbench.recentValues.${name}`;
 const maxRecent = 8;
@@ -65,11 +64,7 @@ export async function resolveVariables(
   recent: RecentVariableValues,
   ask: boolean,
 ): Promise<ResolvedPrompt | undefined> {
-  const values = collectDefaults(prompt, (relative) => {
-    const path = promptRelativePath(document, relative);
-    if (path === undefined) throw new Error('the prompt is not saved in a folder');
-    return readFileSync(path, 'utf8');
-  });
+  const values = promptDefaults(document, prompt);
   let resolved = resolveRequest(prompt, values);
   if (ask) {
     for (const name of resolved.missing) {
