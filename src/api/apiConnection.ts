@@ -13,19 +13,26 @@ export class NoApiKeyError extends Error {
 /** Hands out an SDK client for the current key and base URL, creating it (and loading the SDK) on first use. */
 export class ApiConnection implements vscode.Disposable {
   private cached: { key: string; baseURL: string; client: Promise<Anthropic> } | undefined;
+  private readonly changedEmitter = new vscode.EventEmitter<void>();
+  /** Fires when the key or the base URL changes (client() then builds a new client by itself). */
+  readonly onDidChange = this.changedEmitter.event;
   private readonly listeners: vscode.Disposable[];
 
   constructor(
     private readonly config: WorkbenchConfig,
     private readonly keys: ApiKeyStore,
   ) {
-    this.changedEmitter = new vscode.EventEmitter<void>();
-    this.onDidChange = this.changedEmitter.event;
-    const forget = (): void => {
-      this.cached = undefined;
-      this.changedEmitter.fire();
-    };
-    this.listeners = [config.onDidChange(forget), keys.onDidChange(forget), this.changedEmitter];
+    let baseURL = config.settings.apiBaseUrl;
+    this.listeners = [
+      // Other settings (the count delay, prices...) do not concern the connection.
+      config.onDidChange((settings) => {
+        if (settings.apiBaseUrl === baseURL) return;
+        baseURL = settings.apiBaseUrl;
+        this.changedEmitter.fire();
+      }),
+      keys.onDidChange(() => this.changedEmitter.fire()),
+      this.changedEmitter,
+    ];
   }
 
   async hasKey(): Promise<boolean> {
@@ -36,10 +43,6 @@ export class ApiConnection implements vscode.Disposable {
   async currentKey(): Promise<string | undefined> {
     return (await this.keys.get())?.key;
   }
-
-  /** Fires when the key or the base URL changes. */
-  readonly onDidChange: vscode.Event<void>;
-  private readonly changedEmitter: vscode.EventEmitter<void>;
 
   /** The client, or NoApiKeyError when no key is set. */
   async client(): Promise<Anthropic> {
