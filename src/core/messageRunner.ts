@@ -25,7 +25,8 @@ export interface MessageRunResult {
   endedAt: number;
 }
 
-function blockKind(type: string): BlockKind {
+/** How the panel shows a content block of this API type. */
+export function blockKind(type: string): BlockKind {
   switch (type) {
     case 'text':
     case 'thinking':

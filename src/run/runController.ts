@@ -6,7 +6,7 @@ import { describeApiError } from '../core/apiErrors';
 import { continueMessages, maxToolRounds, toolResultMessages, toolRoundsUsed, type ToolResultInput } from '../core/conversation';
 import { formatUsd } from '../core/costReport';
 import { decideSpend } from '../core/costGuard';
-import { runMessage, type MessageRunResult } from '../core/messageRunner';
+import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../core/messageRunner';
 import { costFromUsage, estimateCost } from '../core/pricing';
 import { hasErrors, type PromptFile } from '../core/promptFile';
 import { appendRunRecord, readRunRecords, responsePreview, type RunRecord } from '../core/runHistory';
@@ -18,7 +18,7 @@ import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { RunPanel } from '../panel/runPanel';
 import type { Prices } from '../pricing/prices';
-import type { HistoryEntryView, PanelToHost, RunOutcomeView, RunView, ToolUseView, UsageView } from '../protocol';
+import type { BlockKind, HistoryEntryView, PanelToHost, RunOutcomeView, RunView, ToolUseView, UsageView } from '../protocol';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 import { countable } from '../statusBar/costStatusBar';
 import { resolveVariables, type RecentVariableValues } from '../variables/variableValues';
@@ -188,19 +188,19 @@ export class RunController implements vscode.Disposable {
 
     const controller = new AbortController();
     this.active.set(runId, controller);
-    const kinds = new Map<number, string>();
+    const kinds = new Map<number, BlockKind>();
     const batcher = new StreamBatcher((batch) => {
       panel.post({ type: 'runProgress', runId, starts: batch.starts, appends: batch.appends });
       for (const append of batch.appends) {
         if (kinds.get(append.index) === 'text') this.deps.output.append(append.text);
       }
     });
-    const sink = {
-      blockStart: (start: { index: number; kind: string }) => {
+    const sink: RunSink = {
+      blockStart: (start) => {
         kinds.set(start.index, start.kind);
-        batcher.blockStart(start as never);
+        batcher.blockStart(start);
       },
-      append: (index: number, text: string) => batcher.append(index, text),
+      append: (index, text) => batcher.append(index, text),
     };
 
     const result: MessageRunResult = await vscode.window.withProgress(
@@ -418,7 +418,7 @@ export class RunController implements vscode.Disposable {
       header: { runId: record.recordId, promptName: record.promptName, promptPath: record.promptPath, model: record.model, startedAt: record.startedAt },
       blocks: (record.response?.content ?? []).map((block, index) => ({
         index,
-        kind: block.type === 'server_tool_use' ? 'server_tool' : block.type === 'text' || block.type === 'thinking' || block.type === 'tool_use' || block.type === 'redacted_thinking' ? block.type : 'other',
+        kind: blockKind(block.type),
         text: block.type === 'text' ? block.text : block.type === 'thinking' ? block.thinking : block.type === 'tool_use' ? JSON.stringify(block.input) : JSON.stringify(block, null, 2),
       })),
       status: record.status,
