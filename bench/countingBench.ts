@@ -12,8 +12,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import Anthropic from '@anthropic-ai/sdk';
-import { TokenCountScheduler, type CountTokensFn, type TokenCountState } from '../src/core/tokenCountScheduler';
-import { inputRelevantKey, type CountableRequest } from '../src/core/tokenEstimate';
+import { TokenCountScheduler, type CountTokensFn, type TokenCountState } from '../src/core/counting/tokenCountScheduler';
+import { inputRelevantKey, type CountableRequest } from '../src/core/counting/tokenEstimate';
 import { start, type Simulator } from '../test/simulator/server';
 import { countRequestTokens } from '../test/simulator/tokenizer';
 import { median, runAlone, type BenchFigure } from './benchResult';

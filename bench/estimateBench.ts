@@ -3,13 +3,13 @@
 // 1 MB user message changes, then the document text is parsed, the scheduler takes the request
 // (offline estimate + input-relevant key + cache lookup) and the status bar text is built.
 // Parsing is measured with JSON.parse of the document text: the prompt-file parser
-// (src/core/promptFile.ts) is another engineer's work, so its own cost is not in this figure.
+// (src/core/prompt/promptFile.ts) is another engineer's work, so its own cost is not in this figure.
 import { performance } from 'node:perf_hooks';
-import { buildCostSummary, statusText } from '../src/core/costReport';
-import { findModel } from '../src/core/models';
-import { BUNDLED_PRICES, findPrice } from '../src/core/pricing';
-import { TokenCountScheduler } from '../src/core/tokenCountScheduler';
-import type { CountableRequest } from '../src/core/tokenEstimate';
+import { buildCostSummary, statusText } from '../src/core/pricing/costReport';
+import { findModel } from '../src/core/models/modelCatalogue';
+import { BUNDLED_PRICES, findPrice } from '../src/core/pricing/priceTable';
+import { TokenCountScheduler } from '../src/core/counting/tokenCountScheduler';
+import type { CountableRequest } from '../src/core/counting/tokenEstimate';
 import { median, runAlone, type BenchFigure } from './benchResult';
 
 const MODEL = 'claude-sonnet-5-5';

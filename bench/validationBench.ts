@@ -10,7 +10,7 @@
 //
 // Run alone: node out/bench/validationBench.js
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_MAX_VALIDATED_LENGTH, parsePromptFile, validateForSend } from '../src/core/promptFile';
+import { DEFAULT_MAX_VALIDATED_LENGTH, parsePromptFile, validateForSend } from '../src/core/prompt/promptFile';
 import { median, runAlone, type BenchFigure } from './benchResult';
 
 const TARGET_MS = 50;

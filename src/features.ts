@@ -4,7 +4,7 @@ import { ApiKeyStore } from './apiKey/apiKeyStore';
 import { registerApiKeyCommands } from './apiKey/registerApiKeyCommands';
 import { registerPromptCodeLens } from './codeLens/promptCodeLens';
 import { WorkbenchConfig } from './config/workbenchConfig';
-import { isSdkLoaded } from './core/apiClient';
+import { isSdkLoaded } from './core/api/apiClient';
 import { registerCostDetails } from './costDetails/costDetails';
 import { registerPromptDiagnostics } from './diagnostics/promptDiagnostics';
 import { ModelLimits } from './models/modelLimits';

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { parsePromptFile, validateForSend, type ParsedPrompt, type PromptFile, type PromptParseOptions } from './core/promptFile';
-import { collectDefaults } from './core/template';
+import { parsePromptFile, validateForSend, type ParsedPrompt, type PromptFile, type PromptParseOptions } from './core/prompt/promptFile';
+import { collectDefaults } from './core/prompt/template';
 
 /** `*.prompt.json` stays in the JSON language; the file name is what marks a prompt. */
 export function isPromptDocument(document: vscode.TextDocument | undefined): document is vscode.TextDocument {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type Anthropic from '@anthropic-ai/sdk';
-import { createApiClient } from '../core/apiClient';
+import { createApiClient } from '../core/api/apiClient';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ApiKeyStore } from '../apiKey/apiKeyStore';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { statusText } from '../core/costReport';
+import { statusText } from '../core/pricing/costReport';
 import { promptSelector, type PromptDocuments } from '../promptDocuments';
 import type { CostStatusBar } from '../statusBar/costStatusBar';
 

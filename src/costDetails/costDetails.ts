@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { detailsMarkdown, type CostSummary } from '../core/costReport';
-import type { TokenCountState } from '../core/tokenCountScheduler';
-import { countTokensParams, estimateInputTokens } from '../core/tokenEstimate';
+import { detailsMarkdown, type CostSummary } from '../core/pricing/costReport';
+import type { TokenCountState } from '../core/counting/tokenCountScheduler';
+import { countTokensParams, estimateInputTokens } from '../core/counting/tokenEstimate';
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ModelLimits } from '../models/modelLimits';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { PromptDiagnostic } from '../core/promptFile';
+import type { PromptDiagnostic } from '../core/prompt/promptFile';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 
 const severities: Record<PromptDiagnostic['severity'], vscode.DiagnosticSeverity> = {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
-import { findModel } from '../core/models';
+import { findModel } from '../core/models/modelCatalogue';
 import type { ApiConnection } from '../api/apiConnection';
 
 export interface ModelLimit {

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import { BUNDLED_PRICES, findPrice, mergePriceOverrides, type PriceEntry, type PriceTable } from '../core/pricing';
+import { BUNDLED_PRICES, findPrice, mergePriceOverrides, type PriceEntry, type PriceTable } from '../core/pricing/priceTable';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 
 /** The bundled price table with the user's promptWorkbench.priceOverrides applied. */

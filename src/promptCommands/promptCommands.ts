@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { promptFromCurl } from '../core/curl';
-import { hasErrors, newPromptTemplate } from '../core/promptFile';
-import { toCurl, toTypeScriptSdk } from '../core/requestExport';
+import { promptFromCurl } from '../core/prompt/curl';
+import { hasErrors, newPromptTemplate } from '../core/prompt/promptFile';
+import { toCurl, toTypeScriptSdk } from '../core/prompt/requestExport';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 import { resolveVariables, type RecentVariableValues } from '../variables/variableValues';

@@ -1,7 +1,7 @@
 // Continuing a conversation writes the new turns into the prompt file itself (or a copy), so the
 // whole history stays in the file the user owns and is resent on the next run.
 import * as vscode from 'vscode';
-import { appendTurnsToText } from '../core/conversation';
+import { appendTurnsToText } from '../core/run/conversation';
 
 function formatting(document: vscode.TextDocument): { tabSize: number; insertSpaces: boolean; eol: string } {
   const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);

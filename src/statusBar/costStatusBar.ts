@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { buildCostSummary, statusText, tooltipMarkdown, type CostSummary } from '../core/costReport';
-import type { PromptFile } from '../core/promptFile';
-import { resolveRequest } from '../core/template';
-import { MissingApiKeyError, TokenCountScheduler, type TokenCountState } from '../core/tokenCountScheduler';
-import { cacheBreakpoints, type CountableRequest } from '../core/tokenEstimate';
+import { buildCostSummary, statusText, tooltipMarkdown, type CostSummary } from '../core/pricing/costReport';
+import type { PromptFile } from '../core/prompt/promptFile';
+import { resolveRequest } from '../core/prompt/template';
+import { MissingApiKeyError, TokenCountScheduler, type TokenCountState } from '../core/counting/tokenCountScheduler';
+import { cacheBreakpoints, type CountableRequest } from '../core/counting/tokenEstimate';
 import { NoApiKeyError, type ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ModelLimits } from '../models/modelLimits';

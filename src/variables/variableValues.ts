@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { PromptFile } from '../core/promptFile';
-import { resolveRequest } from '../core/template';
+import type { PromptFile } from '../core/prompt/promptFile';
+import { resolveRequest } from '../core/prompt/template';
 import { promptDefaults } from '../promptDocuments';
 
 const recentKey = (name: string): string => `promptWorkbench.recentValues.${name}`;

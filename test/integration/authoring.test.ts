@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { promptFromCurl } from '../../src/core/curl';
+import { promptFromCurl } from '../../src/core/prompt/curl';
 import { activateExtension, eventually, openPrompt, resetEditors, workspaceFile } from './helpers';
 
 type Expected = { code: string; severity: vscode.DiagnosticSeverity; range: [number, number, number, number] };

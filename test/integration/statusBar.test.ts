@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { formatTokens } from '../../src/core/costReport';
-import { countTokensParams } from '../../src/core/tokenEstimate';
+import { formatTokens } from '../../src/core/pricing/costReport';
+import { countTokensParams } from '../../src/core/counting/tokenEstimate';
 import { countRequestTokens } from '../simulator/tokenizer';
 import { useSimulator } from './apiHarness';
 import { eventually, resetEditors, writePrompt } from './helpers';

@@ -1,7 +1,7 @@
-// The models the simulator serves: exactly the extension's bundled catalogue (src/core/models.ts), so
+// The models the simulator serves: exactly the extension's bundled catalogue (src/core/models/modelCatalogue.ts), so
 // the two agree on ids, context windows and output limits, dressed as Models API objects (sheet §18).
 import type { ModelCapabilities, ModelInfo as ApiModelInfo } from '@anthropic-ai/sdk/resources/models';
-import { KNOWN_MODELS, findModel, type ModelInfo } from '../../src/core/models';
+import { KNOWN_MODELS, findModel, type ModelInfo } from '../../src/core/models/modelCatalogue';
 
 // Release dates where the fact sheet (§19) or a dated alias gives one; otherwise the epoch, which the
 // Models API itself uses for an unknown date (§18). The list keeps the catalogue's order.

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { MessageBatchErroredResult, MessageBatchResult } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { FileMetadata } from '@anthropic-ai/sdk/resources/files';
-import type { ModelInfo } from '../../src/core/models';
+import type { ModelInfo } from '../../src/core/models/modelCatalogue';
 import { SimulatedApiError, invalidRequest, newId, newRequestId, notFound } from './apiError';
 import { BatchStore, DEFAULT_BATCH_LIMITS, type BatchLimits, type BatchRequestContext } from './batches';
 import { Exchange } from './exchange';

@@ -1,7 +1,7 @@
 // Request validation for /v1/messages, count_tokens and batch requests, modelled on the real API's
 // 400/404 answers (sheet §1.1, §6, §10, §15). Messages are in the API's "path: problem" style; their
 // exact wording is the simulator's own (the API's wording can change and must not be matched on).
-import type { ModelInfo } from '../../src/core/models';
+import type { ModelInfo } from '../../src/core/models/modelCatalogue';
 import { invalidRequest, notFound } from './apiError';
 import { acceptsPrefill, lookupModel } from './modelCatalogue';
 

@@ -9,8 +9,8 @@ import {
   retryAfterMs,
   type CountFailure,
   type TokenCountState,
-} from '../../../src/core/tokenCountScheduler';
-import type { CountableRequest } from '../../../src/core/tokenEstimate';
+} from '../../../src/core/counting/tokenCountScheduler';
+import type { CountableRequest } from '../../../src/core/counting/tokenEstimate';
 
 interface Call {
   params: MessageCountTokensParams;

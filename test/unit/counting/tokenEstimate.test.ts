@@ -8,7 +8,7 @@ import {
   inputRelevantKey,
   textTokens,
   type CountableRequest,
-} from '../../../src/core/tokenEstimate';
+} from '../../../src/core/counting/tokenEstimate';
 
 const base: CountableRequest = {
   model: 'claude-sonnet-5-5',

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { buildCostSummary, detailsMarkdown, formatPercent, formatUsd, statusText, tooltipMarkdown, type CostSummaryInput } from '../../../src/core/costReport';
-import { findModel } from '../../../src/core/models';
-import { BUNDLED_PRICES, findPrice } from '../../../src/core/pricing';
-import type { TokenCountState } from '../../../src/core/tokenCountScheduler';
-import type { CachePlan } from '../../../src/core/tokenEstimate';
+import { buildCostSummary, detailsMarkdown, formatPercent, formatUsd, statusText, tooltipMarkdown, type CostSummaryInput } from '../../../src/core/pricing/costReport';
+import { findModel } from '../../../src/core/models/modelCatalogue';
+import { BUNDLED_PRICES, findPrice } from '../../../src/core/pricing/priceTable';
+import type { TokenCountState } from '../../../src/core/counting/tokenCountScheduler';
+import type { CachePlan } from '../../../src/core/counting/tokenEstimate';
 
 const exact = (model: string, inputTokens: number): TokenCountState => ({ kind: 'exact', inputTokens, model });
 const estimated = (model: string, inputTokens: number, reason = 'counting'): TokenCountState => ({ kind: 'estimate', inputTokens, model, cause: 'pending', reason });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { promptFromCurl } from '../../../src/core/curl';
+import { promptFromCurl } from '../../../src/core/prompt/curl';
 
 const BODY = {
   model: 'claude-sonnet-5-5',

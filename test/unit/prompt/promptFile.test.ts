@@ -8,7 +8,7 @@ import {
   type PromptDiagnosticCode,
   type PromptDiagnosticSeverity,
   type PromptParseOptions,
-} from '../../../src/core/promptFile';
+} from '../../../src/core/prompt/promptFile';
 import { marked } from './promptTestSupport';
 
 const MODEL = '"model": "claude-sonnet-5-5"';

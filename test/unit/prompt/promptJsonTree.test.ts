@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { MAX_JSON_DEPTH, parseJsonTree, type JsonTree } from '../../../src/core/promptJsonTree';
+import { MAX_JSON_DEPTH, parseJsonTree, type JsonTree } from '../../../src/core/prompt/promptJsonTree';
 import { random } from './promptTestSupport';
 
 function treeOf(text: string): JsonTree {

@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { PromptDiagnostic, PromptParseOptions } from '../../../src/core/promptFile';
+import type { PromptDiagnostic, PromptParseOptions } from '../../../src/core/prompt/promptFile';
 
 /** The repository root: the nearest folder above this file with a package.json (works from out/ and from test/). */
 export const repoRoot = ((): string => {

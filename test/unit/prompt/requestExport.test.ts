@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as ts from 'typescript';
-import { promptFromCurl } from '../../../src/core/curl';
-import { toCurl, toTypeScriptSdk } from '../../../src/core/requestExport';
+import { promptFromCurl } from '../../../src/core/prompt/curl';
+import { toCurl, toTypeScriptSdk } from '../../../src/core/prompt/requestExport';
 import { repoRoot } from './promptTestSupport';
 
 const requests: [string, Record<string, unknown>][] = [

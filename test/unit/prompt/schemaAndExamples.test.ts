@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
-import { KNOWN_MODELS } from '../../../src/core/models';
-import { hasErrors, newPromptTemplate, parsePromptFile } from '../../../src/core/promptFile';
-import { collectDefaults, resolveRequest } from '../../../src/core/template';
+import { KNOWN_MODELS } from '../../../src/core/models/modelCatalogue';
+import { hasErrors, newPromptTemplate, parsePromptFile } from '../../../src/core/prompt/promptFile';
+import { collectDefaults, resolveRequest } from '../../../src/core/prompt/template';
 import { diagnosticRange, fileOptionsFor, readRepoFile, repoRoot } from './promptTestSupport';
 
 interface SchemaNode {
@@ -66,7 +66,7 @@ describe('examples', () => {
 });
 
 describe('schemas/prompt.schema.json', () => {
-  it('suggests exactly the model ids of the bundled catalogue (src/core/models.ts)', () => {
+  it('suggests exactly the model ids of the bundled catalogue (src/core/models/modelCatalogue.ts)', () => {
     const modelEnum = schema.definitions.request?.properties.model?.anyOf?.[0]?.enum;
     const catalogue = KNOWN_MODELS.flatMap((m) => [m.id, ...(m.aliases ?? [])]);
     assert.deepEqual([...(modelEnum ?? [])].sort(), [...catalogue].sort());

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import type { PromptFile } from '../../../src/core/promptFile';
-import { collectDefaults, findPlaceholders, resolveRequest, scanPlaceholders, stringifyVariableValue } from '../../../src/core/template';
+import type { PromptFile } from '../../../src/core/prompt/promptFile';
+import { collectDefaults, findPlaceholders, resolveRequest, scanPlaceholders, stringifyVariableValue } from '../../../src/core/prompt/template';
 import { random } from './promptTestSupport';
 
 function scan(text: string): { placeholders: [string, number, number][]; malformed: [number, number][] } {

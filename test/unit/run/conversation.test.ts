@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { findNodeAtLocation, parse, parseTree } from 'jsonc-parser';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
-import { appendTurnsToText, continueMessages, toolResultMessages, toolRoundsUsed, type TextFormatting } from '../../../src/core/conversation';
+import { appendTurnsToText, continueMessages, toolResultMessages, toolRoundsUsed, type TextFormatting } from '../../../src/core/run/conversation';
 
 type Json = Record<string, unknown>;
 

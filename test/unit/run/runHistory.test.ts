@@ -3,7 +3,7 @@ import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
-import { appendRunRecord, readRunRecords, redactSecrets, responsePreview, type RunRecord } from '../../../src/core/runHistory';
+import { appendRunRecord, readRunRecords, redactSecrets, responsePreview, type RunRecord } from '../../../src/core/run/runHistory';
 
 const KEY = 'sk-ant-fake-SECRET-abc_1';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { explainStopReason } from '../../../src/core/stopReasons';
+import { explainStopReason } from '../../../src/core/run/stopReasons';
 
 describe('explainStopReason', () => {
   const cases: [string | null | undefined, RegExp][] = [

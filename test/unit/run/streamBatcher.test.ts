@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { install } from '@sinonjs/fake-timers';
-import { StreamBatcher, type StreamBatch } from '../../../src/core/streamBatcher';
+import { StreamBatcher, type StreamBatch } from '../../../src/core/run/streamBatcher';
 
 const INTERVAL = 50;
 type InstalledClock = ReturnType<typeof install>;

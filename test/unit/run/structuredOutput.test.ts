@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkStructuredOutput, outputSchema } from '../../../src/core/structuredOutput';
+import { checkStructuredOutput, outputSchema } from '../../../src/core/run/structuredOutput';
 
 const invoiceSchema = {
   type: 'object',

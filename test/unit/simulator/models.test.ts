@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { NotFoundError } from '@anthropic-ai/sdk';
-import { KNOWN_MODELS } from '../../../src/core/models';
+import { KNOWN_MODELS } from '../../../src/core/models/modelCatalogue';
 import { useSimulator } from './simulatorFixture';
 
 describe('simulator: models', () => {

@@ -12,7 +12,7 @@ import {
   type PriceEntry,
   type PriceEntryInput,
   type TokenUsage,
-} from '../../../src/core/pricing';
+} from '../../../src/core/pricing/priceTable';
 
 /** The bundled entry for a model, failing the test if it is missing. */
 function price(model: string): PriceEntry {

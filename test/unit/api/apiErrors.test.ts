@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, type ClientOptions } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
-import { describeApiError, retryAfterSeconds } from '../../../src/core/apiErrors';
+import { describeApiError, retryAfterSeconds } from '../../../src/core/api/apiErrors';
 import type { ErrorAction } from '../../../src/protocol';
 import { SIMULATOR_HEADERS, start, type Simulator } from '../../simulator/server';
 

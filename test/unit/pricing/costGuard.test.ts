@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decideSpend, type SpendCheck } from '../../../src/core/costGuard';
+import { decideSpend, type SpendCheck } from '../../../src/core/pricing/costGuard';
 
 const base: SpendCheck = {
   worstCaseUsd: 0.2,

@@ -1,8 +1,8 @@
 // What the status bar, its tooltip, the details view and the CodeLens say about a request's tokens
 // and cost. Pure functions over a CostSummary; the feature modules only put the strings on screen.
-import { estimateCost, type CostEstimate, type PriceEntry } from './pricing';
-import type { TokenCountState } from './tokenCountScheduler';
-import type { CachePlan } from './tokenEstimate';
+import { estimateCost, type CostEstimate, type PriceEntry } from './priceTable';
+import type { TokenCountState } from '../counting/tokenCountScheduler';
+import type { CachePlan } from '../counting/tokenEstimate';
 
 /**
  * Output tokens assumed for the "expected" cost when the caller has no better figure: a typical

@@ -4,7 +4,7 @@
 // limit, ../shared/anthropic-api.md §5, §10). Until an exact count is known the state carries the
 // offline estimate and the reason. The count function is injected, so this file never loads the SDK.
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
-import { responseHeader } from './responseHeaders';
+import { responseHeader } from '../api/responseHeaders';
 import { countTokensParams, estimateInputTokens, inputRelevantKey, type CountableRequest } from './tokenEstimate';
 
 /** Asks the API for the input tokens of a count_tokens body. Should reject when the signal aborts. */

@@ -4,7 +4,7 @@
 // prompt's variables against its {{placeholders}}. Every diagnostic points at the exact key,
 // value or placeholder. promptFile.ts is the entry point; this module is its engine.
 
-import { findModel } from './models';
+import { findModel } from '../models/modelCatalogue';
 import type { PlaceholderOccurrence, PromptDiagnostic, PromptDiagnosticCode, PromptDiagnosticSeverity, PromptParseOptions } from './promptFile';
 import type { JsonTree } from './promptJsonTree';
 import { scanPlaceholders, VARIABLE_NAME } from './template';
