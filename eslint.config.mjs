@@ -20,7 +20,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'vscode', message: 'src/core is editor-free: pass what it needs in from the feature module.' }] },
+        {
+          paths: [{ name: 'vscode', message: 'src/core is editor-free: pass what it needs in from the feature module.' }],
+          // core owns the types it produces; src/protocol.ts and the panel import them, never the reverse.
+          patterns: [{ regex: '(^|/)(protocol|panel|webview)(/|$)', message: 'src/core never imports the protocol, the panel or the webview: move the type into core and import it from there.' }],
+        },
       ],
     },
   },

@@ -1,24 +1,12 @@
 // Every message between the extension host and the Prompt Workbench panel, both directions.
 // Both sides switch on `type` exhaustively. Shared by src/ (host) and src/webview/ (browser):
-// types only, no imports.
+// types only. The types core produces (blocks, errors, structured output) are core's own; this
+// file imports them from there, never the other way round (lint-enforced).
+import type { RunErrorView, ErrorAction } from './core/api/runError';
+import type { BlockAppend, BlockKind, BlockStart } from './core/run/streamBlocks';
+import type { StructuredOutputView } from './core/run/structuredOutputView';
 
-/** One content block of a response as the panel shows it. */
-export type BlockKind = 'text' | 'thinking' | 'redacted_thinking' | 'tool_use' | 'server_tool' | 'other';
-
-export interface BlockStart {
-  index: number;
-  kind: BlockKind;
-  /** Tool name for tool_use / server tools; the raw block type for `other`. */
-  name?: string;
-  /** tool_use id, needed to answer with a tool_result. */
-  id?: string;
-}
-
-/** Text appended to a block since the last update (text, thinking, or partial tool-input JSON). */
-export interface BlockAppend {
-  index: number;
-  text: string;
-}
+export type { BlockAppend, BlockKind, BlockStart, ErrorAction, RunErrorView, StructuredOutputView };
 
 export interface UsageView {
   inputTokens: number;
@@ -31,29 +19,6 @@ export interface UsageView {
    * outputTokens is estimated from the text received, and the cost is an estimate too.
    */
   outputEstimated?: boolean;
-}
-
-export type ErrorAction = 'retry' | 'setKey' | 'chooseModel' | 'openSettings';
-
-export interface RunErrorView {
-  /** Short title, e.g. "Rate limited". */
-  title: string;
-  /** What happened and what to do next. */
-  message: string;
-  requestId?: string;
-  /** Seconds until a retry can succeed (429), for a countdown. */
-  retryAfterSeconds?: number;
-  /** The request field the API named, e.g. "messages.0.content". */
-  fieldPath?: string;
-  actions: ErrorAction[];
-}
-
-export interface StructuredOutputView {
-  /** Pretty-printed JSON, or the raw text when it does not parse. */
-  pretty: string;
-  parsed: boolean;
-  /** Schema violations found by ajv, as "path: message" lines; empty when valid. */
-  errors: string[];
 }
 
 export interface ToolUseView {

@@ -1,6 +1,6 @@
 // Turns whatever a run threw into a message that says what to do next. Works on the SDK's error
 // shape (status, error body, headers, requestID) without loading the SDK, so it is cheap to test.
-import type { ErrorAction, RunErrorView } from '../../protocol';
+import type { ErrorAction, RunErrorView } from './runError';
 import { responseHeader } from './responseHeaders';
 
 interface ErrorLike {

@@ -3,7 +3,7 @@
 // the partial message back, so nothing already received is lost.
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageStreamParams, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { BlockKind, BlockStart } from '../../protocol';
+import type { BlockKind, BlockStart } from './streamBlocks';
 
 export interface RunSink {
   blockStart(start: BlockStart): void;

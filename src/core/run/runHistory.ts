@@ -2,7 +2,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { RunErrorView } from '../../protocol';
+import type { RunErrorView } from '../api/runError';
 
 export interface RunRecord {
   version: 1;

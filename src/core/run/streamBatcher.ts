@@ -1,4 +1,4 @@
-import type { BlockAppend, BlockStart } from '../../protocol';
+import type { BlockAppend, BlockStart } from './streamBlocks';
 
 export interface StreamBatch {
   starts: BlockStart[];

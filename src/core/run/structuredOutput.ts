@@ -1,7 +1,7 @@
 // Structured output (output_config.format) checked against its JSON Schema with ajv. ajv is
 // loaded on first use: it is large, and most runs have no schema.
 import type * as AjvNamespace from 'ajv';
-import type { StructuredOutputView } from '../../protocol';
+import type { StructuredOutputView } from './structuredOutputView';
 
 type AjvModule = typeof AjvNamespace;
 

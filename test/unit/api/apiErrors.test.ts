@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, type ClientOptions } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { describeApiError, retryAfterSeconds } from '../../../src/core/api/apiErrors';
-import type { ErrorAction } from '../../../src/protocol';
+import type { ErrorAction } from '../../../src/core/api/runError';
 import { SIMULATOR_HEADERS, start, type Simulator } from '../../simulator/server';
 
 const HAIKU = 'claude-haiku-4-5';

@@ -6,7 +6,7 @@ import { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
 import type { Message, MessageStreamParams } from '@anthropic-ai/sdk/resources/messages/messages';
 import { describeApiError } from '../../../src/core/api/apiErrors';
 import { runMessage, type RunSink } from '../../../src/core/run/messageRunner';
-import type { BlockStart } from '../../../src/protocol';
+import type { BlockStart } from '../../../src/core/run/streamBlocks';
 import { replyTextFor } from '../../simulator/replyModel';
 import { SIMULATOR_HEADERS, start, type Simulator } from '../../simulator/server';
 import { eventually } from '../simulator/simulatorFixture';
