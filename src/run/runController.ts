@@ -9,7 +9,7 @@ import { decideSpend } from '../core/pricing/costGuard';
 import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../core/run/messageRunner';
 import { costFromUsage, estimateCost } from '../core/pricing/priceTable';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
-import { appendRunRecord, readRunRecords, responsePreview, type RunRecord } from '../core/run/runHistory';
+import { appendRunRecord, errorViewOf, readRunRecords, recordedError, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { explainStopReason } from '../core/run/stopReasons';
 import { StreamBatcher } from '../core/run/streamBatcher';
 import { checkStructuredOutput, outputSchema } from '../core/run/structuredOutput';
@@ -230,7 +230,7 @@ export class RunController implements vscode.Disposable {
     }
 
     const record: RunRecord = {
-      version: 1,
+      version: RUN_RECORD_VERSION,
       recordId: runId,
       promptName,
       promptPath: vscode.workspace.asRelativePath(promptUri),
@@ -238,8 +238,9 @@ export class RunController implements vscode.Disposable {
       startedAt,
       status: result.status,
       request,
+      betas,
       ...(result.message ? { response: result.message } : {}),
-      ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.error ? { error: recordedError(outcome.error) } : {}),
       ...(result.requestId ? { requestId: result.requestId } : {}),
       ...(outcome.costText ? { costText: outcome.costText } : {}),
       timings: {
@@ -413,7 +414,7 @@ export class RunController implements vscode.Disposable {
       startedAt: 0,
       endedAt: record.timings.durationMs,
     });
-    if (record.error) outcome.error = record.error;
+    if (record.error) outcome.error = errorViewOf(record.error);
     return {
       header: { runId: record.recordId, promptName: record.promptName, promptPath: record.promptPath, model: record.model, startedAt: record.startedAt },
       blocks: (record.response?.content ?? []).map((block, index) => ({
@@ -456,7 +457,7 @@ export class RunController implements vscode.Disposable {
       }
       case 'rerun': {
         const record = (await this.records()).find((r) => r.recordId === message.recordId);
-        if (record && this.historyPrompt) await this.send(this.historyPrompt, { name: record.promptName }, record.request);
+        if (record && this.historyPrompt) await this.send(this.historyPrompt, { name: record.promptName, betas: record.betas }, record.request);
         return;
       }
       case 'errorAction':

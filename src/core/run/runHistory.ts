@@ -2,10 +2,24 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { RunErrorView } from '../api/runError';
+import type { ErrorAction, RunErrorView } from '../api/runError';
 
-export interface RunRecord {
-  version: 1;
+/**
+ * What a record keeps of a failed run's error. Its own type, not the panel's RunErrorView, so
+ * reshaping the panel never silently changes the file format.
+ */
+export interface RecordedError {
+  title: string;
+  message: string;
+  requestId?: string;
+  retryAfterSeconds?: number;
+  fieldPath?: string;
+  /** What the user could do about it ('retry', 'setKey', 'chooseModel', 'openSettings'). */
+  actions: string[];
+}
+
+/** The fields every version of a record has. */
+interface RunRecordFields {
   recordId: string;
   promptName: string;
   /** The prompt file's path relative to the workspace (or absolute outside one). */
@@ -15,13 +29,66 @@ export interface RunRecord {
   status: 'completed' | 'cancelled' | 'failed';
   /** The resolved request as sent: variables filled in, no headers, no key. */
   request: Record<string, unknown>;
-  /** The final message, or the partial one kept after a cancel or error. */
+  /** The final message, or the partial one kept after a cancel or error (the API's own shape). */
   response?: Message;
-  error?: RunErrorView;
+  error?: RecordedError;
   requestId?: string;
   costUsd?: number;
   costText?: string;
   timings: { durationMs: number; timeToFirstTokenMs?: number; outputTokensPerSecond?: number };
+}
+
+/** Version 1 (0.1.0): the request without the beta names it was sent with. */
+export interface RunRecordV1 extends RunRecordFields {
+  version: 1;
+}
+
+/** Version 2: adds `betas`, the anthropic-beta names the run was sent with, so a rerun sends them again. */
+export interface RunRecordV2 extends RunRecordFields {
+  version: 2;
+  betas: string[];
+}
+
+/** The record written today; older versions are upgraded to it when read. */
+export type RunRecord = RunRecordV2;
+export const RUN_RECORD_VERSION: RunRecord['version'] = 2;
+
+/** The current record from a parsed line of any known version, or undefined for anything else. */
+export function upgradeRunRecord(parsed: unknown): RunRecord | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const record = parsed as Partial<RunRecordV1 | RunRecordV2>;
+  if (typeof record.recordId !== 'string' || !record.recordId) return undefined;
+  if (record.version === 1) {
+    const { version: _version, ...fields } = record as RunRecordV1;
+    return { version: 2, ...fields, betas: [] };
+  }
+  if (record.version === 2) {
+    const v2 = record as RunRecordV2;
+    return Array.isArray(v2.betas) && v2.betas.every((b) => typeof b === 'string') ? v2 : { ...v2, betas: [] };
+  }
+  // A newer version (written by a later release) is not guessed at.
+  return undefined;
+}
+
+const errorActions: readonly ErrorAction[] = ['retry', 'setKey', 'chooseModel', 'openSettings'];
+
+/** The error as a record keeps it. */
+export function recordedError(view: RunErrorView): RecordedError {
+  const { title, message, requestId, retryAfterSeconds, fieldPath, actions } = view;
+  return {
+    title,
+    message,
+    ...(requestId !== undefined ? { requestId } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    ...(fieldPath !== undefined ? { fieldPath } : {}),
+    actions: [...actions],
+  };
+}
+
+/** A recorded error as the panel shows it; actions this version does not know are left out. */
+export function errorViewOf(error: RecordedError): RunErrorView {
+  const { actions, ...rest } = error;
+  return { ...rest, actions: actions.filter((a): a is ErrorAction => (errorActions as readonly string[]).includes(a)) };
 }
 
 /** Replaces every occurrence of each secret in every string of `value` (defence in depth). */
@@ -54,12 +121,15 @@ export async function readRunRecords(file: string, limit = 200): Promise<RunReco
   for (let i = lines.length - 1; i >= 0 && records.length < limit; i--) {
     const line = lines[i]?.trim();
     if (!line) continue;
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(line) as RunRecord;
-      if (parsed.version === 1 && parsed.recordId) records.push(parsed);
+      parsed = JSON.parse(line);
     } catch {
       // A torn last line (crash mid-write) must not hide the rest of the history.
+      continue;
     }
+    const record = upgradeRunRecord(parsed);
+    if (record) records.push(record);
   }
   return records;
 }

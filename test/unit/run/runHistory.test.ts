@@ -3,7 +3,8 @@ import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
-import { appendRunRecord, readRunRecords, redactSecrets, responsePreview, type RunRecord } from '../../../src/core/run/runHistory';
+import { appendRunRecord, errorViewOf, readRunRecords, recordedError, redactSecrets, responsePreview, upgradeRunRecord, type RunRecord } from '../../../src/core/run/runHistory';
+import { describeApiError } from '../../../src/core/api/apiErrors';
 
 const KEY = 'sk-ant-fake-SECRET-abc_1';
 
@@ -23,7 +24,7 @@ type Json = Record<string, unknown>;
 
 function record(n: number, overrides: Partial<RunRecord> = {}): RunRecord {
   return {
-    version: 1,
+    version: 2,
     recordId: `run-${n}`,
     promptName: 'Summarize',
     promptPath: 'prompts/summarize.prompt.json',
@@ -36,6 +37,7 @@ function record(n: number, overrides: Partial<RunRecord> = {}): RunRecord {
     costUsd: 0.0001 * n,
     costText: '$0.0001',
     timings: { durationMs: 1000 + n, timeToFirstTokenMs: 200, outputTokensPerSecond: 50 },
+    betas: [],
     ...overrides,
   };
 }
@@ -91,12 +93,12 @@ describe('run history (JSON Lines in a temp dir)', () => {
     assert.deepEqual((await readRunRecords(file)).map((r) => r.recordId), ['run-4', 'run-2', 'run-1']);
   });
 
-  it('skips lines that are not version-1 records, and blank or CRLF-ended lines do not matter', async () => {
+  it('skips lines that are not records of a known version, and blank or CRLF-ended lines do not matter', async () => {
     await mkdir(join(dir, '.prompt-history', 'nested'), { recursive: true });
     const lines = [
       JSON.stringify(record(1)),
       '',
-      JSON.stringify({ ...record(2), version: 2 }),
+      JSON.stringify({ ...record(2), version: 3 }),
       JSON.stringify({ ...record(3), recordId: '' }),
       'null',
       '42',
@@ -127,6 +129,56 @@ describe('run history (JSON Lines in a temp dir)', () => {
     const [read] = await readRunRecords(file);
     assert.equal((read?.request['messages'] as Json[])[0]?.['content'], 'my key is [redacted], twice: [redacted]');
     assert.deepEqual(leaky, before, 'the record in memory still has what the run used');
+  });
+});
+
+// Written by 0.1.0's code (commit 925dbd9): a completed run and a 404, as RunController recorded them.
+const v1Fixture = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'history', 'runs-v1.jsonl');
+
+describe('run record versions', () => {
+  it('reads a version-1 file written by 0.1.0 as current records, newest first, with no betas', async () => {
+    const records = await readRunRecords(v1Fixture);
+    assert.deepEqual(
+      records.map((r) => [r.version, r.recordId, r.status, r.model, r.betas]),
+      [
+        [2, '7d0c2c0e-5b0a-4d7e-9a51-0f2f6d1e0a02', 'failed', 'claude-no-such-model', []],
+        [2, '7d0c2c0e-5b0a-4d7e-9a51-0f2f6d1e0a01', 'completed', 'claude-haiku-5-5', []],
+      ],
+    );
+    const [failed, completed] = records;
+    assert.equal(completed?.response?.content[0]?.type, 'text');
+    assert.equal(completed?.costText, '$0.000014');
+    assert.deepEqual(completed?.request['messages'], [{ role: 'user', content: 'Name a colour.' }]);
+    assert.deepEqual(completed?.timings, { durationMs: 412, timeToFirstTokenMs: 120, outputTokensPerSecond: 55.5 });
+    assert.equal(failed?.error?.title, 'Not found');
+    assert.deepEqual(failed && errorViewOf(failed.error!).actions, ['chooseModel']);
+  });
+
+  it('writes version 2 with the betas, and reads it back unchanged', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pw-history-v2-'));
+    try {
+      const file = join(dir, 'p.jsonl');
+      const written = record(1, { betas: ['task-budgets-2026-03-13'] });
+      await appendRunRecord(file, written);
+      assert.equal(JSON.parse(await readFile(file, 'utf8')).betas[0], 'task-budgets-2026-03-13');
+      assert.deepEqual(await readRunRecords(file), [written]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the error in its own shape: the panel view goes in and comes out, unknown actions are dropped', () => {
+    const view = describeApiError({ status: 429, headers: { 'retry-after': '3' }, requestID: 'req_9', error: { error: { type: 'rate_limit_error', message: 'Slow down' } } });
+    const kept = recordedError(view);
+    assert.deepEqual(errorViewOf(kept), view);
+    assert.deepEqual(errorViewOf({ ...kept, actions: ['retry', 'teleport'] }).actions, ['retry']);
+  });
+
+  it('does not guess at a newer version or a line without a record id', () => {
+    assert.equal(upgradeRunRecord({ ...record(1), version: 3 }), undefined);
+    assert.equal(upgradeRunRecord({ ...record(1), recordId: 7 }), undefined);
+    assert.equal(upgradeRunRecord('text'), undefined);
+    assert.deepEqual(upgradeRunRecord({ ...record(1), betas: 'x' })?.betas, [], 'betas that are not a list of names are none');
   });
 });
 
