@@ -1,20 +1,8 @@
 // The models the simulator serves: exactly the extension's bundled catalogue (src/core/models/modelCatalogue.ts), so
-// the two agree on ids, context windows and output limits, dressed as Models API objects (sheet §18).
+// the two agree on ids, release dates, context windows, output limits and fast mode, dressed as
+// Models API objects (sheet §18).
 import type { ModelCapabilities, ModelInfo as ApiModelInfo } from '@anthropic-ai/sdk/resources/models';
 import { KNOWN_MODELS, findModel, type ModelInfo } from '../../src/core/models/modelCatalogue';
-
-// Release dates where the fact sheet (§19) or a dated alias gives one; otherwise the epoch, which the
-// Models API itself uses for an unknown date (§18). The list keeps the catalogue's order.
-const RELEASED: Record<string, string> = {
-  'claude-fable-5-2': '2026-11-09T00:00:00Z',
-  'claude-haiku-5-5': '2026-10-07T00:00:00Z',
-  'claude-opus-5': '2026-07-24T00:00:00Z',
-  'claude-sonnet-5': '2026-06-30T00:00:00Z',
-  'claude-fable-5': '2026-06-09T00:00:00Z',
-  'claude-opus-4-5': '2025-11-01T00:00:00Z',
-  'claude-haiku-4-5': '2025-10-01T00:00:00Z',
-  'claude-sonnet-4-5': '2025-09-29T00:00:00Z',
-};
 
 const supported = (value: boolean) => ({ supported: value });
 
@@ -70,7 +58,8 @@ export function toApiModel(model: ModelInfo): ApiModelInfo {
     type: 'model',
     id: model.id,
     display_name: model.displayName,
-    created_at: RELEASED[model.id] ?? '1970-01-01T00:00:00Z',
+    // The epoch is what the Models API itself gives for an unknown date (§18).
+    created_at: model.released ?? '1970-01-01T00:00:00Z',
     max_input_tokens: model.contextWindow,
     max_tokens: model.maxOutputTokens,
     lifecycle: model.deprecated ? 'deprecated' : 'active',

@@ -44,9 +44,6 @@ const IMAGE_MEDIA_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'imag
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const MAX_CACHE_BREAKPOINTS = 4;
 const MAX_MESSAGES = 100_000;
-// Fast mode (sheet §13): GA on these; the research-preview ones need the fast-mode beta header.
-const FAST_MODELS = new Set(['claude-opus-5-5', 'claude-fable-5-2', 'claude-mythos-5-2']);
-const FAST_BETA_MODELS = new Set(['claude-opus-5', 'claude-opus-4-8']);
 
 function checkCacheControl(value: unknown, path: string): number {
   if (value === undefined || value === null) return 0;
@@ -253,8 +250,9 @@ function checkSpeed(body: Json, model: ModelInfo, ctx: ValidationContext): void 
   const speed = body.speed;
   if (speed === undefined || speed === null || speed === 'standard') return;
   if (speed !== 'fast') throw invalidRequest("speed: Input should be 'standard' or 'fast'");
-  const beta = ctx.betas.includes('fast-mode-2026-02-01');
-  if (!FAST_MODELS.has(model.id) && !(beta && FAST_BETA_MODELS.has(model.id))) {
+  // Fast mode (sheet §13) as the catalogue has it: GA, or behind the beta the model names.
+  const fast = model.fastMode;
+  if (!fast || (fast.beta !== undefined && !ctx.betas.includes(fast.beta))) {
     throw invalidRequest(`speed: fast mode is not available for ${model.id}`);
   }
 }

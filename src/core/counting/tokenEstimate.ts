@@ -6,6 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { CacheControlEphemeral, MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
+import { tokenizerOf } from '../models/modelCatalogue';
 
 /**
  * A Messages request body after templating: the SDK's MessageCreateParams and the prompt parser's
@@ -161,7 +162,6 @@ export const CHARS_PER_TOKEN = 3.5;
  * Haiku 5.5 than Haiku 4.5, and 1.0-1.35x on Opus 4.7 vs 4.6 (§10). Unknown ids are assumed new.
  */
 export const NEWER_TOKENIZER_FACTOR = 1.25;
-const olderTokenizer = /^claude-(3|haiku-4-5|sonnet-4-5|opus-4-5|sonnet-4-6|opus-4-6|opus-4-1|opus-4-0|opus-4-2|sonnet-4-0|opus-4-\d{8}|sonnet-4-\d{8})/;
 
 /** Rough per-item overheads, in tokens of the older tokenizer. */
 const OVERHEAD = {
@@ -195,7 +195,7 @@ export interface InputEstimate {
 
 /** The model's tokens per older-tokenizer token (see NEWER_TOKENIZER_FACTOR). */
 export function tokenizerFactor(model: string): number {
-  return olderTokenizer.test(model) ? 1 : NEWER_TOKENIZER_FACTOR;
+  return tokenizerOf(model) === 'claude-4.6' ? 1 : NEWER_TOKENIZER_FACTOR;
 }
 
 /** The offline estimate of input tokens. Linear in the request size and free of allocation-heavy work. */

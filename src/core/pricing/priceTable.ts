@@ -1,29 +1,12 @@
 // The price table and the cost arithmetic. Prices are USD per million tokens for the first-party
-// Claude API, copied from ../shared/anthropic-api.md §20 (as of 2026-11-25) with the source of each
-// row. A price the sheet does not give is left undefined, so it reads as "unknown", never as $0.
-// Users can add or override prices through a setting (mergePriceOverrides), so a model released
-// after this table needs no update of the extension.
+// Claude API; the bundled rows come from the model catalogue (../models/modelCatalogue.ts, copied
+// from ../shared/anthropic-api.md §20 with the source of each row). A price the sheet does not give
+// is left undefined, so it reads as "unknown", never as $0. Users can add or override prices through
+// a setting (mergePriceOverrides), so a model released after this table needs no update of the extension.
+import { CATALOGUE_AS_OF, KNOWN_MODELS, type LongPromptBand, type PriceRates } from '../models/modelCatalogue';
 
 /** The date the bundled prices were read (../shared/anthropic-api.md §20). */
-export const PRICES_AS_OF = '2026-11-25';
-
-/** Price columns, USD per million tokens. An undefined cache column means the price is unknown. */
-export interface PriceRates {
-  input: number;
-  output: number;
-  /** 5-minute cache write. */
-  cacheWrite5m?: number;
-  /** 1-hour cache write. */
-  cacheWrite1h?: number;
-  /** Cache read (hit). */
-  cacheRead?: number;
-}
-
-/** A higher band that applies to the whole request once the prompt is longer than `thresholdTokens`. */
-export interface LongPromptBand extends PriceRates {
-  /** The band applies when input + cache read + cache write tokens exceed this (strictly). */
-  thresholdTokens: number;
-}
+export const PRICES_AS_OF = CATALOGUE_AS_OF;
 
 export interface PriceEntry extends PriceRates {
   /** The model id, e.g. `claude-sonnet-5-5`. */
@@ -57,115 +40,19 @@ export type PriceEntryInput = {
   longPromptBand: { thresholdTokens: number; input: number; output: number; cacheWrite5m?: number; cacheWrite1h?: number; cacheRead?: number };
 };
 
-const opus4 = { input: 5, cacheWrite5m: 6.25, cacheWrite1h: 10, cacheRead: 0.5, output: 25 } as const;
-const pricingPage = '[DOCS] Anthropic pricing page';
-
-/** The bundled prices, newest models first. Mythos 5.2 and Mythos Preview are absent: the sheet has no price for them. */
-export const BUNDLED_PRICES: PriceTable = [
-  {
-    model: 'claude-fable-5-2',
-    input: 8,
-    output: 40,
-    // Cache columns: UNVERIFIED in the sheet, so unknown here (a cached request reports cost unknown).
-    asOf: PRICES_AS_OF,
-    source: '[3P] LaoZhang (2026-11-10) and Vercel AI Gateway; not confirmed by Anthropic; cache prices unknown',
-    unverified: true,
-  },
-  { model: 'claude-fable-5-1', input: 10, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 0.25, output: 50, asOf: PRICES_AS_OF, source: pricingPage },
-  { model: 'claude-mythos-5-1', input: 10, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 0.25, output: 50, asOf: PRICES_AS_OF, source: pricingPage },
-  {
-    model: 'claude-opus-5-5',
-    input: 4,
-    cacheWrite5m: 5,
-    cacheWrite1h: 8,
-    cacheRead: 0.2,
-    output: 20,
-    asOf: PRICES_AS_OF,
-    source: '[DOCS] Opus 5.5 overview page (zh-CN copy)',
-  },
-  {
-    model: 'claude-sonnet-5-5',
-    input: 2,
-    cacheWrite5m: 2.5,
-    cacheWrite1h: 4,
-    cacheRead: 0.1,
-    output: 10,
-    asOf: PRICES_AS_OF,
-    source: '[DOCS] Sonnet 5.5 page; cache read $0.10 since 2026-10-07 per three [3P] trackers (the older official copy shows $0.20)',
-    unverified: true,
-  },
-  {
-    model: 'claude-haiku-5-5',
-    input: 0.1,
-    cacheWrite5m: 0.125,
-    cacheWrite1h: 0.2,
-    cacheRead: 0.01,
-    output: 0.5,
-    longPromptBand: { thresholdTokens: 100_000, input: 0.5, cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05, output: 2.5 },
-    asOf: PRICES_AS_OF,
-    source: '[DOCS] Haiku 5.5 page (input, output, 5m write, both bands); 1h write, read and "every token at the high band" from [3P]',
-    unverified: true,
-  },
-  { model: 'claude-fable-5', input: 10, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 1, output: 50, asOf: PRICES_AS_OF, source: pricingPage },
-  { model: 'claude-mythos-5', input: 10, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 1, output: 50, asOf: PRICES_AS_OF, source: pricingPage },
-  {
-    model: 'claude-opus-5',
-    ...opus4,
-    // 2x for fast mode is third-party only (Vercel AI Gateway, OpenRouter, ccsidekick).
-    fastMultiplier: 2,
-    asOf: PRICES_AS_OF,
-    source: '[DOCS] Opus 5 page and pricing page; fast mode 2x from [3P]',
-  },
-  {
-    model: 'claude-sonnet-5',
-    input: 2,
-    cacheWrite5m: 2.5,
-    cacheWrite1h: 4,
-    cacheRead: 0.2,
-    output: 10,
-    asOf: PRICES_AS_OF,
-    source: '[DOCS] Sonnet 5 page (Legacy)',
-  },
-  { model: 'claude-opus-4-8', ...opus4, asOf: PRICES_AS_OF, source: pricingPage },
-  { model: 'claude-opus-4-7', ...opus4, asOf: PRICES_AS_OF, source: pricingPage },
-  { model: 'claude-opus-4-6', ...opus4, asOf: PRICES_AS_OF, source: pricingPage },
-  { model: 'claude-opus-4-5', aliases: ['claude-opus-4-5-20251101'], ...opus4, asOf: PRICES_AS_OF, source: pricingPage },
-  {
-    model: 'claude-sonnet-4-6',
-    input: 3,
-    cacheWrite5m: 3.75,
-    cacheWrite1h: 6,
-    cacheRead: 0.3,
-    output: 15,
-    asOf: PRICES_AS_OF,
-    source: '[DOCS] skill (input, output); cache columns derived with the standard 1.25x/2x/0.1x',
-    unverified: true,
-  },
-  {
-    model: 'claude-sonnet-4-5',
-    aliases: ['claude-sonnet-4-5-20250929'],
-    input: 3,
-    cacheWrite5m: 3.75,
-    cacheWrite1h: 6,
-    cacheRead: 0.3,
-    output: 15,
-    // No long-prompt band: the >200K premium applied only with the 1M-context beta, which the
-    // workbench does not send; without it the window is 200K, so the band can never apply.
-    asOf: PRICES_AS_OF,
-    source: '[DOCS-old] pricing page (2025)',
-  },
-  {
-    model: 'claude-haiku-4-5',
-    aliases: ['claude-haiku-4-5-20251001'],
-    input: 1,
-    cacheWrite5m: 1.25,
-    cacheWrite1h: 2,
-    cacheRead: 0.1,
-    output: 5,
-    asOf: PRICES_AS_OF,
-    source: '[DOCS] model comparison tables; cache columns by the standard multipliers',
-  },
-];
+/** The bundled prices: one row per catalogue model that has a price, in the catalogue's order. */
+export const BUNDLED_PRICES: PriceTable = KNOWN_MODELS.flatMap((model): PriceEntry[] => {
+  if (!model.price) return [];
+  const fastMultiplier = model.fastMode?.multiplier;
+  return [
+    {
+      model: model.id,
+      ...(model.aliases ? { aliases: model.aliases } : {}),
+      ...model.price,
+      ...(fastMultiplier !== undefined ? { fastMultiplier } : {}),
+    },
+  ];
+});
 
 const datedSuffix = /-\d{8}$/;
 

@@ -4,7 +4,7 @@
 // prompt's variables against its {{placeholders}}. Every diagnostic points at the exact key,
 // value or placeholder. promptFile.ts is the entry point; this module is its engine.
 
-import { findModel } from '../models/modelCatalogue';
+import { FAST_MODE_MODELS, findModel } from '../models/modelCatalogue';
 import type { PlaceholderOccurrence, PromptDiagnostic, PromptDiagnosticCode, PromptDiagnosticSeverity, PromptParseOptions } from './promptFile';
 import type { JsonTree } from './promptJsonTree';
 import { scanPlaceholders, VARIABLE_NAME } from './template';
@@ -83,10 +83,8 @@ const KNOWN_BLOCK_TYPES: readonly string[] = [
 const THINKING_TYPES = ['enabled', 'adaptive', 'disabled', 'between_tools'];
 const EFFORT_LEVELS = ['low', 'medium', 'high', 'xhigh', 'max'];
 const TOOL_CHOICE_TYPES = ['auto', 'any', 'tool', 'none'];
-/** Models on which forced tool use (tool_choice any/tool) returns an error (§6). */
-const NO_FORCED_TOOL_CHOICE = new Set(['claude-opus-5-5', 'claude-sonnet-5-5', 'claude-fable-5-1']);
-/** Models with fast mode (§13); claude-opus-5 and claude-opus-4-8 need the fast-mode beta. */
-const FAST_MODE_MODELS = new Set(['claude-fable-5-2', 'claude-mythos-5-2', 'claude-opus-5-5', 'claude-opus-5', 'claude-opus-4-8']);
+/** Where fast mode is available, in words, from the catalogue the fast-mode check reads. */
+export const FAST_MODE_AVAILABILITY = fastModeAvailability();
 const TASK_BUDGET_BETA = 'task-budgets-2026-03-13';
 const MAX_CACHE_BREAKPOINTS = 4;
 const MIN_THINKING_BUDGET = 1024;
@@ -350,7 +348,11 @@ export class PromptChecker {
     if (outputConfigNode !== -1) this.checkOutputConfig(outputConfigNode);
     if (speedNode !== -1 && this.expectOneOf(speedNode, ['standard', 'fast'], true) === 'fast' && concreteModel !== undefined) {
       const known = findModel(concreteModel);
-      if (known && !FAST_MODE_MODELS.has(known.id)) this.warnAt(speedNode, 'invalid-value', `${known.displayName} has no fast mode; "speed": "fast" will be refused. Fast mode is available on Claude Opus 5.5, Fable 5.2 and Mythos 5.2.`);
+      if (known && !known.fastMode) this.warnAt(speedNode, 'invalid-value', `${known.displayName} has no fast mode; "speed": "fast" will be refused. ${FAST_MODE_AVAILABILITY}`);
+      const beta = known?.fastMode?.beta;
+      if (known && beta !== undefined && !this.betas.includes(beta)) {
+        this.warnAt(speedNode, 'beta-required', `Fast mode on ${known.displayName} needs a beta: add "${beta}" to "betas" at the top level of this file, or "speed": "fast" will be refused.`);
+      }
     }
 
     this.findPlaceholders(request);
@@ -582,7 +584,7 @@ export class PromptChecker {
       return;
     }
     const type = this.expectOneOf(typeNode, TOOL_CHOICE_TYPES, false);
-    if ((type === 'any' || type === 'tool') && model !== undefined && NO_FORCED_TOOL_CHOICE.has(findModel(model)?.id ?? model)) {
+    if ((type === 'any' || type === 'tool') && model !== undefined && findModel(model)?.rejectsForcedToolChoice === true) {
       this.warnAt(typeNode, 'forced-tool-choice-unsupported', `Forced tool use ("${type}") returns an error on ${model}: use "auto" and ask for the tool in the prompt.`);
     }
     if (type !== 'tool') return;
@@ -758,6 +760,21 @@ export class PromptChecker {
   private warnAtKey(node: number, code: PromptDiagnosticCode, message: string): void {
     this.sink.add(this.tree.keyOffset(node), this.tree.keyLength(node), 'warning', code, message);
   }
+}
+
+function fastModeAvailability(): string {
+  const names = (models: readonly { displayName: string }[]): string => {
+    const list = models.map((m) => m.displayName);
+    return list.length <= 1 ? list.join('') : `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
+  };
+  const ga = FAST_MODE_MODELS.filter((m) => m.fastMode?.beta === undefined);
+  const byBeta = new Map<string, { displayName: string }[]>();
+  for (const model of FAST_MODE_MODELS) {
+    const beta = model.fastMode?.beta;
+    if (beta !== undefined) byBeta.set(beta, [...(byBeta.get(beta) ?? []), model]);
+  }
+  const withBeta = [...byBeta].map(([beta, models]) => `with the "${beta}" beta on ${names(models)}`);
+  return `Fast mode is available on ${[names(ga), ...withBeta].filter((part) => part !== '').join(', and ')}.`;
 }
 
 /**

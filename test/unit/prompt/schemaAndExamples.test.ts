@@ -2,13 +2,13 @@ import * as assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
-import { KNOWN_MODELS } from '../../../src/core/models/modelCatalogue';
+import { KNOWN_MODELS, modelSuggestions } from '../../../src/core/models/modelCatalogue';
 import { hasErrors, newPromptTemplate, parsePromptFile } from '../../../src/core/prompt/promptFile';
 import { collectDefaults, resolveRequest } from '../../../src/core/prompt/template';
 import { diagnosticRange, fileOptionsFor, readRepoFile, repoRoot } from './promptTestSupport';
 
 interface SchemaNode {
-  definitions: Record<string, { properties: Record<string, { anyOf?: { enum?: unknown[] }[]; deprecationMessage?: string }> }>;
+  definitions: Record<string, { properties: Record<string, { anyOf?: { enum?: unknown[]; markdownEnumDescriptions?: string[] }[]; deprecationMessage?: string }> }>;
 }
 
 /** The schema as VS Code reads it, compiled with ajv; VS Code's own keywords are declared so strict mode still catches typos. */
@@ -66,10 +66,12 @@ describe('examples', () => {
 });
 
 describe('schemas/prompt.schema.json', () => {
-  it('suggests exactly the model ids of the bundled catalogue (src/core/models/modelCatalogue.ts)', () => {
-    const modelEnum = schema.definitions.request?.properties.model?.anyOf?.[0]?.enum;
-    const catalogue = KNOWN_MODELS.flatMap((m) => [m.id, ...(m.aliases ?? [])]);
-    assert.deepEqual([...(modelEnum ?? [])].sort(), [...catalogue].sort());
+  it('suggests exactly the models of the catalogue, described from it (npm run schema:models rewrites them)', () => {
+    const suggestions = schema.definitions.request?.properties.model?.anyOf?.[0];
+    const catalogue = modelSuggestions();
+    assert.deepEqual(suggestions?.enum, catalogue.map((model) => model.id));
+    assert.deepEqual(suggestions?.markdownEnumDescriptions, catalogue.map((model) => model.description));
+    assert.deepEqual(catalogue.map((model) => model.id), KNOWN_MODELS.flatMap((model) => [model.id, ...(model.aliases ?? [])]));
   });
 
   it('marks temperature, top_p and top_k deprecated with a message about API version 2026-10-21', () => {

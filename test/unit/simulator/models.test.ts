@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { NotFoundError } from '@anthropic-ai/sdk';
-import { KNOWN_MODELS } from '../../../src/core/models/modelCatalogue';
+import { FAST_MODE_BETA, KNOWN_MODELS } from '../../../src/core/models/modelCatalogue';
 import { useSimulator } from './simulatorFixture';
 
 describe('simulator: models', () => {
@@ -40,5 +40,18 @@ describe('simulator: models', () => {
     const alias = await fx.client.models.retrieve('claude-haiku-4-5-20251001');
     assert.equal(alias.id, 'claude-haiku-4-5');
     await assert.rejects(fx.client.models.retrieve('claude-unknown-9'), (e: unknown) => e instanceof NotFoundError && e.type === 'not_found_error');
+  });
+
+  it('serves fast mode exactly where the catalogue has it, behind the beta a model needs', async () => {
+    const ask = (model: string, betas: string[]) =>
+      fx.client.beta.messages.create({ model, max_tokens: 16, speed: 'fast', betas, messages: [{ role: 'user', content: 'Hi' }] }).then(
+        (message) => message.usage.speed === 'fast',
+        () => false,
+      );
+    // Deprecated models are left out only because the SDK prints a deprecation notice for each.
+    for (const model of KNOWN_MODELS.filter((m) => !m.deprecated)) {
+      assert.equal(await ask(model.id, [FAST_MODE_BETA]), model.fastMode !== undefined, model.id);
+      if (model.fastMode?.beta) assert.equal(await ask(model.id, []), false, `${model.id} without ${model.fastMode.beta}`);
+    }
   });
 });
