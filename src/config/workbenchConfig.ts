@@ -8,11 +8,11 @@ export interface WorkbenchSettings {
   apiBaseUrl: string;
   /** Pause after typing before an exact token count is requested. */
   countDelayMs: number;
-  /** Ask before sending when the worst-case cost exceeds this (USD). */
+  /** Ask before sending when the worst-case cost exceeds this (USD). The user's value only. */
   confirmAboveUsd: number;
-  /** Refuse to send when the worst-case cost exceeds this (USD). */
+  /** Refuse to send when the worst-case cost exceeds this (USD). The user's value only. */
   maxRunCostUsd: number;
-  /** Extra or overriding prices, USD per million tokens, keyed by model id. */
+  /** Extra or overriding prices, USD per million tokens, keyed by model id. The user's value only. */
   priceOverrides: Record<string, Record<string, unknown>>;
   /** Models compared in the cost details' what-if table. */
   whatIfModels: string[];
@@ -22,16 +22,33 @@ export interface WorkbenchSettings {
 const section = 'promptWorkbench';
 export const defaultApiBaseUrl = 'https://api.anthropic.com';
 
+/**
+ * A setting's value from the user's own settings (or the default), never from a workspace or
+ * folder: a cloned repository's `.vscode/settings.json` is written by someone else. A user value
+ * of the wrong type falls back to the default rather than to whatever the workspace says.
+ */
+function userValue<T>(c: vscode.WorkspaceConfiguration, key: string, fallback: T, valid: (value: unknown) => value is T): T {
+  const inspected = c.inspect<unknown>(key);
+  const user = inspected?.globalValue;
+  if (valid(user)) return user;
+  const byDefault = inspected?.defaultValue;
+  return valid(byDefault) ? byDefault : fallback;
+}
+
+const isUsd = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+const isObject = (value: unknown): value is Record<string, Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 function read(): WorkbenchSettings {
   const c = vscode.workspace.getConfiguration(section);
-  // apiBaseUrl is read from the machine/user level only, whatever a workspace file says.
+  // The base URL and the money settings are read from the user level only, whatever a workspace
+  // file says (package.json scopes them machine/application, and this enforces it here too).
   const baseUrl = c.inspect<string>('apiBaseUrl');
   return {
     apiBaseUrl: (baseUrl?.globalValue ?? baseUrl?.defaultValue ?? defaultApiBaseUrl).replace(/\/+$/, ''),
     countDelayMs: Math.max(50, c.get<number>('countDelayMs', 400)),
-    confirmAboveUsd: c.get<number>('confirmAboveUsd', 0.5),
-    maxRunCostUsd: c.get<number>('maxRunCostUsd', 5),
-    priceOverrides: c.get<Record<string, Record<string, unknown>>>('priceOverrides', {}),
+    confirmAboveUsd: userValue(c, 'confirmAboveUsd', 0.5, isUsd),
+    maxRunCostUsd: userValue(c, 'maxRunCostUsd', 5, isUsd),
+    priceOverrides: userValue(c, 'priceOverrides', {}, isObject),
     whatIfModels: c.get<string[]>('whatIfModels', ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5']),
     historyLocation: c.get<HistoryLocation>('historyLocation', 'besidePrompt'),
   };
