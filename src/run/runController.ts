@@ -6,8 +6,9 @@ import { describeApiError } from '../core/api/apiErrors';
 import { continueMessages, maxToolRounds, toolResultMessages, toolRoundsUsed, type ToolResultInput } from '../core/run/conversation';
 import { formatUsd } from '../core/pricing/costReport';
 import { decideSpend } from '../core/pricing/costGuard';
+import { spendCheckFields, worstCaseCost } from '../core/pricing/worstCase';
 import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../core/run/messageRunner';
-import { costFromUsage, estimateCost } from '../core/pricing/priceTable';
+import { costFromUsage } from '../core/pricing/priceTable';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import { appendRunRecord, errorViewOf, readRunRecords, recordedError, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { explainStopReason } from '../core/run/stopReasons';
@@ -148,16 +149,18 @@ export class RunController implements vscode.Disposable {
 
     // The spend cap: counted input plus max_tokens of output, before anything is sent.
     let inputTokens: number;
+    let counted = true;
     try {
       inputTokens = (await client.messages.countTokens(countTokensParams(countable(request)), { maxRetries: 1, ...(headers ? { headers } : {}) })).input_tokens;
     } catch (error) {
+      counted = false;
       inputTokens = estimateInputTokens(countable(request));
       this.deps.log.warn(`Token count failed before sending (${(error as { status?: number }).status ?? 'network'}); the spend check uses the estimate ${inputTokens}.`);
     }
     const price = this.deps.prices.find(model);
-    const worst = estimateCost(price, { inputTokens, outputTokens: maxTokens });
+    const worst = worstCaseCost({ request, inputTokens, inputTokensExact: counted, price });
     const decision = decideSpend({
-      worstCaseUsd: worst.known ? worst.usd : undefined,
+      ...spendCheckFields(worst),
       inputTokens,
       maxTokens,
       model,

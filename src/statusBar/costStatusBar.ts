@@ -56,6 +56,7 @@ export function summarize(deps: Pick<CostStatusDeps, 'prices' | 'limits'>, promp
     ...(window !== undefined ? { contextWindow: window } : {}),
     cachePlan: cacheBreakpoints(countable(request)),
     fast: request['speed'] === 'fast',
+    request,
   });
 }
 

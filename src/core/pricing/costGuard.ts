@@ -6,8 +6,12 @@ export type SpendDecision =
   | { kind: 'refuse'; message: string };
 
 export interface SpendCheck {
-  /** Counted input plus max_tokens of output at the model's prices, in USD; undefined when the price is unknown. */
+  /** The worst case (worstCaseCost) in USD; undefined when it is unknown. */
   worstCaseUsd: number | undefined;
+  /** Why the worst case is unknown (from worstCaseCost); without it, the model's price is taken to be missing. */
+  unknownReason?: string;
+  /** A lower bound of an unknown worst case: above the cap, the run is refused all the same. */
+  atLeastUsd?: number;
   inputTokens: number;
   maxTokens: number;
   model: string;
@@ -17,10 +21,21 @@ export interface SpendCheck {
 
 const usd = (value: number): string => `$${value < 0.01 ? value.toFixed(4) : value.toFixed(2)}`;
 
-/** Send, ask first, or refuse, by the worst case against the two settings. */
+/** Send, ask first, or refuse, by the worst case against the two settings. An unknown worst case always asks (or refuses when its lower bound is already above the cap). */
 export function decideSpend(check: SpendCheck): SpendDecision {
   const what = `${check.inputTokens.toLocaleString('en-US')} input tokens + up to ${check.maxTokens.toLocaleString('en-US')} output tokens on ${check.model}`;
   if (check.worstCaseUsd === undefined) {
+    const atLeast = check.atLeastUsd;
+    if (atLeast !== undefined && atLeast > check.maxRunCostUsd) {
+      return {
+        kind: 'refuse',
+        message: `Not sent: the worst case is at least ${usd(atLeast)} (${what}), above promptWorkbench.maxRunCostUsd (${usd(check.maxRunCostUsd)}), and more is unknown: ${check.unknownReason ?? 'a price is missing'}. Lower max_tokens, shorten the prompt, choose a cheaper model, or raise the limit.`,
+      };
+    }
+    if (check.unknownReason !== undefined) {
+      const floor = atLeast !== undefined ? ` It is at least ${usd(atLeast)}.` : '';
+      return { kind: 'confirm', message: `The worst case of ${what} is unknown: ${check.unknownReason}.${floor} Send anyway?` };
+    }
     return {
       kind: 'confirm',
       message: `The cost of ${what} is unknown: ${check.model} is not in the price table. Add its prices in promptWorkbench.priceOverrides to have the spend cap guard it. Send anyway?`,

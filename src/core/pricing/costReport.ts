@@ -1,6 +1,7 @@
 // What the status bar, its tooltip, the details view and the CodeLens say about a request's tokens
 // and cost. Pure functions over a CostSummary; the feature modules only put the strings on screen.
 import { estimateCost, type CostEstimate, type PriceEntry } from './priceTable';
+import { worstCaseCost, type WorstCase } from './worstCase';
 import type { TokenCountState } from '../counting/tokenCountScheduler';
 import type { CachePlan } from '../counting/tokenEstimate';
 
@@ -26,6 +27,11 @@ export interface CostSummaryInput {
   cachePlan?: CachePlan;
   /** The request uses `speed: 'fast'`. */
   fast?: boolean;
+  /**
+   * The resolved request: the worst case then takes in everything the guard checks before a run
+   * (cache writes, fast mode, server tools, inference_geo). Without it, input plus max_tokens.
+   */
+  request?: Readonly<Record<string, unknown>>;
 }
 
 export interface CachingCost {
@@ -51,8 +57,8 @@ export interface CostSummary {
   expectedOutputAssumed: boolean;
   /** Input, uncached, plus the expected output. */
   expected: CostEstimate;
-  /** Input plus max_tokens of output. */
-  worstCase: CostEstimate;
+  /** Input plus max_tokens of output, and all else the request may bill (worstCaseCost): what the guard checks. */
+  worstCase: WorstCase;
   /** The expected cost through the Message Batches API. */
   batch: CostEstimate;
   caching?: CachingCost;
@@ -78,7 +84,9 @@ export function buildCostSummary(input: CostSummaryInput): CostSummary {
     expectedOutputTokens,
     expectedOutputAssumed: input.expectedOutputTokens === undefined,
     expected: estimateCost(price, { inputTokens, outputTokens: expectedOutputTokens, fast }),
-    worstCase: estimateCost(price, { inputTokens, outputTokens: maxTokens, fast }),
+    worstCase: input.request
+      ? worstCaseCost({ request: input.request, inputTokens, inputTokensExact: count.kind === 'exact', price })
+      : asWorstCase(estimateCost(price, { inputTokens, outputTokens: maxTokens, fast })),
     batch: estimateCost(price, { inputTokens, outputTokens: expectedOutputTokens, fast, batch: true }),
     exceedsWindow: input.contextWindow !== undefined && inputTokens + maxTokens > input.contextWindow,
   };
@@ -105,6 +113,10 @@ export function buildCostSummary(input: CostSummaryInput): CostSummary {
     };
   }
   return summary;
+}
+
+function asWorstCase(cost: CostEstimate): WorstCase {
+  return cost.known ? { known: true, usd: cost.usd, notes: cost.notes } : { known: false, reason: cost.reason.replace(/^cost unknown: /, ''), notes: [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,6 +172,12 @@ function costCell(cost: CostEstimate): string {
   return formatUsd(cost.usd);
 }
 
+function worstCaseCell(worst: WorstCase): string {
+  if (worst.known) return formatUsd(worst.usd);
+  const floor = worst.atLeastUsd !== undefined ? `at least ${formatUsd(worst.atLeastUsd)}, ` : '';
+  return escapeMarkdown(`unknown (${floor}${worst.reason})`);
+}
+
 function countLine(summary: CostSummary): string {
   const tokens = `${summary.exact ? '' : '~'}${formatTokens(summary.inputTokens)}`;
   const how = summary.exact ? 'exact count from the API' : `offline estimate: ${summary.estimateReason ?? 'not counted yet'}`;
@@ -172,7 +190,7 @@ function costRows(summary: CostSummary): string[] {
     '| | Cost |',
     '| --- | ---: |',
     `| Expected (${escapeMarkdown(output)}) | ${costCell(summary.expected)} |`,
-    `| Worst case (max\\_tokens ${formatTokens(summary.maxTokens)} of output) | ${costCell(summary.worstCase)} |`,
+    `| Worst case (max\\_tokens ${formatTokens(summary.maxTokens)} of output) | ${worstCaseCell(summary.worstCase)} |`,
     `| Batch (expected, x0.5) | ${costCell(summary.batch)} |`,
   ];
   const caching = summary.caching;
@@ -202,7 +220,8 @@ function priceLines(summary: CostSummary): string[] {
     lines.push(escapeMarkdown(`${summary.expected.reason}. Add its prices in the price overrides setting.`));
   }
   const notes = new Set<string>();
-  for (const cost of [summary.expected, summary.worstCase, summary.batch, summary.caching?.firstRun, summary.caching?.repeatRun]) {
+  for (const note of summary.worstCase.notes) notes.add(note);
+  for (const cost of [summary.expected, summary.batch, summary.caching?.firstRun, summary.caching?.repeatRun]) {
     if (!cost) continue;
     if (cost.known) cost.notes.forEach((note) => notes.add(note));
     // A missing cache price only shows in the caching rows; say why there.
@@ -230,7 +249,7 @@ export function detailsMarkdown(summary: CostSummary, whatIf: readonly CostSumma
         const tokens = `${row.exact ? '' : '\\~'}${formatTokens(row.inputTokens)}`;
         const repeat = row.caching ? whatIfCell(row.caching.repeatRun) : 'no breakpoints';
         const window = row.windowUsePercent === undefined ? 'unknown' : `${escapeMarkdown(formatPercent(row.windowUsePercent))}${row.exceedsWindow ? ' (too large)' : ''}`;
-        return `| \`${row.model}\` | ${tokens} | ${whatIfCell(row.expected)} | ${whatIfCell(row.worstCase)} | ${whatIfCell(row.batch)} | ${repeat} | ${window} |`;
+        return `| \`${row.model}\` | ${tokens} | ${whatIfCell(row.expected)} | ${row.worstCase.known ? formatUsd(row.worstCase.usd) : 'unknown'} | ${whatIfCell(row.batch)} | ${repeat} | ${window} |`;
       }),
     ];
     const estimated = whatIf.filter((row) => !row.exact).map((row) => `\`${row.model}\`: ${escapeMarkdown(row.estimateReason ?? 'not counted yet')}`);
