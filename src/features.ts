@@ -11,7 +11,7 @@ import { ModelLimits } from './models/modelLimits';
 import { RunPanel } from './panel/runPanel';
 import { Prices } from './pricing/prices';
 import { registerPromptCommands } from './promptCommands/promptCommands';
-import { PromptDocuments } from './promptDocuments';
+import { PromptDocuments, PromptFiles } from './promptDocuments';
 import { ResponseChannel } from './run/responseChannel';
 import { registerRunCommands } from './run/registerRunCommands';
 import { RunController } from './run/runController';
@@ -34,7 +34,8 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const api = new ApiConnection(config, keys);
   const limits = new ModelLimits(api);
   const prices = new Prices(config, log);
-  const documents = new PromptDocuments((model) => limits.get(model)?.maxOutputTokens);
+  const files = new PromptFiles(config);
+  const documents = new PromptDocuments(files, (model) => limits.get(model)?.maxOutputTokens);
   const recent = new RecentVariableValues(context.globalState);
   const statusBar = new CostStatusBar({ documents, api, config, prices, limits });
   const costDetails = registerCostDetails({ documents, api, config, prices, limits });
@@ -50,6 +51,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     api,
     limits,
     prices,
+    files,
     documents,
     statusBar,
     costDetails.disposable,

@@ -17,6 +17,8 @@ export interface WorkbenchSettings {
   /** Models compared in the cost details' what-if table. */
   whatIfModels: string[];
   historyLocation: HistoryLocation;
+  /** Largest file a prompt may name (variable file, values file), in MB. The user's own value only. */
+  maxReferencedFileMB: number;
 }
 
 const section = 'promptWorkbench';
@@ -36,6 +38,7 @@ function userValue<T>(c: vscode.WorkspaceConfiguration, key: string, fallback: T
 }
 
 const isUsd = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+const isMegabytes = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 const isObject = (value: unknown): value is Record<string, Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function read(): WorkbenchSettings {
@@ -51,6 +54,7 @@ function read(): WorkbenchSettings {
     priceOverrides: userValue(c, 'priceOverrides', {}, isObject),
     whatIfModels: c.get<string[]>('whatIfModels', ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5']),
     historyLocation: c.get<HistoryLocation>('historyLocation', 'besidePrompt'),
+    maxReferencedFileMB: userValue(c, 'maxReferencedFileMB', 8, isMegabytes),
   };
 }
 

@@ -55,7 +55,7 @@ export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode
       return undefined;
     }
     const prompt = parsed.prompt;
-    const request = requestForCounting(document, prompt);
+    const request = requestForCounting(deps.documents, document, prompt);
     const model = String(request['model']);
     const models = [model, ...deps.config.settings.whatIfModels.filter((m) => m !== model)];
     const summaries: CostSummary[] = await vscode.window.withProgress(

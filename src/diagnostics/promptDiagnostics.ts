@@ -42,6 +42,8 @@ export function registerPromptDiagnostics(documents: PromptDocuments, debounceMs
   return vscode.Disposable.from(
     collection,
     vscode.workspace.onDidOpenTextDocument((document) => isPromptDocument(document) && refresh(document)),
+    // A file a prompt names appeared, changed or went away, or the folder was trusted.
+    documents.onDidChangeNamedFiles(() => vscode.workspace.textDocuments.filter(isPromptDocument).forEach(refresh)),
     vscode.workspace.onDidChangeTextDocument((event) => schedule(event.document)),
     vscode.workspace.onDidCloseTextDocument((document) => {
       clearTimeout(timers.get(document.uri.toString()));

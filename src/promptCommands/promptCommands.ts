@@ -87,7 +87,15 @@ async function resolvedActiveRequest(deps: PromptCommandDeps, uri?: vscode.Uri):
     void vscode.window.showErrorMessage('This prompt has errors; fix the problems shown in the Problems panel first.');
     return undefined;
   }
-  return (await resolveVariables(document, parsed.prompt, deps.recent, true))?.request;
+  let ownValues: Record<string, string>;
+  try {
+    // validateForSend has just read every named file afresh.
+    ownValues = deps.documents.defaults(document, parsed.prompt);
+  } catch (error) {
+    void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+    return undefined;
+  }
+  return (await resolveVariables(ownValues, parsed.prompt, deps.recent, true))?.request;
 }
 
 export function registerPromptCommands(deps: PromptCommandDeps): vscode.Disposable {

@@ -127,7 +127,15 @@ export class RunController implements vscode.Disposable {
         .then((choice) => choice && vscode.commands.executeCommand('workbench.actions.view.problems'));
       return undefined;
     }
-    const resolved = await resolveVariables(document, parsed.prompt, this.deps.recent, true);
+    let ownValues: Record<string, string>;
+    try {
+      // validateForSend has just read every named file afresh.
+      ownValues = this.deps.documents.defaults(document, parsed.prompt);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Not sent: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+    const resolved = await resolveVariables(ownValues, parsed.prompt, this.deps.recent, true);
     if (!resolved) return undefined;
     return this.send(document.uri, parsed.prompt, resolved.request);
   }

@@ -8,7 +8,7 @@ import { NoApiKeyError, type ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ModelLimits } from '../models/modelLimits';
 import type { Prices } from '../pricing/prices';
-import { isPromptDocument, promptDefaults, type PromptDocuments } from '../promptDocuments';
+import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 
 const largeDocumentChars = 2 * 1024 * 1024;
 const largeDocumentPauseMs = 150;
@@ -34,12 +34,12 @@ export function countable(request: Record<string, unknown>): CountableRequest {
 }
 
 /** The request the prompt resolves to with its own defaults (nothing is asked for a count). */
-export function requestForCounting(document: vscode.TextDocument, prompt: PromptFile): Record<string, unknown> {
+export function requestForCounting(documents: PromptDocuments, document: vscode.TextDocument, prompt: PromptFile): Record<string, unknown> {
   let values: Record<string, string> = {};
   try {
-    values = promptDefaults(document, prompt);
+    values = documents.defaults(document, prompt);
   } catch {
-    // An unreadable file variable is already a diagnostic; count without it.
+    // An unreadable or refused file is already a diagnostic; count without it.
   }
   return resolveRequest(prompt, values).request;
 }
@@ -93,6 +93,7 @@ export class CostStatusBar implements vscode.Disposable {
         if (event.document === vscode.window.activeTextEditor?.document) this.followEdit(event.document);
       }),
       deps.config.onDidChange((settings) => this.scheduler.setDelay(settings.countDelayMs)),
+      deps.documents.onDidChangeNamedFiles(() => this.follow(vscode.window.activeTextEditor?.document)),
       deps.api.onDidChange(() => this.scheduler.credentialsChanged()),
       deps.limits.onDidChange(() => this.scheduler.state && this.render(this.scheduler.state)),
     );
@@ -149,7 +150,7 @@ export class CostStatusBar implements vscode.Disposable {
       this.item.show();
       return;
     }
-    const request = requestForCounting(document, parsed.prompt);
+    const request = requestForCounting(this.deps.documents, document, parsed.prompt);
     this.active = { document, prompt: parsed.prompt, request };
     this.scheduler.request(countable(request));
     this.item.show();

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { PromptFile } from '../core/prompt/promptFile';
 import { resolveRequest } from '../core/prompt/template';
-import { promptDefaults } from '../promptDocuments';
 
 const recentKey = (name: string): string => `promptWorkbench.recentValues.${name}`;
 const maxRecent = 8;
@@ -55,16 +54,17 @@ export interface ResolvedPrompt {
 }
 
 /**
- * Fills in every placeholder: defaults and the values file first, then (when `ask`) the user for
- * the rest. Undefined when the user cancels; with `ask: false` the missing ones stay as written.
+ * Fills in every placeholder: the prompt's own values (defaults, files, values file) first, then
+ * (when `ask`) the user for the rest. Undefined when the user cancels; with `ask: false` the
+ * missing ones stay as written.
  */
 export async function resolveVariables(
-  document: vscode.TextDocument,
+  ownValues: Readonly<Record<string, string>>,
   prompt: PromptFile,
   recent: RecentVariableValues,
   ask: boolean,
 ): Promise<ResolvedPrompt | undefined> {
-  const values = promptDefaults(document, prompt);
+  const values = { ...ownValues };
   let resolved = resolveRequest(prompt, values);
   if (ask) {
     for (const name of resolved.missing) {

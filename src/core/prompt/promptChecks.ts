@@ -5,6 +5,7 @@
 // value or placeholder. promptFile.ts is the entry point; this module is its engine.
 
 import { FAST_MODE_MODELS, findModel } from '../models/modelCatalogue';
+import { writtenPathProblem, type NamedFileLookup } from '../files/namedFiles';
 import type { PlaceholderOccurrence, PromptDiagnostic, PromptDiagnosticCode, PromptDiagnosticSeverity, PromptParseOptions } from './promptFile';
 import type { JsonTree } from './promptJsonTree';
 import { scanPlaceholders, VARIABLE_NAME } from './template';
@@ -201,22 +202,14 @@ export class PromptChecker {
   private checkValuesFile(node: number): void {
     if (!this.expectType(node, 'string', '"valuesFile" must be a path (relative to this prompt file) to a JSON object of variable values.')) return;
     const path = this.tree.stringValue(node);
-    this.warnIfAbsolute(node, path);
-    const readFile = this.options.readFile;
-    if (!readFile) {
-      this.valuesFileUnread = true;
-      this.checkReferencedFile(node, 'the values file');
-      return;
-    }
-    const contents = readFile(path);
-    if (contents === undefined) {
-      this.errorAt(node, 'file-not-found', `The values file ${path} does not exist (paths are relative to this prompt file).`);
+    const lookup = this.lookUpFile(node, path, 'the values file');
+    if (lookup?.kind !== 'found') {
       this.valuesFileUnread = true;
       return;
     }
     let values: unknown;
     try {
-      values = JSON.parse(contents);
+      values = JSON.parse(lookup.text);
     } catch (err) {
       this.errorAt(node, 'invalid-values-file', `The values file ${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
       this.valuesFileUnread = true;
@@ -231,16 +224,28 @@ export class PromptChecker {
   }
 
   private checkReferencedFile(node: number, what: string): void {
-    const path = this.tree.stringValue(node);
-    this.warnIfAbsolute(node, path);
-    const exists = this.options.fileExists;
-    if (exists && !exists(path)) this.errorAt(node, 'file-not-found', `File not found: ${path} (${what}; paths are relative to this prompt file).`);
+    this.lookUpFile(node, this.tree.stringValue(node), what);
   }
 
-  private warnIfAbsolute(node: number, path: string): void {
-    if (/^([\\/]|[A-Za-z]:[\\/]|~)/.test(path)) {
-      this.warnAt(node, 'absolute-path', `${path} is an absolute path: use a path relative to this prompt file so the prompt works on other machines and does not read files from outside the project.`);
+  /**
+   * Checks a path the prompt names: its text first (absolute and network paths are refused
+   * without asking the host), then what the host found there. Reports any problem at the path;
+   * undefined when the host was not asked.
+   */
+  private lookUpFile(node: number, path: string, what: string): NamedFileLookup | undefined {
+    const written = writtenPathProblem(path);
+    if (written) {
+      this.errorAt(node, written.code, `${written.message} (${what})`);
+      return { kind: 'problem', ...written };
     }
+    const lookup = this.options.namedFile?.(path);
+    if (lookup?.kind === 'problem') {
+      const message = lookup.code === 'file-not-found' ? `File not found: ${path} (${what}; paths are relative to this prompt file).` : `${lookup.message} (${what})`;
+      this.errorAt(node, lookup.code, message);
+    } else if (lookup?.kind === 'unchecked') {
+      this.sink.add(this.tree.offset(node), this.tree.length(node), 'info', 'file-not-read', `${path} was not read: ${lookup.reason} (${what}).`);
+    }
+    return lookup;
   }
 
   private checkBetas(node: number): void {

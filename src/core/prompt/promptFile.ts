@@ -12,6 +12,7 @@
 import { parseTree as parseTreeWithRecovery, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { DiagnosticSink, PromptChecker } from './promptChecks';
 import { parseJsonTree, type JsonSyntaxError } from './promptJsonTree';
+import type { NamedFileLookup } from '../files/namedFiles';
 
 // ---------------------------------------------------------------------------------------------
 // The format
@@ -112,7 +113,12 @@ export type PromptDiagnosticCode =
   | 'invalid-variable-name'
   | 'conflicting-variable-source'
   | 'absolute-path'
+  | 'outside-workspace'
   | 'file-not-found'
+  | 'not-a-file'
+  | 'file-too-large'
+  | 'file-unreadable'
+  | 'file-not-read'
   | 'invalid-values-file';
 
 export interface PromptDiagnostic {
@@ -143,10 +149,12 @@ export interface ParsedPrompt {
 }
 
 export interface PromptParseOptions {
-  /** Whether a path, as written in the prompt (relative to the prompt file), names an existing file. */
-  fileExists?: (relativePath: string) => boolean;
-  /** Reads the values file (path as written); undefined when it does not exist. Its keys count as declared variables. */
-  readFile?: (relativePath: string) => string | undefined;
+  /**
+   * Looks up a file the prompt names (a variable's `file`, the `valuesFile`), path as written.
+   * Without it, files are not checked and the values file's keys are unknown. The path's text is
+   * checked before it is called (absolute and network paths never reach it).
+   */
+  namedFile?: (path: string) => NamedFileLookup;
   /** The model's maximum output tokens, e.g. from the Models API; the bundled catalogue is the fallback. */
   maxOutputTokens?: (model: string) => number | undefined;
   /**

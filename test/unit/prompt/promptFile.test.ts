@@ -9,6 +9,7 @@ import {
   type PromptDiagnosticSeverity,
   type PromptParseOptions,
 } from '../../../src/core/prompt/promptFile';
+import type { NamedFileLookup } from '../../../src/core/files/namedFiles';
 import { marked } from './promptTestSupport';
 
 const MODEL = '"model": "claude-sonnet-5-5"';
@@ -213,21 +214,21 @@ const cases: DiagnosticCase[] = [
     template: prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": "{{x}}"}]`, '"variables": {"x": {"default": "a", ⟦"file"⟧: "a.txt"}}'),
     code: 'conflicting-variable-source',
     severity: 'error',
-    options: { fileExists: () => true },
+    options: { namedFile: () => ({ kind: 'found', text: '' }) },
   },
   {
     name: 'a variable file that does not exist',
     template: prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": "{{doc}}"}]`, '"variables": {"doc": {"file": ⟦"data/missing.md"⟧}}'),
     code: 'file-not-found',
     severity: 'error',
-    options: { fileExists: (path) => path !== 'data/missing.md' },
+    options: { namedFile: (path) => (path === 'data/missing.md' ? { kind: 'problem', code: 'file-not-found', message: 'gone' } : { kind: 'found', text: '' }) },
   },
   {
     name: 'a variable file given as an absolute path',
     template: prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": "{{doc}}"}]`, '"variables": {"doc": {"file": ⟦"/home/me/notes.md"⟧}}'),
     code: 'absolute-path',
-    severity: 'warning',
-    options: { fileExists: () => true },
+    severity: 'error',
+    options: { namedFile: () => assert.fail('an absolute path must never reach the host') },
   },
   {
     name: 'an unknown key in a variable definition',
@@ -248,7 +249,7 @@ const cases: DiagnosticCase[] = [
     code: 'file-not-found',
     severity: 'error',
     also: ['undefined-variable'],
-    options: { readFile: () => undefined },
+    options: { namedFile: () => ({ kind: 'problem', code: 'file-not-found', message: 'gone' }) },
   },
   {
     name: 'a values file that is not a JSON object',
@@ -256,7 +257,7 @@ const cases: DiagnosticCase[] = [
     code: 'invalid-values-file',
     severity: 'error',
     also: ['undefined-variable'],
-    options: { readFile: () => '["x"]' },
+    options: { namedFile: () => ({ kind: 'found', text: '["x"]' }) },
   },
   {
     name: 'a placeholder in a property name',
@@ -364,7 +365,7 @@ describe('parsePromptFile diagnostics', () => {
         some_future_field: { passes: 'through' },
       },
     });
-    const parsed = parsePromptFile(text, { fileExists: () => true });
+    const parsed = parsePromptFile(text, { namedFile: () => ({ kind: 'found', text: '' }) });
     assert.deepEqual(parsed.diagnostics, []);
     assert.deepEqual(parsed.prompt, JSON.parse(text));
   });
@@ -385,15 +386,15 @@ describe('parsePromptFile diagnostics', () => {
 
   it('counts the keys of a readable values file as declared variables', () => {
     const text = prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": "{{ticket}}"}]`, '"valuesFile": "values.json"');
-    const readFile = (path: string) => (path === 'values.json' ? '{"ticket": "My export fails"}' : undefined);
-    assert.deepEqual(parsePromptFile(text, { readFile }).diagnostics, []);
-    const other = parsePromptFile(text, { readFile: () => '{"other": 1}' }).diagnostics;
+    const namedFile = (path: string): NamedFileLookup => (path === 'values.json' ? { kind: 'found', text: '{"ticket": "My export fails"}' } : { kind: 'problem', code: 'file-not-found', message: 'gone' });
+    assert.deepEqual(parsePromptFile(text, { namedFile }).diagnostics, []);
+    const other = parsePromptFile(text, { namedFile: () => ({ kind: 'found', text: '{"other": 1}' }) }).diagnostics;
     assert.deepEqual(other.map((d) => [d.code, d.severity]), [['undefined-variable', 'error']]);
   });
 
   it('only warns about undeclared variables when a values file exists but cannot be read here', () => {
     const text = prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": "{{ticket}}"}]`, '"valuesFile": "values.json"');
-    const { diagnostics } = parsePromptFile(text, { fileExists: () => true });
+    const { diagnostics } = parsePromptFile(text);
     assert.deepEqual(diagnostics.map((d) => [d.code, d.severity]), [['undefined-variable', 'warning']]);
   });
 

@@ -3,6 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { lookupOf, readNamedFile } from '../../../src/core/files/namedFiles';
 import type { PromptDiagnostic, PromptParseOptions } from '../../../src/core/prompt/promptFile';
 
 /** The repository root: the nearest folder above this file with a package.json (works from out/ and from test/). */
@@ -22,11 +23,8 @@ export function readRepoFile(relativePath: string): string {
 
 /** Options that resolve a prompt's relative paths against a folder of the repository, as the extension does. */
 export function fileOptionsFor(folder: string): PromptParseOptions {
-  const resolve = (relativePath: string): string => join(repoRoot, folder, relativePath);
-  return {
-    fileExists: (relativePath) => existsSync(resolve(relativePath)),
-    readFile: (relativePath) => (existsSync(resolve(relativePath)) ? readFileSync(resolve(relativePath), 'utf8') : undefined),
-  };
+  const scope = { root: join(repoRoot, folder), promptDir: join(repoRoot, folder), maxBytes: 8 * 1024 * 1024 };
+  return { namedFile: (path) => lookupOf(readNamedFile(path, scope)) };
 }
 
 /**

@@ -50,7 +50,10 @@ describe('examples', () => {
       it('resolves with every variable supplied by its defaults, files and values file', () => {
         const prompt = parsePromptFile(text, options).prompt;
         assert.ok(prompt);
-        const readFile = (path: string): string => options.readFile?.(path) ?? assert.fail(`missing ${path}`);
+        const readFile = (path: string): string => {
+          const lookup = options.namedFile?.(path);
+          return lookup?.kind === 'found' ? lookup.text : assert.fail(`missing ${path}`);
+        };
         const { request, missing } = resolveRequest(prompt, collectDefaults(prompt, readFile));
         assert.deepEqual(missing, []);
         assert.doesNotMatch(JSON.stringify(request), /\{\{\s*[A-Za-z_]/);
