@@ -30,7 +30,7 @@ describe('files a prompt names: only inside the workspace, read once', function 
     const link = workspaceFile('innocent-notes.md').fsPath;
     symlinkSync(outside, link);
     try {
-      const uri = await writePrompt('hostile-paths', request('{{a}} {{b}}'), {
+      const uri = await writePrompt('hostile-paths', request('hostile-paths: {{a}} {{b}}'), {
         variables: { a: { file: `../${outside.split(/[\\/]/).pop()}` }, b: { file: 'innocent-notes.md' } },
       });
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
@@ -43,7 +43,8 @@ describe('files a prompt names: only inside the workspace, read once', function 
       assert.match(harness.api.statusBar().text, /2 problems: not counted/);
       // Past the count delay: nothing may have been sent, least of all the file.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      assert.equal(harness.sim.requestCount('count_tokens'), 0);
+      const sent = JSON.stringify(harness.sim.requests.map((r) => r.body));
+      assert.ok(!sent.includes('hostile-paths:'), 'a prompt with refused files is not counted');
       assert.ok(!JSON.stringify(harness.sim.requests.map((r) => r.body)).includes(secret), 'no byte of the secret reaches the API');
     } finally {
       rmSync(link, { force: true });
