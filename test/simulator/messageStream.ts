@@ -36,6 +36,9 @@ function finalBlock(block: PlannedBlock): ContentBlock {
       return { type: 'text', text: block.text, citations: null };
     case 'tool_use':
       return { type: 'tool_use', id: block.id, name: block.name, input: block.input, caller: { type: 'direct' } };
+    case 'compaction':
+      // A beta block: the GA ContentBlock union does not know it; the wire carries it all the same.
+      return { type: 'compaction', content: block.content, encrypted_content: block.encryptedContent } as unknown as ContentBlock;
   }
 }
 
@@ -46,7 +49,8 @@ export function buildMessage(id: string, model: string, plan: ReplyPlan, usage: 
     role: 'assistant',
     model,
     content: plan.blocks.map(finalBlock),
-    stop_reason: plan.stopReason,
+    // 'compaction' is a beta stop reason (sheet §14), outside the GA union.
+    stop_reason: plan.stopReason as Message['stop_reason'],
     stop_sequence: plan.stopSequence,
     stop_details: null,
     container: null,
@@ -87,6 +91,14 @@ function* blockEvents(block: PlannedBlock, index: number): Generator<StreamEvent
         yield { event: { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece.text } }, tokens: piece.tokens };
       }
       break;
+    case 'compaction':
+      // Beta events (sheet §9, §14): the block starts empty and one compaction_delta carries its final value.
+      yield { event: { type: 'content_block_start', index, content_block: { type: 'compaction', content: null, encrypted_content: null } } as unknown as RawMessageStreamEvent, tokens: 0 };
+      yield {
+        event: { type: 'content_block_delta', index, delta: { type: 'compaction_delta', content: block.content, encrypted_content: block.encryptedContent } } as unknown as RawMessageStreamEvent,
+        tokens: block.tokens,
+      };
+      break;
   }
   yield { event: { type: 'content_block_stop', index }, tokens: 0 };
 }
@@ -114,7 +126,7 @@ export function* messageEvents(message: Message, plan: ReplyPlan): Generator<Str
   yield {
     event: {
       type: 'message_delta',
-      delta: { stop_reason: plan.stopReason, stop_sequence: plan.stopSequence, stop_details: null, container: null },
+      delta: { stop_reason: plan.stopReason as Message['stop_reason'], stop_sequence: plan.stopSequence, stop_details: null, container: null },
       usage: {
         output_tokens: usage.output_tokens,
         input_tokens: usage.input_tokens,

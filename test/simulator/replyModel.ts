@@ -16,9 +16,14 @@ export interface ReplyPiece {
 export type PlannedBlock =
   | { type: 'thinking'; thinking: string; signature: string; pieces: ReplyPiece[]; tokens: number }
   | { type: 'text'; text: string; pieces: ReplyPiece[]; tokens: number }
-  | { type: 'tool_use'; id: string; name: string; input: unknown; pieces: ReplyPiece[]; tokens: number };
+  | { type: 'tool_use'; id: string; name: string; input: unknown; pieces: ReplyPiece[]; tokens: number }
+  /** Beta (sheet §14): a compaction request's summary; its content arrives whole in one compaction_delta. */
+  | { type: 'compaction'; content: string; encryptedContent: string; tokens: number };
 
-export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'model_context_window_exceeded';
+export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'model_context_window_exceeded' | 'compaction';
+
+/** The beta headers that turn on the `compaction` request field (sheet §14). */
+export const COMPACTION_BETAS: readonly string[] = ['compact-2026-01-12', 'compact-2026-09-04'];
 
 export interface ReplyPlan {
   blocks: PlannedBlock[];
@@ -229,6 +234,8 @@ export function planReply(
   settings: ReplySettings,
   outputLimit: number,
   limitReason: 'max_tokens' | 'model_context_window_exceeded',
+  /** The request's anthropic-beta names: beta-only fields act only when their beta is named. */
+  betas: readonly string[] = [],
 ): ReplyPlan {
   const model = String(body.model);
   const seed = replySeed(body);
@@ -238,6 +245,15 @@ export function planReply(
   const limited = (): ReplyPlan => ({ blocks, stopReason: limitReason, stopSequence: null, outputTokens: outputLimit - remaining, thinkingTokens });
 
   if (outputLimit <= 0) return limited();
+
+  // A compaction request (beta) answers with one compaction block, alone, and stop_reason "compaction".
+  if (isRecord(body.compaction) && body.compaction.type === 'summarize' && betas.some((b) => COMPACTION_BETAS.includes(b))) {
+    const summary = `Summary of the conversation so far: ${join(naturalPieces(wordPieces(seed, WORDS), Math.min(30, outputLimit), model))}`;
+    const tokens = countTextTokens(summary, model);
+    const encryptedContent = `Ec${createHash('sha256').update(`${seed}:${summary}`).digest('base64')}`;
+    blocks.push({ type: 'compaction', content: summary, encryptedContent, tokens });
+    return { blocks, stopReason: 'compaction', stopSequence: null, outputTokens: tokens, thinkingTokens };
+  }
 
   const thinking = isRecord(body.thinking) ? body.thinking : undefined;
   if (thinking && (thinking.type === 'enabled' || thinking.type === 'adaptive')) {

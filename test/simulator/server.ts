@@ -415,7 +415,7 @@ export class Simulator {
       }
       if (jsonError) throw invalidRequest('The request body is not valid JSON.');
 
-      const ctx: ValidationContext = { apiVersion, betas: (headers['anthropic-beta'] ?? '').split(',').map((s) => s.trim()).filter(Boolean), fileExists: (f) => this.files.exists(f) };
+      const ctx: ValidationContext = { apiVersion, betas: betasOf(headers), fileExists: (f) => this.files.exists(f) };
       const bodyFault = fault && fault.name !== 'stall_before_headers' ? fault : undefined;
       const baseUrl = headers.host ? `http://${headers.host}` : this.url;
       switch (endpoint) {
@@ -583,7 +583,7 @@ export class Simulator {
 
     let plan: ReplyPlan | undefined;
     try {
-      plan = planReply(body, prepared.settings, prepared.outputLimit, prepared.limitReason);
+      plan = planReply(body, prepared.settings, prepared.outputLimit, prepared.limitReason, betasOf(headers));
       const message = buildMessage(newId('msg_01', 22), String(body.model), plan, usageOf(cache, plan, body, 'standard'));
       const speedUp = body.speed === 'fast' ? 2.5 : 1;
       const pacing = {
@@ -622,13 +622,18 @@ export class Simulator {
       if (!model) throw notFound(`model: ${String(params.model)}`);
       const prepared = this.prepare(params, model, context.headers);
       prepared.cache.commit();
-      const plan = planReply(params, prepared.settings, prepared.outputLimit, prepared.limitReason);
+      const plan = planReply(params, prepared.settings, prepared.outputLimit, prepared.limitReason, context.betas);
       return { type: 'succeeded', message: buildMessage(newId('msg_01', 22), String(params.model), plan, usageOf(prepared.cache, plan, params, 'batch')) };
     } catch (error) {
       if (!(error instanceof SimulatedApiError)) throw error;
       return { type: 'errored', error: error.body(null) as MessageBatchErroredResult['error'] };
     }
   }
+}
+
+/** The anthropic-beta names of a request (a comma-separated header). */
+function betasOf(headers: Record<string, string>): string[] {
+  return (headers['anthropic-beta'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 const SIMULATED_ORGANIZATION = '00000000-0000-4000-8000-000000000000';
