@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { detailsMarkdown, type CostSummary } from '../core/pricing/costReport';
 import type { TokenCountState } from '../core/counting/tokenCountScheduler';
+import { countInputTokens } from '../core/counting/countTokens';
 import { countTokensParams, estimateInputTokens } from '../core/counting/tokenEstimate';
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
@@ -19,13 +20,13 @@ export interface CostDetailsDeps {
   limits: ModelLimits;
 }
 
-/** Counts one request for one model: exactly when a key works, else the offline estimate and why. */
-async function countFor(api: ApiConnection, request: Record<string, unknown>, model: string): Promise<TokenCountState> {
+/** Counts one request for one model, with the prompt's betas: exactly when a key works, else the offline estimate and why. */
+async function countFor(api: ApiConnection, request: Record<string, unknown>, model: string, betas: readonly string[]): Promise<TokenCountState> {
   const withModel = countable({ ...request, model });
   try {
     const client = await api.client();
-    const result = await client.messages.countTokens(countTokensParams(withModel), { maxRetries: 0 });
-    return { kind: 'exact', inputTokens: result.input_tokens, model };
+    const inputTokens = await countInputTokens(client, countTokensParams(withModel), betas, { maxRetries: 0 });
+    return { kind: 'exact', inputTokens, model };
   } catch (error) {
     const status = (error as { status?: number }).status;
     const reason = error instanceof Error && error.name === 'NoApiKeyError' ? 'no API key' : status ? `count failed (${status})` : 'network unavailable';
@@ -60,7 +61,7 @@ export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode
     const models = [model, ...deps.config.settings.whatIfModels.filter((m) => m !== model)];
     const summaries: CostSummary[] = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'Counting tokens for each model…' },
-      () => Promise.all(models.map(async (m) => summarize(deps, prompt, { ...request, model: m }, await countFor(deps.api, request, m)))),
+      () => Promise.all(models.map(async (m) => summarize(deps, prompt, { ...request, model: m }, await countFor(deps.api, request, m, prompt.betas ?? [])))),
     );
     const [main, ...others] = summaries;
     if (!main) return undefined;

@@ -14,6 +14,7 @@ import { appendRunRecord, errorViewOf, readRunRecords, recordedError, responsePr
 import { explainStopReason } from '../core/run/stopReasons';
 import { StreamBatcher } from '../core/run/streamBatcher';
 import { checkStructuredOutput, outputSchema } from '../core/run/structuredOutput';
+import { countInputTokens } from '../core/counting/countTokens';
 import { countTokensParams, estimateInputTokens, textTokens } from '../core/counting/tokenEstimate';
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
@@ -153,13 +154,12 @@ export class RunController implements vscode.Disposable {
     const model = String(request['model']);
     const maxTokens = Number(request['max_tokens']);
     const betas = prompt.betas ?? [];
-    const headers = betas.length ? { 'anthropic-beta': betas.join(',') } : undefined;
 
     // The spend cap: counted input plus max_tokens of output, before anything is sent.
     let inputTokens: number;
     let counted = true;
     try {
-      inputTokens = (await client.messages.countTokens(countTokensParams(countable(request)), { maxRetries: 1, ...(headers ? { headers } : {}) })).input_tokens;
+      inputTokens = await countInputTokens(client, countTokensParams(countable(request)), betas, { maxRetries: 1 });
     } catch (error) {
       counted = false;
       inputTokens = estimateInputTokens(countable(request));
@@ -218,10 +218,7 @@ export class RunController implements vscode.Disposable {
       { location: vscode.ProgressLocation.Notification, title: `Running ${promptName} on ${model}`, cancellable: true },
       (_progress, token) => {
         token.onCancellationRequested(() => controller.abort());
-        return runMessage(client, request as unknown as MessageStreamParams, sink, {
-          signal: controller.signal,
-          ...(betas.length ? { headers: { 'anthropic-beta': betas.join(',') } } : {}),
-        });
+        return runMessage(client, request as unknown as MessageStreamParams, sink, { signal: controller.signal, betas });
       },
     );
     batcher.flush();

@@ -3,6 +3,8 @@ import { buildCostSummary, statusText, tooltipMarkdown, type CostSummary } from 
 import type { PromptFile } from '../core/prompt/promptFile';
 import { resolveRequest } from '../core/prompt/template';
 import { MissingApiKeyError, TokenCountScheduler, type TokenCountState } from '../core/counting/tokenCountScheduler';
+import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
+import { countInputTokens } from '../core/counting/countTokens';
 import { cacheBreakpoints, type CountableRequest } from '../core/counting/tokenEstimate';
 import { NoApiKeyError, type ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
@@ -83,7 +85,7 @@ export class CostStatusBar implements vscode.Disposable {
     this.item.command = 'promptWorkbench.showCostDetails';
     this.scheduler = new TokenCountScheduler({
       delayMs: deps.config.settings.countDelayMs,
-      count: (params, signal) => this.countExactly(params as unknown as Record<string, unknown>, signal),
+      count: (params, signal, betas) => this.countExactly(params, signal, betas),
     });
     this.listeners.push(
       { dispose: () => this.scheduler.dispose() },
@@ -100,7 +102,7 @@ export class CostStatusBar implements vscode.Disposable {
     this.follow(vscode.window.activeTextEditor?.document);
   }
 
-  private async countExactly(params: Record<string, unknown>, signal: AbortSignal): Promise<number> {
+  private async countExactly(params: MessageCountTokensParams, signal: AbortSignal, betas: readonly string[]): Promise<number> {
     let client;
     try {
       client = await this.deps.api.client();
@@ -111,8 +113,7 @@ export class CostStatusBar implements vscode.Disposable {
     void this.deps.limits.refresh();
     this.countRequestsSent++;
     // No SDK retries: the scheduler backs off on 429 itself and shows why.
-    const result = await client.messages.countTokens(params as never, { signal, maxRetries: 0 });
-    return result.input_tokens;
+    return countInputTokens(client, params, betas, { signal, maxRetries: 0 });
   }
 
   /**
@@ -152,7 +153,7 @@ export class CostStatusBar implements vscode.Disposable {
     }
     const request = requestForCounting(this.deps.documents, document, parsed.prompt);
     this.active = { document, prompt: parsed.prompt, request };
-    this.scheduler.request(countable(request));
+    this.scheduler.request(countable(request), parsed.prompt.betas ?? []);
     this.item.show();
   }
 

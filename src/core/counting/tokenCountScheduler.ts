@@ -1,5 +1,5 @@
 // Decides when to ask the API for an exact token count while the user types: after edits pause,
-// once per distinct input (cached by inputRelevantKey, which includes the model), aborting a count
+// once per distinct input (cached by inputRelevantKey, which includes the model and the betas), aborting a count
 // a newer edit has made stale, and backing off when count_tokens is rate limited (it has its own
 // limit, ../shared/anthropic-api.md §5, §10). Until an exact count is known the state carries the
 // offline estimate and the reason. The count function is injected, so this file never loads the SDK.
@@ -7,8 +7,8 @@ import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messa
 import { responseHeader } from '../api/responseHeaders';
 import { countTokensParams, estimateInputTokens, inputRelevantKey, type CountableRequest } from './tokenEstimate';
 
-/** Asks the API for the input tokens of a count_tokens body. Should reject when the signal aborts. */
-export type CountTokensFn = (params: MessageCountTokensParams, signal: AbortSignal) => Promise<number>;
+/** Asks the API for the input tokens of a count_tokens body, with the prompt's betas. Should reject when the signal aborts. */
+export type CountTokensFn = (params: MessageCountTokensParams, signal: AbortSignal, betas: readonly string[]) => Promise<number>;
 
 /** Why the shown count is an estimate; the feature module can offer an action for some causes. */
 export type EstimateCause =
@@ -141,6 +141,7 @@ export function classifyCountError(error: unknown): CountFailure {
 
 interface Pending {
   request: CountableRequest;
+  betas: readonly string[];
   key: string;
   model: string;
   rawEstimate: number;
@@ -215,10 +216,10 @@ export class TokenCountScheduler {
     if (this.latest) this.route(this.latest, true);
   }
 
-  /** Called on every edit with the resolved request. Publishes the new state synchronously. */
-  request(request: CountableRequest): void {
+  /** Called on every edit with the resolved request and the prompt's betas. Publishes the new state synchronously. */
+  request(request: CountableRequest, betas: readonly string[] = []): void {
     if (this.disposed) return;
-    const pending: Pending = { request, key: inputRelevantKey(request), model: String(request.model), rawEstimate: this.estimate(request) };
+    const pending: Pending = { request, betas, key: inputRelevantKey(request, betas), model: String(request.model), rawEstimate: this.estimate(request) };
     this.latest = pending;
     this.route(pending, false);
   }
@@ -283,7 +284,7 @@ export class TokenCountScheduler {
     this.inFlight = flight;
     let tokens: number;
     try {
-      tokens = await this.count(countTokensParams(pending.request), flight.controller.signal);
+      tokens = await this.count(countTokensParams(pending.request), flight.controller.signal, pending.betas);
     } catch (error) {
       if (this.inFlight === flight) this.inFlight = undefined;
       if (flight.controller.signal.aborted || this.disposed) return;

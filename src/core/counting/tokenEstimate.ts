@@ -61,12 +61,17 @@ const KEY_VERSION = 'count-tokens-v1';
 /**
  * A stable hash (sha256, hex) of the input-relevant fields of a request in a canonical form (object
  * keys sorted, undefined dropped), so an unchanged input is never counted twice. It includes the
- * model: tokenizers differ by model.
+ * model (tokenizers differ by model) and the beta names (a beta can change what a field means).
  */
-export function inputRelevantKey(request: CountableRequest): string {
+export function inputRelevantKey(request: CountableRequest, betas: readonly string[] = []): string {
   const writer = new CanonicalHashWriter();
   writer.write(KEY_VERSION);
   writer.value(countTokensParams(request));
+  // Without betas the key is what it always was; their order and repeats do not matter to the API.
+  if (betas.length > 0) {
+    writer.write('betas');
+    writer.value([...new Set(betas)].sort());
+  }
   return writer.digest();
 }
 

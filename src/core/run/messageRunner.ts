@@ -2,6 +2,8 @@
 // Whatever happens (completion, cancel, an error before or during the stream) the caller gets
 // the partial message back, so nothing already received is lost.
 import type Anthropic from '@anthropic-ai/sdk';
+import type { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
+import type { BetaMessageStreamParams } from '@anthropic-ai/sdk/resources/beta/messages/messages';
 import type { Message, MessageStreamParams, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { BlockKind, BlockStart } from './streamBlocks';
 
@@ -60,7 +62,13 @@ function initialText(event: Extract<RawMessageStreamEvent, { type: 'content_bloc
 
 export interface RunMessageOptions {
   signal?: AbortSignal;
-  /** Extra request headers, e.g. anthropic-beta. */
+  /**
+   * Beta names. With any, the request goes through the SDK's beta client (client.beta.messages,
+   * `betas` sent as anthropic-beta), whose stream accumulates beta-only blocks and events
+   * (compaction_delta...) that the GA stream drops.
+   */
+  betas?: readonly string[];
+  /** Extra request headers (the simulator's pacing headers in tests and the benchmark). */
   headers?: Record<string, string>;
   now?: () => number;
 }
@@ -74,10 +82,13 @@ export async function runMessage(
   const now = options.now ?? (() => Date.now());
   const startedAt = now();
   let firstTokenAt: number | undefined;
-  const stream = client.messages.stream(request, {
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.headers ? { headers: options.headers } : {}),
-  });
+  const requestOptions = { ...(options.signal ? { signal: options.signal } : {}), ...(options.headers ? { headers: options.headers } : {}) };
+  const betas = options.betas ?? [];
+  // The beta stream's events and message are a superset of the GA ones; beta-only blocks reach
+  // the sink as 'other' and the message keeps them, so both are read through the GA types.
+  const stream = (
+    betas.length > 0 ? client.beta.messages.stream({ ...(request as BetaMessageStreamParams), betas: [...betas] }, requestOptions) : client.messages.stream(request, requestOptions)
+  ) as MessageStream;
   stream.on('streamEvent', (event) => {
     switch (event.type) {
       case 'content_block_start': {

@@ -15,6 +15,7 @@ import type { CountableRequest } from '../../../src/core/counting/tokenEstimate'
 interface Call {
   params: MessageCountTokensParams;
   signal: AbortSignal;
+  betas: readonly string[];
   resolve(tokens: number): void;
   reject(error: unknown): void;
 }
@@ -22,8 +23,8 @@ interface Call {
 /** A count function whose replies the test sends by hand. Like the SDK it does not settle on abort by itself. */
 function fakeCounter() {
   const calls: Call[] = [];
-  const count = (params: MessageCountTokensParams, signal: AbortSignal): Promise<number> =>
-    new Promise<number>((resolve, reject) => calls.push({ params, signal, resolve, reject }));
+  const count = (params: MessageCountTokensParams, signal: AbortSignal, betas: readonly string[]): Promise<number> =>
+    new Promise<number>((resolve, reject) => calls.push({ params, signal, betas, resolve, reject }));
   const call = (i: number): Call => {
     const found = calls[i];
     assert.ok(found, `expected count call #${i}, there were ${calls.length}`);
@@ -54,6 +55,25 @@ describe('TokenCountScheduler (fake timers)', () => {
   afterEach(() => {
     scheduler.dispose();
     clock.uninstall();
+  });
+
+  it('counts with the prompt\'s betas, and caches a count per set of betas', async () => {
+    scheduler.request(edit('same text'), ['task-budgets-2026-03-13']);
+    await clock.tickAsync(DELAY);
+    assert.deepEqual(counter.call(0).betas, ['task-budgets-2026-03-13']);
+    counter.call(0).resolve(120);
+    await clock.tickAsync(0);
+    assert.deepEqual(scheduler.state, { kind: 'exact', inputTokens: 120, model: 'claude-sonnet-5-5' });
+    scheduler.request(edit('same text'));
+    await clock.tickAsync(DELAY);
+    assert.equal(counter.calls.length, 2, 'the same request without the betas is another input');
+    assert.deepEqual(counter.call(1).betas, []);
+    counter.call(1).resolve(100);
+    await clock.tickAsync(0);
+    scheduler.request(edit('same text'), ['task-budgets-2026-03-13']);
+    assert.deepEqual(scheduler.state, { kind: 'exact', inputTokens: 120, model: 'claude-sonnet-5-5' }, 'from the cache, not the count without betas');
+    await clock.tickAsync(DELAY);
+    assert.equal(counter.calls.length, 2);
   });
 
   it('sends one count for a burst of 10 edits, after the pause, for the last edit', async () => {

@@ -124,6 +124,14 @@ describe('tokenEstimate: inputRelevantKey and countTokensParams', () => {
 
   it('is a sha256 hex digest', () => assert.match(key, /^[0-9a-f]{64}$/));
 
+  it('changes with the betas, not with their order or repeats, and no betas is the key without them', () => {
+    const withBeta = inputRelevantKey(base, ['task-budgets-2026-03-13']);
+    assert.notEqual(withBeta, key);
+    assert.notEqual(inputRelevantKey(base, ['task-budgets-2026-03-13', 'context-1m-2025-08-07']), withBeta);
+    assert.equal(inputRelevantKey(base, ['context-1m-2025-08-07', 'task-budgets-2026-03-13']), inputRelevantKey(base, ['task-budgets-2026-03-13', 'context-1m-2025-08-07', 'task-budgets-2026-03-13']));
+    assert.equal(inputRelevantKey(base, []), key);
+  });
+
   it('changes with one character of a long message (hashed in place, not through the small-piece buffer)', () => {
     const long = 'a'.repeat(500_000);
     const edited = `${long.slice(0, 250_000)}b${long.slice(250_001)}`;

@@ -148,6 +148,21 @@ describe('runMessage (simulator, official SDK)', function () {
     assert.equal(sink.text(0), storyText);
   });
 
+  it('with betas, sends through the beta client and keeps beta-only blocks that arrive in beta-only events', async () => {
+    const sink = recordingSink();
+    const compactionRequest = { ...story, compaction: { type: 'summarize' } } as unknown as MessageStreamParams;
+    const result = await runMessage(client, compactionRequest, sink, { betas: ['compact-2026-01-12'] });
+    assert.equal(result.status, 'completed');
+    assert.equal(sim.requests[0]?.headers['anthropic-beta'], 'compact-2026-01-12');
+    assert.equal(result.message?.stop_reason as string, 'compaction');
+    // The GA stream ignores compaction_delta, which leaves the block's content null.
+    const block = result.message?.content[0] as unknown as { type: string; content: string | null; encrypted_content: string | null };
+    assert.equal(block.type, 'compaction');
+    assert.match(block.content ?? '', /^Summary of the conversation so far: /);
+    assert.match(block.encrypted_content ?? '', /^Ec/);
+    assert.deepEqual(sink.starts(), [{ index: 0, kind: 'other', name: 'compaction' }]);
+  });
+
   it('takes its timestamps from the given clock', async () => {
     const offset = 1e12;
     const result = await runMessage(client, story, recordingSink(), { now: () => Date.now() + offset });
