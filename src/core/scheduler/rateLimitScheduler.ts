@@ -106,6 +106,11 @@ export interface SchedulerOptions<T> {
   maxBackoffMs?: number;
   /** Called before each send; a returned message stops the job before that request. */
   beforeSend?: (request: ScheduledRequest<T>) => string | undefined;
+  /**
+   * Says whether a send's error stops the whole job before this request (the billed-call path
+   * refusing it: the money limits); the message becomes the summary's stoppedReason.
+   */
+  stopsJob?: (error: unknown) => string | undefined;
   /** Each finished request, in the order they finish. Awaited before the request counts as finished. */
   onOutcome(outcome: ScheduledOutcome<T>): void | Promise<void>;
   onEvent?(event: SchedulerEvent): void;
@@ -310,6 +315,13 @@ export class RateLimitScheduler<T> {
     if (this.options.signal?.aborted && isAbort(error)) {
       // Cancelled: not an outcome; a resumed job sends it again.
       this.buckets.release(reservation, now);
+      return undefined;
+    }
+    const stop = this.options.stopsJob?.(error);
+    if (stop !== undefined) {
+      // Never sent: the request stays unfinished, so a resumed job sends it.
+      this.buckets.release(reservation, now);
+      this.stoppedReason ??= stop;
       return undefined;
     }
     const status = statusOf(error);

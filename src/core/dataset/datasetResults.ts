@@ -1,0 +1,154 @@
+// The results file of a dataset job: JSON Lines, one job line then one line per row result,
+// appended as each arrives, so an interrupted job keeps every finished row and a resumed one knows
+// what not to send again. A run made now and a Message Batch (next issue) write the same format,
+// so the same grid shows both. When a row appears more than once (a retry), the last line wins.
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ApiUsage } from '../pricing/priceTable';
+import { rowKey, type ColumnBinding } from './datasetBinding';
+import { readDataset, type DatasetSource } from './datasetSource';
+
+export const RESULTS_FORMAT_VERSION = 1;
+
+export type RowStatus = 'succeeded' | 'errored' | 'skipped' | 'canceled' | 'expired';
+
+export interface JobLine {
+  type: 'job';
+  v: number;
+  jobId: string;
+  promptName: string;
+  promptPath?: string;
+  datasetPath: string;
+  model: string;
+  mode: 'now' | 'batch';
+  startedAt: string;
+}
+
+export interface RowResult {
+  type: 'row';
+  /** The row's key column value, or its index. */
+  key: string;
+  index: number;
+  /** Where the row is in the dataset ("line 12", "file a.txt"). */
+  where?: string;
+  status: RowStatus;
+  /** The reply's text (all text blocks). */
+  text?: string;
+  /** The parsed structured output, when the prompt asks for one and the reply parses. */
+  structured?: unknown;
+  stopReason?: string | null;
+  usage?: ApiUsage;
+  /** Actual cost in USD; null when the price is unknown. */
+  costUsd?: number | null;
+  requestId?: string;
+  error?: { message: string; status?: number; type?: string };
+  attempts?: number;
+  time: string;
+}
+
+export type ResultLine = JobLine | RowResult;
+
+/** Appends result lines; each write is handed to the OS before the promise resolves. */
+export class ResultsWriter {
+  private constructor(private readonly stream: WriteStream) {}
+
+  static async open(path: string): Promise<ResultsWriter> {
+    await mkdir(dirname(path), { recursive: true });
+    const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+    return new ResultsWriter(stream);
+  }
+
+  append(line: ResultLine): Promise<void> {
+    return new Promise((resolve, reject) => this.stream.write(`${JSON.stringify(line)}\n`, (err) => (err ? reject(err) : resolve())));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.stream.end(() => resolve()));
+  }
+}
+
+/** Every line of a results file in order; a line that is not valid JSON (a torn last write) is skipped. */
+export async function* readResultLines(path: string): AsyncGenerator<ResultLine> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const text of lines) {
+      if (text.trim() === '') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      const type = (parsed as { type?: unknown } | null)?.type;
+      if (type === 'job' || type === 'row') yield parsed as ResultLine;
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return;
+    throw err;
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+/** The latest status of every row key in a results file (the journal a resumed job skips by). */
+export async function latestStatuses(path: string): Promise<Map<string, RowStatus>> {
+  const statuses = new Map<string, RowStatus>();
+  for await (const line of readResultLines(path)) if (line.type === 'row') statuses.set(line.key, line.status);
+  return statuses;
+}
+
+/** A field for CSV: quoted when it holds a delimiter, quote or line break; formula-looking text is prefixed so spreadsheets show it as text. */
+export function csvField(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  let text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export const RESULT_CSV_COLUMNS = ['result_key', 'status', 'output', 'stop_reason', 'input_tokens', 'output_tokens', 'cost_usd', 'request_id', 'error'] as const;
+
+function resultCsvFields(result: RowResult | undefined): unknown[] {
+  return [
+    result?.key,
+    result?.status,
+    result?.structured !== undefined ? result.structured : result?.text,
+    result?.stopReason,
+    result?.usage?.input_tokens,
+    result?.usage?.output_tokens,
+    result?.costUsd,
+    result?.requestId,
+    result?.error?.message,
+  ];
+}
+
+/**
+ * Writes the results as CSV with each row's own columns first, in dataset order. The latest result
+ * of every row is held while the dataset streams past (results only, never the dataset).
+ */
+export async function exportResultsCsv(resultsPath: string, source: DatasetSource, binding: ColumnBinding, columns: readonly string[], outPath: string): Promise<number> {
+  const latest = new Map<string, RowResult>();
+  for await (const line of readResultLines(resultsPath)) if (line.type === 'row') latest.set(line.key, line);
+  const out = createWriteStream(outPath, { mode: 0o600 });
+  const write = (text: string): Promise<void> => new Promise((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
+  let written = 0;
+  try {
+    await write(`${[...columns, ...RESULT_CSV_COLUMNS].map(csvField).join(',')}\r\n`);
+    for await (const record of readDataset(source)) {
+      if (record.kind !== 'row') continue;
+      const result = latest.get(rowKey(record.row, binding));
+      await write(`${[...columns.map((c) => record.row.values[c]), ...resultCsvFields(result)].map(csvField).join(',')}\r\n`);
+      written++;
+    }
+  } finally {
+    await new Promise<void>((resolve) => out.end(() => resolve()));
+  }
+  return written;
+}
