@@ -15,6 +15,7 @@ import { PromptDocuments, PromptFiles } from './promptDocuments';
 import { ResponseChannel } from './run/responseChannel';
 import { registerRunCommands } from './run/registerRunCommands';
 import { RunController } from './run/runController';
+import { SpendTracking } from './spend/spendTracking';
 import { CostStatusBar } from './statusBar/costStatusBar';
 import type { PromptWorkbenchApi } from './testApi';
 import { RecentVariableValues } from './variables/variableValues';
@@ -37,12 +38,13 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const files = new PromptFiles(config);
   const documents = new PromptDocuments(files, (model) => limits.get(model)?.maxOutputTokens);
   const recent = new RecentVariableValues(context.globalState);
+  const spend = new SpendTracking({ globalStorageUri: context.globalStorageUri, config, prices, api, log });
   const statusBar = new CostStatusBar({ documents, api, config, prices, limits });
   const costDetails = registerCostDetails({ documents, api, config, prices, limits });
   const output = new ResponseChannel();
   // The panel's webview is created on the first run (or restored by its serializer), not here.
   const panel = new RunPanel(context.extensionUri, (message) => void runs.handle(message));
-  const runs = new RunController({ documents, api, config, prices, recent, panel: () => panel, output, log, storageUri: context.storageUri });
+  const runs = new RunController({ documents, api, config, prices, recent, panel: () => panel, output, log, storageUri: context.storageUri, spend });
 
   context.subscriptions.push(
     log,
@@ -52,6 +54,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     limits,
     prices,
     files,
+    spend,
     documents,
     statusBar,
     costDetails.disposable,

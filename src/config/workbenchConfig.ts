@@ -19,6 +19,10 @@ export interface WorkbenchSettings {
   historyLocation: HistoryLocation;
   /** Largest file a prompt may name (variable file, values file), in MB. The user's own value only. */
   maxReferencedFileMB: number;
+  /** The monthly API budget in USD (0 = none). Application-scoped: only the user's own value counts. */
+  monthlyBudgetUsd: number;
+  /** Percentages of the budget at which a warning shows, once each per month. */
+  budgetWarningPercents: number[];
 }
 
 const section = 'promptWorkbench';
@@ -40,6 +44,7 @@ function userValue<T>(c: vscode.WorkspaceConfiguration, key: string, fallback: T
 const isUsd = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 const isMegabytes = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 const isObject = (value: unknown): value is Record<string, Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPercentList = (value: unknown): value is number[] => Array.isArray(value) && value.every((p) => typeof p === 'number' && Number.isFinite(p) && p > 0);
 
 function read(): WorkbenchSettings {
   const c = vscode.workspace.getConfiguration(section);
@@ -55,6 +60,8 @@ function read(): WorkbenchSettings {
     whatIfModels: c.get<string[]>('whatIfModels', ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5']),
     historyLocation: c.get<HistoryLocation>('historyLocation', 'besidePrompt'),
     maxReferencedFileMB: userValue(c, 'maxReferencedFileMB', 8, isMegabytes),
+    monthlyBudgetUsd: userValue(c, 'monthlyBudgetUsd', 0, isUsd),
+    budgetWarningPercents: userValue(c, 'budgetWarningPercents', [50, 80, 100], isPercentList),
   };
 }
 

@@ -5,10 +5,10 @@ import type { Message, MessageStreamParams } from '@anthropic-ai/sdk/resources/m
 import { describeApiError } from '../core/api/apiErrors';
 import { continueMessages, maxToolRounds, toolResultMessages, toolRoundsUsed, type ToolResultInput } from '../core/run/conversation';
 import { formatUsd } from '../core/pricing/costReport';
-import { decideSpend } from '../core/pricing/costGuard';
 import { spendCheckFields, worstCaseCost } from '../core/pricing/worstCase';
 import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../core/run/messageRunner';
-import { costFromUsage } from '../core/pricing/priceTable';
+import { costFromUsage, estimateCost, type ApiUsage } from '../core/pricing/priceTable';
+import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import { appendRunRecord, errorViewOf, readRunRecords, recordedError, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { explainStopReason } from '../core/run/stopReasons';
@@ -24,6 +24,7 @@ import type { BlockKind, HistoryEntryView, PanelToHost, RunOutcomeView, RunView,
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 import { countable } from '../statusBar/costStatusBar';
 import { resolveVariables, type RecentVariableValues } from '../variables/variableValues';
+import type { SpendTracking } from '../spend/spendTracking';
 import type { ResponseChannel } from './responseChannel';
 import { appendTurnsToPrompt, writeContinuedPrompt } from './promptEdits';
 
@@ -37,6 +38,8 @@ export interface RunDeps {
   output: ResponseChannel;
   log: vscode.LogOutputChannel;
   storageUri: vscode.Uri | undefined;
+  /** The spend gate every billed call goes through, and the ledger it records into. */
+  spend: SpendTracking;
 }
 
 /** What a finished run left behind, for Retry, Continue and tool results. */
@@ -85,6 +88,18 @@ function partialOutputTokens(message: Message): number {
   return Math.ceil(tokens);
 }
 
+/**
+ * The usage the ledger records for a run: the final one, or for a stopped stream the partial
+ * one with its output estimated from what arrived (billed all the same). Nothing when no
+ * message started (nothing was billed).
+ */
+function billedUsage(run: MessageRunResult): { usage?: ApiUsage; usageEstimated?: boolean } {
+  const usage = run.message?.usage;
+  if (!usage || !run.message) return {};
+  if (run.status === 'completed') return { usage };
+  return { usage: { ...usage, output_tokens: Math.max(usage.output_tokens ?? 0, partialOutputTokens(run.message)) }, usageEstimated: true };
+}
+
 function messageText(message: Message | undefined): string {
   return (message?.content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
 }
@@ -104,6 +119,8 @@ export class RunController implements vscode.Disposable {
   private readonly active = new Map<string, AbortController>();
   private historyPrompt: vscode.Uri | undefined;
   private lastRunSummary: RunSummary | undefined;
+  /** The last refusal by the spend cap or the budget (for tests). */
+  lastRefusal: string | undefined;
 
   constructor(private readonly deps: RunDeps) {}
 
@@ -155,11 +172,12 @@ export class RunController implements vscode.Disposable {
     const maxTokens = Number(request['max_tokens']);
     const betas = prompt.betas ?? [];
 
-    // The spend cap: counted input plus max_tokens of output, before anything is sent.
+    // The spend cap and the monthly budget: counted input plus max_tokens of output, before anything is sent.
     let inputTokens: number;
     let counted = true;
     try {
       inputTokens = await countInputTokens(client, countTokensParams(countable(request)), betas, { maxRetries: 1 });
+      this.deps.spend.countedTokens(false);
     } catch (error) {
       counted = false;
       inputTokens = estimateInputTokens(countable(request));
@@ -167,26 +185,44 @@ export class RunController implements vscode.Disposable {
     }
     const price = this.deps.prices.find(model);
     const worst = worstCaseCost({ request, inputTokens, inputTokensExact: counted, price });
-    const decision = decideSpend({
-      ...spendCheckFields(worst),
-      inputTokens,
-      maxTokens,
-      model,
-      confirmAboveUsd: this.deps.config.settings.confirmAboveUsd,
-      maxRunCostUsd: this.deps.config.settings.maxRunCostUsd,
-    });
+    const promptName = prompt.name ?? basename(promptUri.path, '.prompt.json');
+    const what = `${inputTokens.toLocaleString('en-US')} input tokens + up to ${maxTokens.toLocaleString('en-US')} output tokens on ${model}`;
+    const job: BilledJob = { kind: 'run', model, promptName, ...spendCheckFields(worst), what, inputTokens, maxTokens };
+    const gate = this.deps.spend.gate;
+    const decision = await gate.assess(job);
     if (decision.kind === 'refuse') {
-      void vscode.window.showErrorMessage(decision.message);
+      this.refuseSpend(decision.message);
       return undefined;
     }
     if (decision.kind === 'confirm') {
       const answer = await vscode.window.showWarningMessage(decision.message, { modal: true }, 'Send');
       if (answer !== 'Send') return undefined;
     }
-    return this.stream(promptUri, prompt.name ?? basename(promptUri.path, '.prompt.json'), request, betas);
+    let billed: BilledJobHandle;
+    try {
+      billed = await gate.open(job, { confirmed: decision.kind === 'confirm' });
+    } catch (error) {
+      if (!(error instanceof SpendRefusedError)) throw error;
+      this.refuseSpend(error.message);
+      return undefined;
+    }
+    try {
+      return await this.stream(promptUri, promptName, request, betas, billed, job.worstCaseUsd);
+    } finally {
+      billed.close();
+    }
   }
 
-  private async stream(promptUri: vscode.Uri, promptName: string, request: Record<string, unknown>, betas: string[]): Promise<RunSummary> {
+  /** A send the spend cap or the budget refused: nothing went out; say why and where to change it. */
+  private refuseSpend(message: string): void {
+    this.lastRefusal = message;
+    this.deps.log.info(message);
+    void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', message.includes('monthlyBudgetUsd') ? 'promptWorkbench.monthlyBudgetUsd' : 'promptWorkbench.maxRunCostUsd');
+    });
+  }
+
+  private async stream(promptUri: vscode.Uri, promptName: string, request: Record<string, unknown>, betas: string[], billed: BilledJobHandle, worstCaseUsd: number | undefined): Promise<RunSummary> {
     const client = await this.deps.api.client();
     const runId = randomUUID();
     const model = String(request['model']);
@@ -214,13 +250,18 @@ export class RunController implements vscode.Disposable {
       append: (index, text) => batcher.append(index, text),
     };
 
-    const result: MessageRunResult = await vscode.window.withProgress(
+    // The one billed path: the gate records the actual cost and reads the rate-limit headers.
+    const billedCall = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Running ${promptName} on ${model}`, cancellable: true },
       (_progress, token) => {
         token.onCancellationRequested(() => controller.abort());
-        return runMessage(client, request as unknown as MessageStreamParams, sink, { signal: controller.signal, betas });
+        return billed.call({ model, worstCaseUsd }, async () => {
+          const run = await runMessage(client, request as unknown as MessageStreamParams, sink, { signal: controller.signal, betas });
+          return { result: run, ...billedUsage(run), ...(run.headers !== undefined ? { headers: run.headers } : {}), ...(run.requestId ? { requestId: run.requestId } : {}) };
+        });
       },
     );
+    const result: MessageRunResult = billedCall.result;
     batcher.flush();
     batcher.dispose();
     this.active.delete(runId);
@@ -257,10 +298,9 @@ export class RunController implements vscode.Disposable {
         ...(outcome.outputTokensPerSecond !== undefined ? { outputTokensPerSecond: outcome.outputTokensPerSecond } : {}),
       },
     };
-    const usage = result.message?.usage;
     // Only a finished run has the API's own usage; a stopped one keeps its estimate in costText.
-    const cost = usage && result.status === 'completed' ? costFromUsage(this.deps.prices.find(model), usage) : undefined;
-    if (cost?.known) record.costUsd = cost.usd;
+    const entry = billedCall.entry;
+    if (entry && !entry.estimated && entry.costUsd !== null) record.costUsd = entry.costUsd;
     this.runs.set(runId, { runId, promptUri, promptName, request, betas, ...(result.message ? { message: result.message } : {}), record });
     this.historyPrompt = promptUri;
     try {

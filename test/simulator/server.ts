@@ -24,6 +24,7 @@ import { FileStore, parseLimit, parseMultipart, type NewFile } from './files';
 import { buildMessage, messageEvents, usageOf, writeEventStream } from './messageStream';
 import { listModels, lookupModel, toApiModel } from './modelCatalogue';
 import { PromptCache, type CacheOutcome } from './promptCache';
+import { SIMULATOR_ORGANIZATION_ID } from '../../src/core/api/simulatedResponse';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './rateLimits';
 import { planReply, type ReplyPlan, type ReplySettings } from './replyModel';
 import { countRequestTokens, promptSegments, type CacheTtl } from './tokenizer';
@@ -370,7 +371,7 @@ export class Simulator {
       req,
       res,
       requestId,
-      () => ({ 'request-id': requestId, 'anthropic-organization-id': SIMULATED_ORGANIZATION, ...this.rateLimiter.headers(rateLimitModel, rateLimitScope) }),
+      () => ({ 'request-id': requestId, 'anthropic-organization-id': SIMULATOR_ORGANIZATION_ID, ...this.rateLimiter.headers(rateLimitModel, rateLimitScope) }),
       (status) => (record.status = status),
     );
     this.openExchanges += 1;
@@ -635,8 +636,6 @@ export class Simulator {
 function betasOf(headers: Record<string, string>): string[] {
   return (headers['anthropic-beta'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
-
-const SIMULATED_ORGANIZATION = '00000000-0000-4000-8000-000000000000';
 
 /** Starts a simulator listening on 127.0.0.1 (port 0 = any free port). */
 export async function start(options: SimulatorOptions = {}): Promise<Simulator> {

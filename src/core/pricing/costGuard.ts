@@ -17,13 +17,15 @@ export interface SpendCheck {
   model: string;
   confirmAboveUsd: number;
   maxRunCostUsd: number;
+  /** What is being sent, in words, when it is not one request (a whole job); replaces the token phrase. */
+  what?: string;
 }
 
 const usd = (value: number): string => `$${value < 0.01 ? value.toFixed(4) : value.toFixed(2)}`;
 
 /** Send, ask first, or refuse, by the worst case against the two settings. An unknown worst case always asks (or refuses when its lower bound is already above the cap). */
 export function decideSpend(check: SpendCheck): SpendDecision {
-  const what = `${check.inputTokens.toLocaleString('en-US')} input tokens + up to ${check.maxTokens.toLocaleString('en-US')} output tokens on ${check.model}`;
+  const what = check.what ?? `${check.inputTokens.toLocaleString('en-US')} input tokens + up to ${check.maxTokens.toLocaleString('en-US')} output tokens on ${check.model}`;
   if (check.worstCaseUsd === undefined) {
     const atLeast = check.atLeastUsd;
     if (atLeast !== undefined && atLeast > check.maxRunCostUsd) {

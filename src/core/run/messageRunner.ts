@@ -21,6 +21,8 @@ export interface MessageRunResult {
   message?: Message;
   error?: unknown;
   requestId?: string;
+  /** The response's headers (rate limits, organization), or the error's when it failed. */
+  headers?: unknown;
   startedAt: number;
   /** When the first content delta arrived (time to first token = firstTokenAt - startedAt). */
   firstTokenAt?: number;
@@ -113,7 +115,7 @@ export async function runMessage(
   stream.on('error', () => undefined);
   try {
     const message = await stream.finalMessage();
-    return { status: 'completed', message, requestId: stream.request_id ?? undefined, startedAt, firstTokenAt, endedAt: now() };
+    return { status: 'completed', message, requestId: stream.request_id ?? undefined, headers: stream.response?.headers, startedAt, firstTokenAt, endedAt: now() };
   } catch (error) {
     const aborted = options.signal?.aborted === true || (error as { name?: string }).name === 'APIUserAbortError';
     return {
@@ -121,6 +123,7 @@ export async function runMessage(
       message: stream.currentMessage,
       error: aborted ? undefined : error,
       requestId: stream.request_id ?? (error as { requestID?: string }).requestID ?? undefined,
+      headers: stream.response?.headers ?? (error as { headers?: unknown }).headers,
       startedAt,
       firstTokenAt,
       endedAt: now(),

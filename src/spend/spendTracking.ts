@@ -1,0 +1,112 @@
+import * as vscode from 'vscode';
+import { DEFAULT_WARNING_PERCENTS, monthToDateText, ThresholdWatch } from '../core/spend/monthlyBudget';
+import { keyFingerprint, readOrCreateSalt } from '../core/spend/keyFingerprint';
+import { RateLimitBoard } from '../core/spend/rateLimitHeaders';
+import { SpendGate, type CallTarget } from '../core/spend/spendGate';
+import { SpendLedger, type SpendTotals } from '../core/spend/spendLedger';
+import type { ApiConnection } from '../api/apiConnection';
+import type { WorkbenchConfig } from '../config/workbenchConfig';
+import type { Prices } from '../pricing/prices';
+
+export interface SpendTrackingDeps {
+  /** The extension's global storage: the ledger is per user, not per workspace. */
+  globalStorageUri: vscode.Uri;
+  config: WorkbenchConfig;
+  prices: Prices;
+  api: ApiConnection;
+  log: vscode.LogOutputChannel;
+}
+
+/** Free counting calls are written to the ledger in one line at most this often. */
+const countFlushMs = 60_000;
+
+/**
+ * The window's spend services: the ledger in global storage, the gate every billed call goes
+ * through, the rate limits seen, and the threshold warnings.
+ */
+export class SpendTracking implements vscode.Disposable {
+  readonly ledger: SpendLedger;
+  readonly gate: SpendGate;
+  readonly rateLimits = new RateLimitBoard();
+  private readonly changed = new vscode.EventEmitter<SpendTotals>();
+  /** Fires after lines (this window's or another's) were read into the month's totals. */
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly salt: Promise<string>;
+  private countTimer: ReturnType<typeof setInterval> | undefined;
+  /** Threshold warnings shown (for tests). */
+  readonly warningsShown: string[] = [];
+
+  constructor(private readonly deps: SpendTrackingDeps) {
+    const folder = vscode.Uri.joinPath(deps.globalStorageUri, 'spend').fsPath;
+    this.ledger = new SpendLedger({ folder });
+    this.salt = readOrCreateSalt(`${folder}/fingerprint-salt`);
+    this.gate = new SpendGate({
+      ledger: this.ledger,
+      limits: () => {
+        const s = deps.config.settings;
+        return { confirmAboveUsd: s.confirmAboveUsd, maxRunCostUsd: s.maxRunCostUsd, monthlyBudgetUsd: s.monthlyBudgetUsd };
+      },
+      prices: (model) => deps.prices.find(model),
+      target: () => this.target(),
+      rateLimits: this.rateLimits,
+    });
+    const watch = new ThresholdWatch(this.ledger.writer, () => ({
+      monthlyBudgetUsd: deps.config.settings.monthlyBudgetUsd,
+      warningPercents: deps.config.settings.budgetWarningPercents.length ? deps.config.settings.budgetWarningPercents : DEFAULT_WARNING_PERCENTS,
+    }));
+    let pendingChange: ReturnType<typeof setTimeout> | undefined;
+    const lines = this.ledger.onLine((line, totals) => {
+      for (const crossing of watch.observe(line, totals)) this.warn(crossing.message);
+      // Many lines read at once (a first read, a busy job) make one change event.
+      pendingChange ??= setTimeout(() => {
+        pendingChange = undefined;
+        this.changed.fire(this.ledger.totals);
+      }, 0);
+    });
+    this.disposables.push({ dispose: () => lines.dispose() }, { dispose: () => clearTimeout(pendingChange) });
+    // Thresholds already behind this month's spend when the window opens are not news.
+    void this.ledger.refresh();
+  }
+
+  private async target(): Promise<CallTarget> {
+    const key = await this.deps.api.currentKey();
+    let host: string;
+    try {
+      host = new URL(this.deps.config.settings.apiBaseUrl).host;
+    } catch {
+      host = 'unknown';
+    }
+    return { keyFingerprint: key ? keyFingerprint(key, await this.salt) : 'none', baseUrlHost: host };
+  }
+
+  private warn(message: string): void {
+    this.warningsShown.push(message);
+    void vscode.window.showWarningMessage(message, 'Show Spend', 'Open Settings').then((choice) => {
+      if (choice === 'Show Spend') void vscode.commands.executeCommand('promptWorkbench.showSpend');
+      else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'promptWorkbench.monthlyBudgetUsd');
+    });
+  }
+
+  /** Month-to-date against the budget, from the running totals (no disk read). */
+  monthToDate(): string {
+    return monthToDateText(this.ledger.totals, this.deps.config.settings.monthlyBudgetUsd);
+  }
+
+  /** Counts a free count_tokens call; the number is written to the ledger now and then. */
+  countedTokens(simulated: boolean): void {
+    this.ledger.countCall(simulated);
+    this.countTimer ??= setTimeout(() => {
+      this.countTimer = undefined;
+      void this.ledger.flushCounts().catch((error: unknown) => this.deps.log.warn(`Spend ledger: ${String(error)}`));
+    }, countFlushMs);
+  }
+
+  dispose(): void {
+    if (this.countTimer) {
+      clearTimeout(this.countTimer);
+      void this.ledger.flushCounts().catch(() => undefined);
+    }
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
