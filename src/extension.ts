@@ -70,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi {
     isRunning: () => api().isRunning(),
     logUri: () => context.logUri,
     panelMessage: (message) => api().panelMessage(message),
+    spend: () => api().spend(),
     ...(process.env['PROMPT_WORKBENCH_TEST'] === '1' ? { storeApiKeyForTests: (key: string | undefined) => api().storeApiKeyForTests?.(key) ?? Promise.resolve() } : {}),
   };
 }

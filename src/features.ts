@@ -39,8 +39,8 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const documents = new PromptDocuments(files, (model) => limits.get(model)?.maxOutputTokens);
   const recent = new RecentVariableValues(context.globalState);
   const spend = new SpendTracking({ globalStorageUri: context.globalStorageUri, config, prices, api, log });
-  const statusBar = new CostStatusBar({ documents, api, config, prices, limits });
-  const costDetails = registerCostDetails({ documents, api, config, prices, limits });
+  const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend });
+  const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend });
   const output = new ResponseChannel();
   // The panel's webview is created on the first run (or restored by its serializer), not here.
   const panel = new RunPanel(context.extensionUri, (message) => void runs.handle(message));
@@ -80,6 +80,19 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     isRunning: () => runs.isRunning(),
     logUri: () => context.logUri,
     panelMessage: (message) => runs.handle(message),
+    spend: () => {
+      const totals = spend.ledger.totals;
+      return {
+        monthToDate: spend.monthToDate(),
+        ledgerFolder: spend.ledger.folder,
+        realUsd: totals.usd,
+        realCalls: totals.calls,
+        simulatedCalls: totals.simulated.calls,
+        countCalls: totals.countCalls,
+        lastRefusal: runs.lastRefusal,
+        warnings: [...spend.warningsShown],
+      };
+    },
     ...(process.env['PROMPT_WORKBENCH_TEST'] === '1' ? { storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()) } : {}),
   };
   return { api: publicApi, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };

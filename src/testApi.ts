@@ -3,6 +3,19 @@ import type { PanelState, PanelToHost } from './protocol';
 import type { RunSummary } from './run/runController';
 import type { StatusBarSnapshot } from './statusBar/costStatusBar';
 
+export interface SpendSnapshot {
+  monthToDate: string;
+  ledgerFolder: string;
+  realUsd: number;
+  realCalls: number;
+  simulatedCalls: number;
+  countCalls: number;
+  /** The last send the spend cap or the monthly budget refused, with its message. */
+  lastRefusal: string | undefined;
+  /** Threshold warnings shown in this window. */
+  warnings: string[];
+}
+
 /** What activate() returns: a narrow window for the integration tests into the extension's state. */
 export interface PromptWorkbenchApi {
   statusBar(): StatusBarSnapshot;
@@ -25,6 +38,8 @@ export interface PromptWorkbenchApi {
   isRunning(): boolean;
   /** Handles a message as if the panel had sent it (the same entry point the webview uses). */
   panelMessage(message: PanelToHost): Promise<void>;
+  /** The spend ledger as this window sees it: month-to-date, where the files are, the last refusal. */
+  spend(): SpendSnapshot;
   /** The folder VS Code gives this extension for logs; its parent holds the output channels' log files. */
   logUri(): vscode.Uri;
   /**

@@ -7,6 +7,10 @@ import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ModelLimits } from '../models/modelLimits';
 import type { Prices } from '../pricing/prices';
+import type { SpendTracking } from '../spend/spendTracking';
+import { rateLimitMarkdown } from '../core/spend/rateLimitHeaders';
+import { escapeMarkdown } from '../core/pricing/costReport';
+import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 import { countable, requestForCounting, summarize } from '../statusBar/costStatusBar';
 
@@ -18,14 +22,15 @@ export interface CostDetailsDeps {
   config: WorkbenchConfig;
   prices: Prices;
   limits: ModelLimits;
+  spend: SpendTracking;
 }
 
 /** Counts one request for one model, with the prompt's betas: exactly when a key works, else the offline estimate and why. */
-async function countFor(api: ApiConnection, request: Record<string, unknown>, model: string, betas: readonly string[]): Promise<TokenCountState> {
+async function countFor(api: ApiConnection, spend: SpendTracking, request: Record<string, unknown>, model: string, betas: readonly string[]): Promise<TokenCountState> {
   const withModel = countable({ ...request, model });
   try {
     const client = await api.client();
-    const inputTokens = await countInputTokens(client, countTokensParams(withModel), betas, { maxRetries: 0 });
+    const inputTokens = await countInputTokens(client, countTokensParams(withModel), betas, { maxRetries: 0, onHeaders: (headers) => spend.countedTokens(isSimulatedResponse(headers)) });
     return { kind: 'exact', inputTokens, model };
   } catch (error) {
     const status = (error as { status?: number }).status;
@@ -61,11 +66,18 @@ export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode
     const models = [model, ...deps.config.settings.whatIfModels.filter((m) => m !== model)];
     const summaries: CostSummary[] = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'Counting tokens for each model…' },
-      () => Promise.all(models.map(async (m) => summarize(deps, prompt, { ...request, model: m }, await countFor(deps.api, request, m, prompt.betas ?? [])))),
+      () => Promise.all(models.map(async (m) => summarize(deps, prompt, { ...request, model: m }, await countFor(deps.api, deps.spend, request, m, prompt.betas ?? [])))),
     );
     const [main, ...others] = summaries;
     if (!main) return undefined;
-    last = detailsMarkdown(main, [main, ...others]);
+    await deps.spend.ledger.refresh();
+    last = [
+      detailsMarkdown(main, [main, ...others]),
+      '### Spend this month',
+      escapeMarkdown(deps.spend.monthToDate()),
+      '### Rate limits',
+      rateLimitMarkdown(deps.spend.rateLimits.forModel(model)),
+    ].join('\n\n');
     const name = (prompt.name ?? document.uri.path.split('/').pop() ?? 'prompt').replace(/[^\w.-]+/g, '-');
     const target = vscode.Uri.from({ scheme, path: `/Cost of ${name}.md` });
     contents.set(target.toString(), last);

@@ -3,11 +3,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Message, MessageStreamParams } from '@anthropic-ai/sdk/resources/messages/messages';
 import { describeApiError } from '../core/api/apiErrors';
+import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { continueMessages, maxToolRounds, toolResultMessages, toolRoundsUsed, type ToolResultInput } from '../core/run/conversation';
 import { formatUsd } from '../core/pricing/costReport';
 import { spendCheckFields, worstCaseCost } from '../core/pricing/worstCase';
 import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../core/run/messageRunner';
-import { costFromUsage, estimateCost, type ApiUsage } from '../core/pricing/priceTable';
+import { costFromUsage, type ApiUsage } from '../core/pricing/priceTable';
 import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import { appendRunRecord, errorViewOf, readRunRecords, recordedError, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
@@ -173,22 +174,32 @@ export class RunController implements vscode.Disposable {
     const betas = prompt.betas ?? [];
 
     // The spend cap and the monthly budget: counted input plus max_tokens of output, before anything is sent.
+    const price = this.deps.prices.find(model);
+    const promptName = prompt.name ?? basename(promptUri.path, '.prompt.json');
+    const gate = this.deps.spend.gate;
+    // max_tokens of output alone is a floor of the worst case: when even that cannot be afforded,
+    // refuse without a single request (not even the free count).
+    const outputOnly = worstCaseCost({ request, inputTokens: 0, price });
+    const floorUsd = outputOnly.known ? outputOnly.usd : outputOnly.atLeastUsd;
+    if (floorUsd !== undefined) {
+      const early = await gate.assess({ kind: 'run', model, promptName, worstCaseUsd: floorUsd, what: `up to ${maxTokens.toLocaleString('en-US')} output tokens on ${model}, before counting the input` });
+      if (early.kind === 'refuse') {
+        this.refuseSpend(early.message);
+        return undefined;
+      }
+    }
     let inputTokens: number;
     let counted = true;
     try {
-      inputTokens = await countInputTokens(client, countTokensParams(countable(request)), betas, { maxRetries: 1 });
-      this.deps.spend.countedTokens(false);
+      inputTokens = await countInputTokens(client, countTokensParams(countable(request)), betas, { maxRetries: 1, onHeaders: (headers) => this.deps.spend.countedTokens(isSimulatedResponse(headers)) });
     } catch (error) {
       counted = false;
       inputTokens = estimateInputTokens(countable(request));
       this.deps.log.warn(`Token count failed before sending (${(error as { status?: number }).status ?? 'network'}); the spend check uses the estimate ${inputTokens}.`);
     }
-    const price = this.deps.prices.find(model);
     const worst = worstCaseCost({ request, inputTokens, inputTokensExact: counted, price });
-    const promptName = prompt.name ?? basename(promptUri.path, '.prompt.json');
     const what = `${inputTokens.toLocaleString('en-US')} input tokens + up to ${maxTokens.toLocaleString('en-US')} output tokens on ${model}`;
     const job: BilledJob = { kind: 'run', model, promptName, ...spendCheckFields(worst), what, inputTokens, maxTokens };
-    const gate = this.deps.spend.gate;
     const decision = await gate.assess(job);
     if (decision.kind === 'refuse') {
       this.refuseSpend(decision.message);

@@ -10,6 +10,9 @@ import { NoApiKeyError, type ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ModelLimits } from '../models/modelLimits';
 import type { Prices } from '../pricing/prices';
+import type { SpendTracking } from '../spend/spendTracking';
+import { escapeMarkdown } from '../core/pricing/costReport';
+import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 
 const largeDocumentChars = 2 * 1024 * 1024;
@@ -28,6 +31,8 @@ export interface CostStatusDeps {
   config: WorkbenchConfig;
   prices: Prices;
   limits: ModelLimits;
+  /** Month-to-date for the tooltip, from the ledger's running totals. */
+  spend: SpendTracking;
 }
 
 /** A resolved request of a prompt without errors has the fields counting reads. */
@@ -98,6 +103,7 @@ export class CostStatusBar implements vscode.Disposable {
       deps.documents.onDidChangeNamedFiles(() => this.follow(vscode.window.activeTextEditor?.document)),
       deps.api.onDidChange(() => this.scheduler.credentialsChanged()),
       deps.limits.onDidChange(() => this.scheduler.state && this.render(this.scheduler.state)),
+      deps.spend.onDidChange(() => this.scheduler.state && this.render(this.scheduler.state)),
     );
     this.follow(vscode.window.activeTextEditor?.document);
   }
@@ -113,7 +119,7 @@ export class CostStatusBar implements vscode.Disposable {
     void this.deps.limits.refresh();
     this.countRequestsSent++;
     // No SDK retries: the scheduler backs off on 429 itself and shows why.
-    return countInputTokens(client, params, betas, { signal, maxRetries: 0 });
+    return countInputTokens(client, params, betas, { signal, maxRetries: 0, onHeaders: (headers) => this.deps.spend.countedTokens(isSimulatedResponse(headers)) });
   }
 
   /**
@@ -162,7 +168,7 @@ export class CostStatusBar implements vscode.Disposable {
     const summary = summarize(this.deps, this.active.prompt, this.active.request, state);
     this.summary = { uri: this.active.document.uri.toString(), value: summary };
     this.item.text = `$(symbol-numeric) ${statusText(summary)}`;
-    const tooltip = new vscode.MarkdownString(tooltipMarkdown(summary));
+    const tooltip = new vscode.MarkdownString(`${tooltipMarkdown(summary)}\n\n${escapeMarkdown(`Month to date: ${this.deps.spend.monthToDate()}`)}`);
     tooltip.supportThemeIcons = true;
     this.item.tooltip = tooltip;
     this.item.backgroundColor = summary.exceedsWindow ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

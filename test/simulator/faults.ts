@@ -5,6 +5,11 @@
 export type FaultName =
   /** 429 rate_limit_error with retry-after. */
   | 'rate_limit'
+  /**
+   * 429 rate_limit_error with `details.error_code: enforced_spend_limit_reached` (sheet §4.2): the
+   * organization's monthly spend limit. No retry-after: waiting does not help.
+   */
+  | 'spend_limit'
   /** 529 overloaded_error. */
   | 'overloaded'
   /** 500 api_error. */
@@ -35,7 +40,7 @@ export const FAULT_ALIASES: Record<string, FaultName> = {
 };
 
 const FAULT_NAMES: readonly FaultName[] = [
-  'rate_limit', 'overloaded', 'api_error', 'gateway_timeout', 'permission', 'stall_before_headers', 'stall_mid_stream',
+  'rate_limit', 'spend_limit', 'overloaded', 'api_error', 'gateway_timeout', 'permission', 'stall_before_headers', 'stall_mid_stream',
   'reset_mid_stream', 'error_event', 'malformed', 'slow_body',
 ];
 

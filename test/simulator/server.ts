@@ -204,6 +204,10 @@ const STATUS_FAULTS: Partial<Record<ActiveFault['name'], (fault: ActiveFault) =>
     new SimulatedApiError('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit (simulated).', undefined, {
       'retry-after': String(f.retryAfterSeconds ?? 1),
     }),
+  spend_limit: () =>
+    new SimulatedApiError('rate_limit_error', 'Your organization has crossed the monthly API usage threshold of its API tier (simulated).', {
+      error_code: 'enforced_spend_limit_reached',
+    }),
   overloaded,
   api_error: () => new SimulatedApiError('api_error', 'Internal server error (simulated).'),
   gateway_timeout: () => new SimulatedApiError('timeout_error', 'Request timed out (simulated).'),

@@ -9,7 +9,9 @@ interface ErrorLike {
   status?: number;
   requestID?: string | null;
   headers?: unknown;
-  error?: { type?: string; error?: { type?: string; message?: string; details?: { paths?: string[] } }; message?: string };
+  /** `error.details.error_code` (the SDK's APIError.errorCode). */
+  errorCode?: string | null;
+  error?: { type?: string; error?: { type?: string; message?: string; details?: { paths?: string[]; error_code?: string } }; message?: string };
 }
 
 /** Seconds to wait from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
@@ -95,6 +97,24 @@ export function describeApiError(error: unknown, options: { partial?: boolean; m
     case 413:
       return view('Request too large', `${sentence(apiMessage || 'The request body is too large.')} Shorten the prompt or use the Files API for large documents.`, [], withId());
     case 429: {
+      // A spend limit is a 429 too, but waiting a moment does not lift it (sheet §4.2).
+      const code = e.errorCode ?? e.error?.error?.details?.error_code;
+      if (code === 'enforced_spend_limit_reached') {
+        return view(
+          'Monthly spend limit reached',
+          `Your organization has reached the monthly spend limit of its API usage tier, so the API refuses every request until the limit is raised or the month turns; retrying will not help.${kept} Raise the spend limit, or move up a usage tier, in the Anthropic Console (Settings → Limits).`,
+          [],
+          withId(),
+        );
+      }
+      if (code === 'contract_spend_limit_reached') {
+        return view(
+          'Contract spend limit reached',
+          `Your organization has reached the spend limit in its contract, so the API refuses requests; retrying will not help.${kept} Ask your Anthropic account team to raise it.`,
+          [],
+          withId(),
+        );
+      }
       const wait = retryAfterSeconds(e);
       return view(
         'Rate limited',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {
+import Anthropic, {
   type APIError,
   AuthenticationError,
   BadRequestError,
@@ -197,5 +197,21 @@ describe('simulator: request validation', () => {
     const badJson = await post({ 'anthropic-version': '2026-10-21' }, '{"model":');
     assert.equal(badJson.status, 400);
     assert.deepEqual(Object.keys((await badJson.json()) as object), ['type', 'error', 'request_id']);
+  });
+
+  it('429 enforced_spend_limit_reached -> EnforcedSpendLimitReachedError, still a RateLimitError, with the rate-limit headers', async () => {
+    fx.sim.enqueueFault({ fault: 'spend_limit', endpoint: 'messages', times: 3 });
+    const client = clientFor(fx.sim, { maxRetries: 0 });
+    const error = await client.messages.create(valid).then(
+      () => assert.fail('expected a spend-limit 429'),
+      (e: unknown) => e,
+    );
+    // The specific class is a static of the client (not a named export of the package).
+    assert.ok(error instanceof Anthropic.EnforcedSpendLimitReachedError, `got ${String(error)}`);
+    assert.ok(error instanceof RateLimitError);
+    assert.equal(error.status, 429);
+    assert.equal(error.errorCode, 'enforced_spend_limit_reached');
+    assert.equal(error.headers?.get('retry-after'), null, 'waiting does not lift a spend limit');
+    assert.match(error.headers?.get('anthropic-ratelimit-requests-limit') ?? '', /^\d+$/);
   });
 });
