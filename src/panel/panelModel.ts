@@ -1,6 +1,7 @@
 // The panel's view model: how each host message changes the PanelState, plus the wording and number
 // formats the panel shows. Pure (no DOM, no `vscode`): the browser bundle renders from it and
 // persists it with setState, and the unit tests drive it directly.
+import { formatCount } from '../core/format';
 import type {
   BlockStart,
   ErrorAction,
@@ -131,7 +132,7 @@ export function compactPanelState(state: PanelState, maxOutputChars = PERSISTED_
       const kept = block.text.slice(0, budget);
       const dropped = block.text.length - kept.length;
       budget = 0;
-      return { ...block, text: `${kept}\n\n[${dropped.toLocaleString('en-US')} more characters were not kept when the panel saved its state; open this run from History to see all of it.]` };
+      return { ...block, text: `${kept}\n\n[${formatCount(dropped)} more characters were not kept when the panel saved its state; open this run from History to see all of it.]` };
     });
     return changed ? { ...run, blocks } : run;
   };
@@ -256,10 +257,6 @@ export function showsContinue(outcome: RunOutcomeView): boolean {
 /** Whether another tool round is allowed. */
 export function toolRoundsLeft(outcome: RunOutcomeView): boolean {
   return !outcome.toolRounds || outcome.toolRounds.used < outcome.toolRounds.max;
-}
-
-export function formatTokenCount(tokens: number): string {
-  return Math.round(tokens).toLocaleString('en-US');
 }
 
 /** "850 ms", "12.3 s", "2 min 05 s". */

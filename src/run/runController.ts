@@ -5,7 +5,7 @@ import type { Message, MessageStreamParams } from '@anthropic-ai/sdk/resources/m
 import { describeApiError } from '../core/api/apiErrors';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { continueMessages, maxToolRounds, toolResultMessages, toolRoundsUsed, type ToolResultInput } from '../core/run/conversation';
-import { formatUsd } from '../core/pricing/costReport';
+import { formatCount, formatUsd } from '../core/format';
 import { spendCheckFields, worstCaseCost } from '../core/pricing/worstCase';
 import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../core/run/messageRunner';
 import { costFromUsage, type ApiUsage } from '../core/pricing/priceTable';
@@ -182,7 +182,7 @@ export class RunController implements vscode.Disposable {
     const outputOnly = worstCaseCost({ request, inputTokens: 0, price });
     const floorUsd = outputOnly.known ? outputOnly.usd : outputOnly.atLeastUsd;
     if (floorUsd !== undefined) {
-      const early = await gate.assess({ kind: 'run', model, promptName, worstCaseUsd: floorUsd, what: `up to ${maxTokens.toLocaleString('en-US')} output tokens on ${model}, before counting the input` });
+      const early = await gate.assess({ kind: 'run', model, promptName, worstCaseUsd: floorUsd, what: `up to ${formatCount(maxTokens)} output tokens on ${model}, before counting the input` });
       if (early.kind === 'refuse') {
         this.refuseSpend(early.message);
         return undefined;
@@ -198,7 +198,7 @@ export class RunController implements vscode.Disposable {
       this.deps.log.warn(`Token count failed before sending (${(error as { status?: number }).status ?? 'network'}); the spend check uses the estimate ${inputTokens}.`);
     }
     const worst = worstCaseCost({ request, inputTokens, inputTokensExact: counted, price });
-    const what = `${inputTokens.toLocaleString('en-US')} input tokens + up to ${maxTokens.toLocaleString('en-US')} output tokens on ${model}`;
+    const what = `${formatCount(inputTokens)} input tokens + up to ${formatCount(maxTokens)} output tokens on ${model}`;
     const job: BilledJob = { kind: 'run', model, promptName, ...spendCheckFields(worst), what, inputTokens, maxTokens };
     const decision = await gate.assess(job);
     if (decision.kind === 'refuse') {

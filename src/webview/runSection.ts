@@ -1,12 +1,12 @@
 // The run section: header, status and Stop, the streamed output, then the outcome (error with
 // retry countdown, usage and cost, structured output, tool results, Continue).
+import { formatCount } from '../core/format';
 import type { BlockStart, PanelToHost, RunErrorView, RunOutcomeView, RunView, ToolUseView, UsageView } from '../protocol';
 import {
   continueNeedsMessage,
   errorActionLabel,
   formatDuration,
   formatStartedAt,
-  formatTokenCount,
   formatTokensPerSecond,
   PARTIAL_OUTPUT_KEPT,
   partialOutputNote,
@@ -29,11 +29,11 @@ export interface RetryClock {
 /** Input, output and cache token counts as a list. */
 export function usageList(usage: UsageView, testId: string): HTMLDListElement {
   return definitionList({ class: 'facts usage', 'data-testid': testId, 'aria-label': 'Token usage' }, [
-    ['Input tokens', formatTokenCount(usage.inputTokens)],
-    ['Output tokens', `${usage.outputEstimated ? '~' : ''}${formatTokenCount(usage.outputTokens)}${usage.outputEstimated ? ' (estimated: the run stopped before the API reported usage)' : ''}`],
-    ['Cache reads', formatTokenCount(usage.cacheReadTokens)],
-    ['Cache writes', formatTokenCount(usage.cacheWriteTokens)],
-    ['Thinking tokens', usage.thinkingTokens === undefined ? undefined : formatTokenCount(usage.thinkingTokens)],
+    ['Input tokens', formatCount(usage.inputTokens)],
+    ['Output tokens', `${usage.outputEstimated ? '~' : ''}${formatCount(usage.outputTokens)}${usage.outputEstimated ? ' (estimated: the run stopped before the API reported usage)' : ''}`],
+    ['Cache reads', formatCount(usage.cacheReadTokens)],
+    ['Cache writes', formatCount(usage.cacheWriteTokens)],
+    ['Thinking tokens', usage.thinkingTokens === undefined ? undefined : formatCount(usage.thinkingTokens)],
   ]);
 }
 

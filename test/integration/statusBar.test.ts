@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { formatTokens } from '../../src/core/pricing/costReport';
+import { formatCount } from '../../src/core/format';
 import { countTokensParams } from '../../src/core/counting/tokenEstimate';
 import { countRequestTokens } from '../simulator/tokenizer';
 import { useSimulator } from './apiHarness';
@@ -50,7 +50,7 @@ describe('status bar: live token count and cost', function () {
     const expected = simulatorCount(request);
     const snapshot = await eventually(() => {
       const s = harness.api.statusBar();
-      return s.text.includes(`${formatTokens(expected)} tok`) && !s.text.includes('~') ? s : undefined;
+      return s.text.includes(`${formatCount(expected)} tok`) && !s.text.includes('~') ? s : undefined;
     }, 'the exact count in the status bar');
     assert.match(snapshot.text, /\$\d/, 'a dollar figure');
     assert.match(snapshot.text, /% ctx/);
@@ -83,11 +83,11 @@ describe('status bar: live token count and cost', function () {
     const sonnet = simulatorCount(helloRequest('claude-sonnet-5-5'));
     const haiku = simulatorCount(helloRequest('claude-haiku-4-5'));
     assert.notEqual(sonnet, haiku, 'the simulator tokenizes these models differently');
-    await eventually(() => (harness.api.statusBar().text.includes(`${formatTokens(sonnet)} tok`) ? true : undefined), `the Sonnet count ${sonnet}`, 10_000, () =>
+    await eventually(() => (harness.api.statusBar().text.includes(`${formatCount(sonnet)} tok`) ? true : undefined), `the Sonnet count ${sonnet}`, 10_000, () =>
       `${harness.api.statusBar().text} / ${editor.document.getText().replace(/\s+/g, ' ')}`,
     );
     await replaceInDocument(editor, 'claude-sonnet-5-5', 'claude-haiku-4-5');
-    await eventually(() => (harness.api.statusBar().text.includes(`${formatTokens(haiku)} tok`) && !harness.api.statusBar().text.includes('~') ? true : undefined), 'the Haiku count');
+    await eventually(() => (harness.api.statusBar().text.includes(`${formatCount(haiku)} tok`) && !harness.api.statusBar().text.includes('~') ? true : undefined), 'the Haiku count');
     const last = harness.sim.requests.filter((r) => r.endpoint === 'count_tokens').pop();
     assert.equal((last?.body as { model: string }).model, 'claude-haiku-4-5');
   });
@@ -115,6 +115,6 @@ describe('status bar: live token count and cost', function () {
     const details = harness.api.costDetails() ?? '';
     for (const model of ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5']) assert.ok(details.includes(model), `${model} in the what-if`);
     assert.ok(harness.sim.requestCount('count_tokens') - before >= 3, 'each model is counted with its own request');
-    assert.ok(details.includes(formatTokens(simulatorCount(helloRequest('claude-opus-5-5')))));
+    assert.ok(details.includes(formatCount(simulatorCount(helloRequest('claude-opus-5-5')))));
   });
 });

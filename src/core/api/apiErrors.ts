@@ -1,7 +1,7 @@
 // Turns whatever a run threw into a message that says what to do next. Works on the SDK's error
 // shape (status, error body, headers, requestID) without loading the SDK, so it is cheap to test.
 import type { ErrorAction, RunErrorView } from './runError';
-import { responseHeader } from './responseHeaders';
+import { retryAfterSeconds } from './retryAfter';
 
 interface ErrorLike {
   name?: string;
@@ -12,19 +12,6 @@ interface ErrorLike {
   /** `error.details.error_code` (the SDK's APIError.errorCode). */
   errorCode?: string | null;
   error?: { type?: string; error?: { type?: string; message?: string; details?: { paths?: string[]; error_code?: string } }; message?: string };
-}
-
-/** Seconds to wait from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
-export function retryAfterSeconds(error: unknown, now = Date.now()): number | undefined {
-  const e = error as ErrorLike;
-  const ms = Number(responseHeader(e.headers, 'retry-after-ms'));
-  if (Number.isFinite(ms) && ms > 0) return Math.ceil(ms / 1000);
-  const raw = responseHeader(e.headers, 'retry-after');
-  if (!raw) return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
 function apiBody(error: ErrorLike): { type?: string; message?: string; paths?: string[] } {
@@ -115,7 +102,7 @@ export function describeApiError(error: unknown, options: { partial?: boolean; m
           withId(),
         );
       }
-      const wait = retryAfterSeconds(e);
+      const wait = retryAfterSeconds(e.headers);
       return view(
         'Rate limited',
         `${sentence(apiMessage || 'A rate limit was exceeded.')}${wait !== undefined ? ` Retry in ${wait} s.` : ' Wait a moment, then retry.'}`,

@@ -4,7 +4,7 @@
 // limit, ../shared/anthropic-api.md §5, §10). Until an exact count is known the state carries the
 // offline estimate and the reason. The count function is injected, so this file never loads the SDK.
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
-import { responseHeader } from '../api/responseHeaders';
+import { retryAfterMs } from '../api/retryAfter';
 import { countTokensParams, estimateInputTokens, inputRelevantKey, type CountableRequest } from './tokenEstimate';
 
 /** Asks the API for the input tokens of a count_tokens body, with the prompt's betas. Should reject when the signal aborts. */
@@ -100,19 +100,6 @@ type ErrorLike = {
 };
 
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
-
-/** `retry-after-ms`, or `retry-after` as seconds or an HTTP date, in ms from `now`. */
-export function retryAfterMs(headers: unknown, now = Date.now()): number | undefined {
-  const rawMs = responseHeader(headers, 'retry-after-ms');
-  const ms = Number(rawMs);
-  if (rawMs !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
-  const value = responseHeader(headers, 'retry-after');
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** Sorts a count_tokens failure by what to do about it, from its shape (status, name, headers, code). */
 export function classifyCountError(error: unknown): CountFailure {

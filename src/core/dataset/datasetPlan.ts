@@ -8,6 +8,7 @@
 // sample are kept, so a plan of any size takes constant memory.
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
 import { cacheBreakpoints, countTokensParams, estimateInputTokens, type CountableRequest } from '../counting/tokenEstimate';
+import { formatCount } from '../format';
 import { DEFAULT_EXPECTED_OUTPUT_TOKENS } from '../pricing/costReport';
 import { BATCH_MULTIPLIER, estimateCost, type PriceEntry, type TokenUsage } from '../pricing/priceTable';
 import type { PromptFile } from '../prompt/promptFile';
@@ -385,9 +386,9 @@ function costPlan(plan: DatasetPlan, price: PriceEntry | undefined, prompt: Prom
     if (typeof expected === 'string' || typeof worst === 'string') return { known: false, reason: typeof expected === 'string' ? expected : String(worst), notes };
     lines[batch ? 'batch' : 'now'] = { expectedUsd: expected, worstCaseUsd: worst };
   }
-  notes.push(`expected: ${plan.expectedOutputTokens.toLocaleString('en-US')} output tokens a row; worst case: max_tokens (${plan.maxTokens.toLocaleString('en-US')}) a row${plan.tokens.errorBound > 0 ? ' and input at the top of the error bound' : ''}`);
+  notes.push(`expected: ${formatCount(plan.expectedOutputTokens)} output tokens a row; worst case: max_tokens (${formatCount(plan.maxTokens)}) a row${plan.tokens.errorBound > 0 ? ' and input at the top of the error bound' : ''}`);
   notes.push(`batch: ×${BATCH_MULTIPLIER}`);
-  if (prefix) notes.push(`the rows share a cached prefix of about ${prefix.tokens.toLocaleString('en-US')} tokens: written by the first row, read by the others within the ${prefix.ttl} TTL (cache hits in batches are best effort)`);
+  if (prefix) notes.push(`the rows share a cached prefix of about ${formatCount(prefix.tokens)} tokens: written by the first row, read by the others within the ${prefix.ttl} TTL (cache hits in batches are best effort)`);
   return { known: true, now: lines.now, batch: lines.batch, cachedPrefixTokens: prefix?.tokens, notes };
 }
 

@@ -11,6 +11,7 @@ import { lstat, opendir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseCsv, type CsvError } from 'csv-parse';
+import { formatCount } from '../format';
 import { JsonArraySyntaxError, JsonArrayStream, type JsonArrayElement } from './jsonArrayStream';
 
 export type DatasetFormat = 'csv' | 'jsonl' | 'json' | 'folder';
@@ -329,7 +330,7 @@ async function* readFolder(source: DatasetSource, signal?: AbortSignal): AsyncGe
       continue;
     }
     if (info.size > maxBytes) {
-      yield { kind: 'bad', bad: { index: index++, file: name, message: `${info.size.toLocaleString('en-US')} bytes, above the ${maxBytes.toLocaleString('en-US')}-byte limit for one row` } };
+      yield { kind: 'bad', bad: { index: index++, file: name, message: `${formatCount(info.size)} bytes, above the ${formatCount(maxBytes)}-byte limit for one row` } };
       continue;
     }
     let text: string;

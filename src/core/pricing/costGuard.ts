@@ -1,4 +1,5 @@
 // The spend cap check that runs before anything is sent.
+import { formatCount, formatUsd } from '../format';
 
 export type SpendDecision =
   | { kind: 'send' }
@@ -21,21 +22,19 @@ export interface SpendCheck {
   what?: string;
 }
 
-const usd = (value: number): string => `$${value < 0.01 ? value.toFixed(4) : value.toFixed(2)}`;
-
 /** Send, ask first, or refuse, by the worst case against the two settings. An unknown worst case always asks (or refuses when its lower bound is already above the cap). */
 export function decideSpend(check: SpendCheck): SpendDecision {
-  const what = check.what ?? `${check.inputTokens.toLocaleString('en-US')} input tokens + up to ${check.maxTokens.toLocaleString('en-US')} output tokens on ${check.model}`;
+  const what = check.what ?? `${formatCount(check.inputTokens)} input tokens + up to ${formatCount(check.maxTokens)} output tokens on ${check.model}`;
   if (check.worstCaseUsd === undefined) {
     const atLeast = check.atLeastUsd;
     if (atLeast !== undefined && atLeast > check.maxRunCostUsd) {
       return {
         kind: 'refuse',
-        message: `Not sent: the worst case is at least ${usd(atLeast)} (${what}), above promptWorkbench.maxRunCostUsd (${usd(check.maxRunCostUsd)}), and more is unknown: ${check.unknownReason ?? 'a price is missing'}. Lower max_tokens, shorten the prompt, choose a cheaper model, or raise the limit.`,
+        message: `Not sent: the worst case is at least ${formatUsd(atLeast)} (${what}), above promptWorkbench.maxRunCostUsd (${formatUsd(check.maxRunCostUsd)}), and more is unknown: ${check.unknownReason ?? 'a price is missing'}. Lower max_tokens, shorten the prompt, choose a cheaper model, or raise the limit.`,
       };
     }
     if (check.unknownReason !== undefined) {
-      const floor = atLeast !== undefined ? ` It is at least ${usd(atLeast)}.` : '';
+      const floor = atLeast !== undefined ? ` It is at least ${formatUsd(atLeast)}.` : '';
       return { kind: 'confirm', message: `The worst case of ${what} is unknown: ${check.unknownReason}.${floor} Send anyway?` };
     }
     return {
@@ -46,11 +45,11 @@ export function decideSpend(check: SpendCheck): SpendDecision {
   if (check.worstCaseUsd > check.maxRunCostUsd) {
     return {
       kind: 'refuse',
-      message: `Not sent: the worst case, ${usd(check.worstCaseUsd)} (${what}), is above promptWorkbench.maxRunCostUsd (${usd(check.maxRunCostUsd)}). Lower max_tokens, shorten the prompt, choose a cheaper model, or raise the limit.`,
+      message: `Not sent: the worst case, ${formatUsd(check.worstCaseUsd)} (${what}), is above promptWorkbench.maxRunCostUsd (${formatUsd(check.maxRunCostUsd)}). Lower max_tokens, shorten the prompt, choose a cheaper model, or raise the limit.`,
     };
   }
   if (check.worstCaseUsd > check.confirmAboveUsd) {
-    return { kind: 'confirm', message: `This run may cost up to ${usd(check.worstCaseUsd)} (${what}). Send it?` };
+    return { kind: 'confirm', message: `This run may cost up to ${formatUsd(check.worstCaseUsd)} (${what}). Send it?` };
   }
   return { kind: 'send' };
 }

@@ -1,5 +1,6 @@
 // What the status bar, its tooltip, the details view and the CodeLens say about a request's tokens
 // and cost. Pure functions over a CostSummary; the feature modules only put the strings on screen.
+import { formatCount, formatPercent, formatUsd } from '../format';
 import { estimateCost, type CostEstimate, type PriceEntry } from './priceTable';
 import { worstCaseCost, type WorstCase } from './worstCase';
 import type { TokenCountState } from '../counting/tokenCountScheduler';
@@ -120,36 +121,7 @@ function asWorstCase(cost: CostEstimate): WorstCase {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Formatting
-
-/** 12480 -> "12,480" (fixed en-US grouping, whatever the host locale). */
-export function formatTokens(count: number): string {
-  const [whole = '0', fraction] = String(Math.round(count * 100) / 100).split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return fraction ? `${grouped}.${fraction}` : grouped;
-}
-
-/**
- * Money with as much precision as the size needs: $12.48 and $1,234.50 (cents from $1), $0.037 and
- * $0.00012 (two significant digits below $1), "<$0.00001" for dust, "$0.00" for nothing.
- */
-export function formatUsd(usd: number): string {
-  if (usd === 0) return '$0.00';
-  if (usd < 0) return `-${formatUsd(-usd)}`;
-  if (usd < 0.00001) return '<$0.00001';
-  // 0.995 and up would round to "1.0" at two significant digits: show cents instead.
-  if (usd >= 0.995) {
-    const [whole = '0', cents = '00'] = usd.toFixed(2).split('.');
-    return `$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents}`;
-  }
-  return `$${usd.toPrecision(2)}`;
-}
-
-/** "1.2%", "0.04%" -> "<0.1%", one decimal otherwise. */
-export function formatPercent(percent: number): string {
-  if (percent > 0 && percent < 0.1) return '<0.1%';
-  return `${percent.toFixed(1)}%`;
-}
+// Text for the status bar, its tooltip and the details view
 
 function costText(cost: CostEstimate): string {
   return cost.known ? formatUsd(cost.usd) : 'cost unknown';
@@ -157,7 +129,7 @@ function costText(cost: CostEstimate): string {
 
 /** The status bar text: `12,480 tok · $0.037 · 1.2% ctx`, `~` before an estimated count. */
 export function statusText(summary: CostSummary): string {
-  const parts = [`${summary.exact ? '' : '~'}${formatTokens(summary.inputTokens)} tok`, costText(summary.expected)];
+  const parts = [`${summary.exact ? '' : '~'}${formatCount(summary.inputTokens)} tok`, costText(summary.expected)];
   if (summary.windowUsePercent !== undefined) parts.push(`${formatPercent(summary.windowUsePercent)} ctx`);
   return parts.join(' · ');
 }
@@ -179,26 +151,26 @@ function worstCaseCell(worst: WorstCase): string {
 }
 
 function countLine(summary: CostSummary): string {
-  const tokens = `${summary.exact ? '' : '~'}${formatTokens(summary.inputTokens)}`;
+  const tokens = `${summary.exact ? '' : '~'}${formatCount(summary.inputTokens)}`;
   const how = summary.exact ? 'exact count from the API' : `offline estimate: ${summary.estimateReason ?? 'not counted yet'}`;
   return `**${escapeMarkdown(tokens)} input tokens** for \`${summary.model}\` (${escapeMarkdown(how)})`;
 }
 
 function costRows(summary: CostSummary): string[] {
-  const output = `${formatTokens(summary.expectedOutputTokens)} output tokens${summary.expectedOutputAssumed ? ', assumed' : ''}`;
+  const output = `${formatCount(summary.expectedOutputTokens)} output tokens${summary.expectedOutputAssumed ? ', assumed' : ''}`;
   const rows = [
     '| | Cost |',
     '| --- | ---: |',
     `| Expected (${escapeMarkdown(output)}) | ${costCell(summary.expected)} |`,
-    `| Worst case (max\\_tokens ${formatTokens(summary.maxTokens)} of output) | ${worstCaseCell(summary.worstCase)} |`,
+    `| Worst case (max\\_tokens ${formatCount(summary.maxTokens)} of output) | ${worstCaseCell(summary.worstCase)} |`,
     `| Batch (expected, x0.5) | ${costCell(summary.batch)} |`,
   ];
   const caching = summary.caching;
   if (caching) {
-    const written = formatTokens(caching.write5mTokens + caching.write1hTokens);
+    const written = formatCount(caching.write5mTokens + caching.write1hTokens);
     rows.push(
       `| Cached, first run (writes ${written} tokens) | ${costCell(caching.firstRun)} |`,
-      `| Cached, repeat run within the TTL (reads ${formatTokens(caching.readTokens)} tokens) | ${costCell(caching.repeatRun)} |`,
+      `| Cached, repeat run within the TTL (reads ${formatCount(caching.readTokens)} tokens) | ${costCell(caching.repeatRun)} |`,
     );
   }
   return rows;
@@ -206,9 +178,9 @@ function costRows(summary: CostSummary): string[] {
 
 function windowLine(summary: CostSummary): string | undefined {
   if (summary.contextWindow === undefined || summary.windowUsePercent === undefined) return undefined;
-  const line = `Context window: ${formatPercent(summary.windowUsePercent)} of ${formatTokens(summary.contextWindow)} tokens`;
+  const line = `Context window: ${formatPercent(summary.windowUsePercent)} of ${formatCount(summary.contextWindow)} tokens`;
   if (!summary.exceedsWindow) return escapeMarkdown(line);
-  return `${escapeMarkdown(line)}  \n**Input plus max\\_tokens (${formatTokens(summary.inputTokens + summary.maxTokens)}) is larger than the window**: lower max\\_tokens or shorten the prompt.`;
+  return `${escapeMarkdown(line)}  \n**Input plus max\\_tokens (${formatCount(summary.inputTokens + summary.maxTokens)}) is larger than the window**: lower max\\_tokens or shorten the prompt.`;
 }
 
 function priceLines(summary: CostSummary): string[] {
@@ -246,7 +218,7 @@ export function detailsMarkdown(summary: CostSummary, whatIf: readonly CostSumma
       '| Model | Input tokens | Expected | Worst case | Batch | Repeat run (cached) | Window |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...whatIf.map((row) => {
-        const tokens = `${row.exact ? '' : '\\~'}${formatTokens(row.inputTokens)}`;
+        const tokens = `${row.exact ? '' : '\\~'}${formatCount(row.inputTokens)}`;
         const repeat = row.caching ? whatIfCell(row.caching.repeatRun) : 'no breakpoints';
         const window = row.windowUsePercent === undefined ? 'unknown' : `${escapeMarkdown(formatPercent(row.windowUsePercent))}${row.exceedsWindow ? ' (too large)' : ''}`;
         return `| \`${row.model}\` | ${tokens} | ${whatIfCell(row.expected)} | ${row.worstCase.known ? formatUsd(row.worstCase.usd) : 'unknown'} | ${whatIfCell(row.batch)} | ${repeat} | ${window} |`;

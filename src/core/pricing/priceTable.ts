@@ -3,6 +3,7 @@
 // from ../shared/anthropic-api.md §20 with the source of each row). A price the sheet does not give
 // is left undefined, so it reads as "unknown", never as $0. Users can add or override prices through
 // a setting (mergePriceOverrides), so a model released after this table needs no update of the extension.
+import { formatCount } from '../format';
 import { CATALOGUE_AS_OF, KNOWN_MODELS, type LongPromptBand, type PriceRates } from '../models/modelCatalogue';
 
 /** The date the bundled prices were read (../shared/anthropic-api.md §20). */
@@ -329,7 +330,7 @@ export function estimateCost(price: PriceEntry | undefined, usage: TokenUsage): 
       multiplier) /
     1e6;
 
-  if (highBand) notes.push(`prompt over ${groupDigits(band.thresholdTokens)} tokens: every token at the long-prompt band`);
+  if (highBand) notes.push(`prompt over ${formatCount(band.thresholdTokens)} tokens: every token at the long-prompt band`);
   if (usage.batch && tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead > 0) notes.push(BATCH_DISCOUNT_NOTE);
   return {
     known: true,
@@ -342,10 +343,6 @@ export function estimateCost(price: PriceEntry | undefined, usage: TokenUsage): 
     source: price.source,
     unverified: price.unverified ?? false,
   };
-}
-
-function groupDigits(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** The `usage` object of a Message or batch result (the SDK's `Usage`, fields optional). */

@@ -4,6 +4,7 @@
 // prompt's variables against its {{placeholders}}. Every diagnostic points at the exact key,
 // value or placeholder. promptFile.ts is the entry point; this module is its engine.
 
+import { formatCount } from '../format';
 import { FAST_MODE_MODELS, findModel } from '../models/modelCatalogue';
 import { writtenPathProblem, type NamedFileLookup } from '../files/namedFiles';
 import type { PlaceholderOccurrence, PromptDiagnostic, PromptDiagnosticCode, PromptDiagnosticSeverity, PromptParseOptions } from './promptFile';
@@ -386,7 +387,7 @@ export class PromptChecker {
     if (model === undefined) return;
     const limit = this.options.maxOutputTokens?.(model) ?? findModel(model)?.maxOutputTokens;
     if (limit !== undefined && maxTokens > limit) {
-      this.errorAt(node, 'max-tokens-above-model', `max_tokens ${maxTokens} is above the ${limit.toLocaleString('en-US')} output tokens ${model} can produce: lower it to ${limit} or less.`);
+      this.errorAt(node, 'max-tokens-above-model', `max_tokens ${maxTokens} is above the ${formatCount(limit)} output tokens ${model} can produce: lower it to ${limit} or less.`);
     }
   }
 

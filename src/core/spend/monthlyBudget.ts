@@ -1,6 +1,6 @@
 // The monthly budget as the user sees it: month-to-date against the budget, and a warning the
 // first time each threshold (50/80/100% by default) is crossed.
-import { formatUsd } from '../pricing/costReport';
+import { formatUsd } from '../format';
 import type { LedgerLine, SpendTotals } from './spendLedger';
 
 export const DEFAULT_WARNING_PERCENTS: readonly number[] = [50, 80, 100];

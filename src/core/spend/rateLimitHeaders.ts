@@ -2,6 +2,7 @@
 // (fact sheet §5). Per-tier numbers for current models are unverified, so nothing here is a
 // hard-coded limit: every figure shown comes from a response.
 import { responseHeader } from '../api/responseHeaders';
+import { formatCount } from '../format';
 import { escapeMarkdown } from '../pricing/costReport';
 
 /** The usage tiers the fact sheet names (§5); the API does not say which one an organization is on. */
@@ -97,7 +98,7 @@ export class RateLimitBoard {
   }
 }
 
-const whole = (n: number): string => Math.round(n).toLocaleString('en-US');
+const whole = (n: number): string => formatCount(Math.round(n));
 
 function describeBucket(name: string, b: RateLimitBucket | undefined, now: number): string | undefined {
   if (!b) return undefined;

@@ -22,7 +22,7 @@
 // remaining worst case no longer fits. Simulated answers are recorded apart and never count.
 import { isSimulatedResponse } from '../api/simulatedResponse';
 import { decideSpend, type SpendDecision } from '../pricing/costGuard';
-import { formatUsd } from '../pricing/costReport';
+import { formatUsd } from '../format';
 import { estimateCost, tokenUsageFromApi, type ApiUsage, type PriceEntry } from '../pricing/priceTable';
 import type { RateLimitBoard } from './rateLimitHeaders';
 import type { LedgerCall, LedgerKind, SpendLedger } from './spendLedger';

@@ -1,11 +1,11 @@
-// describeApiError and retryAfterSeconds. Where practical the errors are the SDK's own, made by calling
+// describeApiError. Where practical the errors are the SDK's own, made by calling
 // the local simulator (faults, a bad key, an unknown model, a 400 it returns, a closed port, a stall),
 // so the tests follow the real error shapes rather than hand-built look-alikes.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, type ClientOptions } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
-import { describeApiError, retryAfterSeconds } from '../../../src/core/api/apiErrors';
+import { describeApiError } from '../../../src/core/api/apiErrors';
 import type { ErrorAction } from '../../../src/core/api/runError';
 import { SIMULATOR_HEADERS, start, type Simulator } from '../../simulator/server';
 
@@ -283,6 +283,14 @@ describe('describeApiError: shapes the simulator cannot produce', () => {
       retryAfterSeconds: 2,
     },
     {
+      name: '429 with retry-after: 0 is no wait: no "Retry in 0 s", no countdown',
+      error: httpError(429, 'rate_limit_error', 'Too many requests', { headers: { 'retry-after': '0' } }),
+      title: 'Rate limited',
+      message: 'Too many requests. Wait a moment, then retry.',
+      actions: ['retry'],
+      requestId: 'req_synthetic',
+    },
+    {
       name: '429 without any retry header: no countdown',
       error: httpError(429, 'rate_limit_error', undefined),
       title: 'Rate limited',
@@ -385,33 +393,5 @@ describe('describeApiError: shapes the simulator cannot produce', () => {
     assert.equal(view.retryAfterSeconds, 4);
     assert.equal(view.message, 'Slow down. Retry in 4 s.');
     assert.ok(!('requestId' in view));
-  });
-});
-
-describe('retryAfterSeconds', () => {
-  const NOW = Date.parse('2026-11-25T12:00:00Z');
-  const withHeaders = (headers: Record<string, string>) => ({ headers: new Headers(headers) });
-  const cases: [string, Record<string, string>, number | undefined][] = [
-    ['whole seconds', { 'retry-after': '3' }, 3],
-    ['fractional seconds, rounded up', { 'retry-after': '2.2' }, 3],
-    ['zero', { 'retry-after': '0' }, 0],
-    ['negative, clamped to zero', { 'retry-after': '-4' }, 0],
-    ['an HTTP date 10 s ahead', { 'retry-after': new Date(NOW + 10_000).toUTCString() }, 10],
-    ['an HTTP date in the past, clamped to zero', { 'retry-after': new Date(NOW - 60_000).toUTCString() }, 0],
-    ['garbage', { 'retry-after': 'soon-ish' }, undefined],
-    ['milliseconds, rounded up to seconds', { 'retry-after-ms': '1500' }, 2],
-    ['milliseconds win over seconds', { 'retry-after-ms': '250', 'retry-after': '30' }, 1],
-    ['zero milliseconds fall back to seconds', { 'retry-after-ms': '0', 'retry-after': '7' }, 7],
-    ['unparsable milliseconds fall back to seconds', { 'retry-after-ms': 'x', 'retry-after': '7' }, 7],
-    ['no header', {}, undefined],
-  ];
-  for (const [name, headers, expected] of cases) {
-    it(`${name} -> ${String(expected)}`, () => {
-      assert.equal(retryAfterSeconds(withHeaders(headers), NOW), expected);
-    });
-  }
-
-  it('is undefined for an error without headers', () => {
-    assert.equal(retryAfterSeconds(new Error('x'), NOW), undefined);
   });
 });

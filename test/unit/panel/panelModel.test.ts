@@ -7,7 +7,6 @@ import {
   continueNeedsMessage,
   emptyPanelState,
   formatDuration,
-  formatTokenCount,
   formatTokensPerSecond,
   isPanelState,
   partialOutputNote,
@@ -261,7 +260,6 @@ describe('panel model: wording', () => {
   });
 
   it('formats numbers for people', () => {
-    assert.equal(formatTokenCount(1234567), '1,234,567');
     assert.equal(formatDuration(850), '850 ms');
     assert.equal(formatDuration(12_345), '12.3 s');
     assert.equal(formatDuration(125_000), '2 min 05 s');

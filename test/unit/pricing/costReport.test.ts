@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { buildCostSummary, detailsMarkdown, formatPercent, formatUsd, statusText, tooltipMarkdown, type CostSummaryInput } from '../../../src/core/pricing/costReport';
+import { buildCostSummary, detailsMarkdown, statusText, tooltipMarkdown, type CostSummaryInput } from '../../../src/core/pricing/costReport';
 import { findModel } from '../../../src/core/models/modelCatalogue';
 import { BUNDLED_PRICES, findPrice } from '../../../src/core/pricing/priceTable';
 import type { TokenCountState } from '../../../src/core/counting/tokenCountScheduler';
@@ -78,28 +78,6 @@ describe('costReport: statusText', () => {
   for (const { name, count, rest, text } of cases) {
     it(name, () => assert.equal(statusText(summaryFor(count, rest)), text));
   }
-});
-
-describe('costReport: formatting', () => {
-  const money: [number, string][] = [
-    [0, '$0.00'],
-    [0.037, '$0.037'],
-    [0.00012, '$0.00012'],
-    [12.48, '$12.48'],
-    [1234.5, '$1,234.50'],
-    [0.999, '$1.00'],
-    [0.5, '$0.50'],
-    [0.000001, '<$0.00001'],
-  ];
-  for (const [usd, text] of money) it(`formatUsd(${usd}) is ${text}`, () => assert.equal(formatUsd(usd), text));
-
-  const percents: [number, string][] = [
-    [1.248, '1.2%'],
-    [0.04, '<0.1%'],
-    [0, '0.0%'],
-    [104.2, '104.2%'],
-  ];
-  for (const [percent, text] of percents) it(`formatPercent(${percent}) is ${text}`, () => assert.equal(formatPercent(percent), text));
 });
 
 describe('costReport: buildCostSummary', () => {
