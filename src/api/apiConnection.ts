@@ -1,14 +1,9 @@
 import * as vscode from 'vscode';
 import type Anthropic from '@anthropic-ai/sdk';
 import { createApiClient } from '../core/api/apiClient';
+import { NoApiKeyError } from '../core/api/noApiKeyError';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ApiKeyStore } from '../apiKey/apiKeyStore';
-
-export class NoApiKeyError extends Error {
-  constructor() {
-    super('No Anthropic API key is set. Run "Prompt Workbench: Set API Key" or set ANTHROPIC_API_KEY.');
-  }
-}
 
 /** Hands out an SDK client for the current key and base URL, creating it (and loading the SDK) on first use. */
 export class ApiConnection implements vscode.Disposable {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { detailsMarkdown, type CostSummary } from '../core/pricing/costReport';
-import type { TokenCountState } from '../core/counting/tokenCountScheduler';
+import { classifyCountError, explainCountFailure, type TokenCountState } from '../core/counting/tokenCountScheduler';
 import { countInputTokens } from '../core/counting/countTokens';
 import { countTokensParams, estimateInputTokens } from '../core/counting/tokenEstimate';
 import type { ApiConnection } from '../api/apiConnection';
@@ -33,9 +33,10 @@ async function countFor(api: ApiConnection, spend: SpendTracking, request: Recor
     const inputTokens = await countInputTokens(client, countTokensParams(withModel), betas, { maxRetries: 0, onHeaders: (headers) => spend.countedTokens(isSimulatedResponse(headers)) });
     return { kind: 'exact', inputTokens, model };
   } catch (error) {
-    const status = (error as { status?: number }).status;
-    const reason = error instanceof Error && error.name === 'NoApiKeyError' ? 'no API key' : status ? `count failed (${status})` : 'network unavailable';
-    return { kind: 'estimate', inputTokens: estimateInputTokens(withModel), model, cause: 'network', reason };
+    // Sorted and worded as the status bar's scheduler does it, so the two never disagree.
+    const failure = classifyCountError(error);
+    const { cause, reason } = failure.kind === 'aborted' ? { cause: 'pending' as const, reason: 'count cancelled' } : explainCountFailure(failure);
+    return { kind: 'estimate', inputTokens: estimateInputTokens(withModel), model, cause, reason };
   }
 }
 

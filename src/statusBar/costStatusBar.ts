@@ -2,11 +2,11 @@ import * as vscode from 'vscode';
 import { buildCostSummary, statusText, tooltipMarkdown, type CostSummary } from '../core/pricing/costReport';
 import type { PromptFile } from '../core/prompt/promptFile';
 import { resolveRequest } from '../core/prompt/template';
-import { MissingApiKeyError, TokenCountScheduler, type TokenCountState } from '../core/counting/tokenCountScheduler';
+import { TokenCountScheduler, type TokenCountState } from '../core/counting/tokenCountScheduler';
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
 import { countInputTokens } from '../core/counting/countTokens';
 import { cacheBreakpoints, type CountableRequest } from '../core/counting/tokenEstimate';
-import { NoApiKeyError, type ApiConnection } from '../api/apiConnection';
+import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ModelLimits } from '../models/modelLimits';
 import type { Prices } from '../pricing/prices';
@@ -109,13 +109,8 @@ export class CostStatusBar implements vscode.Disposable {
   }
 
   private async countExactly(params: MessageCountTokensParams, signal: AbortSignal, betas: readonly string[]): Promise<number> {
-    let client;
-    try {
-      client = await this.deps.api.client();
-    } catch (error) {
-      if (error instanceof NoApiKeyError) throw new MissingApiKeyError();
-      throw error;
-    }
+    // Without a key this throws NoApiKeyError, which the scheduler shows as "no API key".
+    const client = await this.deps.api.client();
     void this.deps.limits.refresh();
     this.countRequestsSent++;
     // No SDK retries: the scheduler backs off on 429 itself and shows why.

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { formatCount } from '../../src/core/format';
 import { countTokensParams } from '../../src/core/counting/tokenEstimate';
 import { countRequestTokens } from '../simulator/tokenizer';
-import { useSimulator } from './apiHarness';
+import { TEST_KEY, useSimulator } from './apiHarness';
 import { eventually, resetEditors, writePrompt } from './helpers';
 
 const helloRequest = (model: string): Record<string, unknown> => ({
@@ -59,7 +59,8 @@ describe('status bar: live token count and cost', function () {
     assert.match(snapshot.tooltip, /batch/i);
     assert.match(snapshot.tooltip, /2026-11-25/, 'the price date');
     assert.ok(harness.sim.requestCount('count_tokens') >= 1);
-    const counted = harness.sim.requests.find((r) => r.endpoint === 'count_tokens');
+    // The last count is the one shown (an earlier one may be a prompt counted again when the key was set).
+    const counted = harness.sim.requests.filter((r) => r.endpoint === 'count_tokens').at(-1);
     assert.deepEqual((counted?.body as { messages: unknown }).messages, request['messages'], 'variables are resolved before counting');
   });
 
@@ -104,7 +105,26 @@ describe('status bar: live token count and cost', function () {
       }, 'the estimate with an authentication reason');
       assert.match(snapshot.tooltip, /estimate/i);
     } finally {
-      await harness.api.storeApiKeyForTests?.('sk-ant-fake-integration');
+      await harness.api.storeApiKeyForTests?.(TEST_KEY);
+    }
+  });
+
+  it('says "no API key" in the details when no key is set, not "network unavailable", and sends nothing', async () => {
+    // The extension host is this process: without the environment fallback, clearing the stored key leaves none.
+    const environmentKey = process.env['ANTHROPIC_API_KEY'];
+    delete process.env['ANTHROPIC_API_KEY'];
+    await harness.api.storeApiKeyForTests?.(undefined);
+    try {
+      await openFreshHello();
+      const before = harness.sim.requestCount('count_tokens');
+      await vscode.commands.executeCommand('promptWorkbench.showCostDetails');
+      const details = harness.api.costDetails() ?? '';
+      assert.match(details, /`claude-haiku-5-5`: no API key/);
+      assert.doesNotMatch(details, /network unavailable/);
+      assert.equal(harness.sim.requestCount('count_tokens'), before, 'no count is sent without a key');
+    } finally {
+      if (environmentKey !== undefined) process.env['ANTHROPIC_API_KEY'] = environmentKey;
+      await harness.api.storeApiKeyForTests?.(TEST_KEY);
     }
   });
 

@@ -1,6 +1,7 @@
 // Turns whatever a run threw into a message that says what to do next. Works on the SDK's error
 // shape (status, error body, headers, requestID) without loading the SDK, so it is cheap to test.
 import type { ErrorAction, RunErrorView } from './runError';
+import { isNoApiKeyError } from './noApiKeyError';
 import { retryAfterSeconds } from './retryAfter';
 
 interface ErrorLike {
@@ -46,7 +47,7 @@ export function describeApiError(error: unknown, options: { partial?: boolean; m
   const kept = options.partial ? ' The partial output is kept.' : '';
   const apiMessage = body.message ?? '';
 
-  if (e.name === 'NoApiKeyError') return view('No API key', `${e.message ?? 'No API key is set.'}`, ['setKey']);
+  if (isNoApiKeyError(e)) return view('No API key', `${e.message ?? 'No API key is set.'}`, ['setKey']);
   if (e.name === 'APIConnectionTimeoutError') {
     return view('Request timed out', `The API did not answer in time.${kept} Check your connection, or retry.`, ['retry'], withId());
   }

@@ -4,6 +4,7 @@
 // limit, ../shared/anthropic-api.md §5, §10). Until an exact count is known the state carries the
 // offline estimate and the reason. The count function is injected, so this file never loads the SDK.
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
+import { isNoApiKeyError } from '../api/noApiKeyError';
 import { retryAfterMs } from '../api/retryAfter';
 import { countTokensParams, estimateInputTokens, inputRelevantKey, type CountableRequest } from './tokenEstimate';
 
@@ -38,14 +39,6 @@ export interface TokenCountSchedulerOptions {
   initialBackoffMs?: number;
   /** Longest backoff. Default 60 s. */
   maxBackoffMs?: number;
-}
-
-/** Thrown by a CountTokensFn when there is no API key to count with. */
-export class MissingApiKeyError extends Error {
-  override readonly name = 'MissingApiKeyError';
-  constructor() {
-    super('no API key');
-  }
 }
 
 /** A small LRU map from inputRelevantKey to the exact input token count. */
@@ -106,7 +99,7 @@ export function classifyCountError(error: unknown): CountFailure {
   const e: ErrorLike = typeof error === 'object' && error !== null ? (error as ErrorLike) : {};
   const name = typeof e.name === 'string' ? e.name : '';
   if (name === 'AbortError' || name === 'APIUserAbortError') return { kind: 'aborted' };
-  if (name === 'MissingApiKeyError') return { kind: 'no-key' };
+  if (isNoApiKeyError(error)) return { kind: 'no-key' };
   const status = typeof e.status === 'number' ? e.status : undefined;
   if (status === 401 || status === 403) return { kind: 'auth', status };
   if (status === 429) return { kind: 'rate-limited', retryAfterMs: retryAfterMs(e.headers) };
@@ -121,6 +114,24 @@ export function classifyCountError(error: unknown): CountFailure {
   const apiMessage = typeof e.apiMessage === 'string' ? e.apiMessage : undefined;
   const message = apiMessage ?? (typeof e.message === 'string' ? e.message : String(error));
   return { kind: 'rejected', status, message: message.length > 160 ? `${message.slice(0, 157)}...` : message };
+}
+
+/** Why a count failed, in the words the status bar and the cost details show (backoffs add "retrying in Ns"). */
+export function explainCountFailure(failure: Exclude<CountFailure, { kind: 'aborted' }>): { cause: EstimateCause; reason: string } {
+  switch (failure.kind) {
+    case 'no-key':
+      return { cause: 'no-key', reason: 'no API key' };
+    case 'auth':
+      return { cause: 'auth', reason: `authentication failed (${failure.status})` };
+    case 'rejected':
+      return { cause: 'rejected', reason: `count failed${failure.status ? ` (${failure.status})` : ''}: ${failure.message}` };
+    case 'rate-limited':
+      return { cause: 'rate-limited', reason: 'rate limited' };
+    case 'unavailable':
+      return { cause: 'unavailable', reason: `count service unavailable (${failure.status})` };
+    case 'network':
+      return { cause: 'network', reason: 'network unavailable' };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,6 +207,9 @@ export class TokenCountScheduler {
 
   /** The key was set or changed: count again after a missing-key or authentication failure. */
   credentialsChanged(): void {
+    // A count in flight was sent (or is still looking for a key) with the old credentials: its
+    // failure says nothing about the new ones, so it must not block them.
+    this.abortInFlight();
     this.blocked = undefined;
     this.rejected.clear();
     this.clearBackoff();
@@ -294,29 +308,25 @@ export class TokenCountScheduler {
   }
 
   private fail(pending: Pending, failure: CountFailure): void {
+    if (failure.kind === 'aborted') return;
     const isLatest = this.latest?.key === pending.key;
+    const { reason } = explainCountFailure(failure);
     switch (failure.kind) {
-      case 'aborted':
-        return;
       case 'no-key':
-        this.blocked = { cause: 'no-key', reason: 'no API key' };
-        break;
       case 'auth':
-        this.blocked = { cause: 'auth', reason: `authentication failed (${failure.status})` };
+        this.blocked = { cause: failure.kind, reason };
         break;
       case 'rejected':
-        this.rejected.set(pending.key, `count failed${failure.status ? ` (${failure.status})` : ''}: ${failure.message}`);
+        this.rejected.set(pending.key, reason);
         // Bounded like the cache: drop the oldest rejection.
         if (this.rejected.size > this.cacheSize) this.rejected.delete(this.rejected.keys().next().value as string);
         break;
       case 'rate-limited':
-        this.startBackoff('rate-limited', 'rate limited', failure.retryAfterMs);
-        break;
       case 'unavailable':
-        this.startBackoff('unavailable', `count service unavailable (${failure.status})`, failure.retryAfterMs);
+        this.startBackoff(failure.kind, reason, failure.retryAfterMs);
         break;
       case 'network':
-        this.startBackoff('network', 'network unavailable', undefined);
+        this.startBackoff('network', reason, undefined);
         break;
     }
     if (isLatest && this.latest) this.route(this.latest, false);

@@ -18,7 +18,7 @@
 //
 // The SDK's own retries must be off for the requests sent here (maxRetries: 0): the scheduler
 // retries, knowing the limits, and the SDK's retry would not be paced.
-import { retryAfterSeconds } from '../api/apiErrors';
+import { retryAfterMs } from '../api/retryAfter';
 import { RateLimitBuckets, type BucketName, type RateLimits, type Reservation } from './rateLimitBuckets';
 
 /** Time as the scheduler sees it. Tests and the bench run a faster clock shared with the simulator. */
@@ -335,7 +335,8 @@ export class RateLimitScheduler<T> {
       this.buckets.release(reservation, now);
       this.window = Math.max(1, Math.floor(this.window / 2));
       this.successesInWindow = 0;
-      const waitMs = (retryAfterSeconds(error, now) ?? 1) * 1000;
+      // No usable retry-after (absent, 0, in the past): wait a second, as the SDK would start.
+      const waitMs = retryAfterMs(headersOf(error), now) ?? 1000;
       this.pausedUntil = Math.max(this.pausedUntil, now + waitMs);
       this.options.onEvent?.({ type: 'rateLimited', id: request.id, waitMs });
       if (++pending.rateLimitedAttempts >= (this.options.maxRateLimitedAttempts ?? 20)) return failed();

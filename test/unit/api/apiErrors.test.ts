@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, type ClientOptions } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { describeApiError } from '../../../src/core/api/apiErrors';
+import { NoApiKeyError } from '../../../src/core/api/noApiKeyError';
 import type { ErrorAction } from '../../../src/core/api/runError';
 import { SIMULATOR_HEADERS, start, type Simulator } from '../../simulator/server';
 
@@ -252,7 +253,8 @@ describe('describeApiError: shapes the simulator cannot produce', () => {
   const cases: ShapeCase[] = [
     {
       name: 'no API key',
-      error: Object.assign(new Error('No Anthropic API key is set. Run "Prompt Workbench: Set API Key" or set ANTHROPIC_API_KEY.'), { name: 'NoApiKeyError' }),
+      // The error ApiConnection throws, not a look-alike: a hand-built one hid that it had no name.
+      error: new NoApiKeyError(),
       title: 'No API key',
       message: 'No Anthropic API key is set. Run "Prompt Workbench: Set API Key" or set ANTHROPIC_API_KEY.',
       actions: ['setKey'],

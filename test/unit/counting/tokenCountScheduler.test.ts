@@ -2,7 +2,6 @@ import * as assert from 'node:assert/strict';
 import { install } from '@sinonjs/fake-timers';
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
 import {
-  MissingApiKeyError,
   TokenCountCache,
   TokenCountScheduler,
   classifyCountError,
@@ -10,6 +9,7 @@ import {
   type TokenCountState,
 } from '../../../src/core/counting/tokenCountScheduler';
 import type { CountableRequest } from '../../../src/core/counting/tokenEstimate';
+import { NoApiKeyError } from '../../../src/core/api/noApiKeyError';
 
 interface Call {
   params: MessageCountTokensParams;
@@ -188,9 +188,22 @@ describe('TokenCountScheduler (fake timers)', () => {
   it('shows "no API key" when the count function has no key', async () => {
     scheduler.request(edit('hello'));
     await clock.tickAsync(DELAY);
-    counter.call(0).reject(new MissingApiKeyError());
+    counter.call(0).reject(new NoApiKeyError());
     await clock.tickAsync(0);
     assert.equal(scheduler.state?.kind === 'estimate' && scheduler.state.reason, 'no API key');
+  });
+
+  it('a count that fails for want of a key while the key is being set does not block the new key', async () => {
+    scheduler.request(edit('hello'));
+    await clock.tickAsync(DELAY);
+    assert.equal(counter.calls.length, 1, 'in flight, still looking for a key');
+    scheduler.credentialsChanged();
+    counter.call(0).reject(new NoApiKeyError());
+    await clock.tickAsync(0);
+    assert.equal(counter.calls.length, 2, 'counted again with the new key');
+    counter.call(1).resolve(5);
+    await clock.tickAsync(0);
+    assert.deepEqual(scheduler.state, { kind: 'exact', inputTokens: 5, model: 'claude-sonnet-5-5' });
   });
 
   it('backs off for retry-after seconds on 429, sends nothing meanwhile, then retries the latest request', async () => {
@@ -327,7 +340,7 @@ describe('classifyCountError', () => {
     ['fetch failed with ENOTFOUND', Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }), { kind: 'network', detail: 'ENOTFOUND' }],
     ['abort', Object.assign(new Error('aborted'), { name: 'AbortError' }), { kind: 'aborted' }],
     ['SDK abort', Object.assign(new Error('Request was aborted.'), { name: 'APIUserAbortError' }), { kind: 'aborted' }],
-    ['missing key', new MissingApiKeyError(), { kind: 'no-key' }],
+    ['missing key', new NoApiKeyError(), { kind: 'no-key' }],
     ['404', Object.assign(apiError(404), { apiMessage: 'model: claude-x not found' }), { kind: 'rejected', status: 404, message: 'model: claude-x not found' }],
     ['a string', 'boom', { kind: 'rejected', status: undefined, message: 'boom' }],
   ];
