@@ -5,6 +5,7 @@ import { registerApiKeyCommands } from './apiKey/registerApiKeyCommands';
 import { registerPromptCodeLens } from './codeLens/promptCodeLens';
 import { WorkbenchConfig } from './config/workbenchConfig';
 import { isSdkLoaded } from './core/api/apiClient';
+import { describeTarget } from './core/api/simulatorOffer';
 import { registerCostDetails } from './costDetails/costDetails';
 import { registerPromptDiagnostics } from './diagnostics/promptDiagnostics';
 import { ModelLimits } from './models/modelLimits';
@@ -19,6 +20,7 @@ import { SpendTracking } from './spend/spendTracking';
 import { CostStatusBar } from './statusBar/costStatusBar';
 import type { PromptWorkbenchApi } from './testApi';
 import { RecentVariableValues } from './variables/variableValues';
+import { WalkthroughProgress, walkthroughContext } from './walkthrough/walkthroughProgress';
 
 // Every feature, wired. Bundled apart from src/extension.ts and loaded on first need (a prompt
 // document, a command, a panel to restore), so activating the extension stays cheap.
@@ -40,11 +42,16 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const recent = new RecentVariableValues(context.globalState);
   const spend = new SpendTracking({ globalStorageUri: context.globalStorageUri, config, prices, api, log });
   const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend });
-  const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend });
+  const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend, onShown: () => walkthrough.mark(walkthroughContext.costRead) });
   const output = new ResponseChannel();
   // The panel's webview is created on the first run (or restored by its serializer), not here.
-  const panel = new RunPanel(context.extensionUri, (message) => void runs.handle(message));
+  const panel = new RunPanel(context.extensionUri, (message) => {
+    walkthrough.observePanelMessage(message);
+    void runs.handle(message);
+  });
   const runs = new RunController({ documents, api, config, prices, recent, panel: () => panel, output, log, storageUri: context.storageUri, spend });
+  const walkthrough = new WalkthroughProgress(api, () => runs.showHistory(vscode.window.activeTextEditor?.document.uri));
+  const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
 
   context.subscriptions.push(
     log,
@@ -61,7 +68,9 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     output,
     panel,
     runs,
-    registerApiKeyCommands(keys, async (key) => void (await (await api.clientForKey(key)).models.list({ limit: 1 })), log),
+    walkthrough,
+    followRuns,
+    registerApiKeyCommands(keys, async (key) => void (await (await api.clientForKey(key)).models.list({ limit: 1 })), log, async () => describeTarget(await api.target())),
     registerPromptDiagnostics(documents),
     registerPromptCommands({ documents, config, recent }),
     registerPromptCodeLens(documents, statusBar),

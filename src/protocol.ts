@@ -57,6 +57,8 @@ export interface RunHeaderView {
   promptPath: string;
   model: string;
   startedAt: string;
+  /** Answered by the local API simulator, not by Claude: the panel shows a banner. */
+  simulated?: boolean;
 }
 
 export interface HistoryEntryView {
@@ -64,6 +66,7 @@ export interface HistoryEntryView {
   promptName: string;
   model: string;
   startedAt: string;
+  simulated?: boolean;
   status: Exclude<RunStatus, 'running'>;
   costText?: string;
   preview: string;

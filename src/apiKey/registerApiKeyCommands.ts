@@ -4,12 +4,16 @@ import type { ApiKeyStore } from './apiKeyStore';
 /** A cheap authenticated call that proves a key works (e.g. listing one model). */
 export type KeyCheck = (key: string) => Promise<void>;
 
-export function registerApiKeyCommands(store: ApiKeyStore, checkKey: KeyCheck, log: vscode.LogOutputChannel): vscode.Disposable {
+/** Which key is active, as its source and last four characters only (see describeTarget). */
+export type ActiveKeyDescription = () => Promise<string>;
+
+export function registerApiKeyCommands(store: ApiKeyStore, checkKey: KeyCheck, log: vscode.LogOutputChannel, activeKey: ActiveKeyDescription): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.commands.registerCommand('promptWorkbench.setApiKey', async (): Promise<boolean> => {
+      const before = await activeKey();
       const key = await vscode.window.showInputBox({
         title: 'Anthropic API key',
-        prompt: 'Stored in VS Code SecretStorage only, never in settings or files.',
+        prompt: `In use now: ${before}. A key set here is stored in VS Code SecretStorage only, never in settings or files.`,
         password: true,
         ignoreFocusOut: true,
         placeHolder: 'sk-ant-…',
@@ -29,17 +33,17 @@ export function registerApiKeyCommands(store: ApiKeyStore, checkKey: KeyCheck, l
         }
         // Offline or a server problem: the key may well be fine, so keep it and say so.
         log.warn(`Could not verify the API key (${status ?? 'network'}); stored it anyway.`);
-        void vscode.window.showWarningMessage('Stored the key, but could not verify it now (network or server problem).');
         await store.store(key);
+        void vscode.window.showWarningMessage(`Stored the key, but could not verify it now (network or server problem). In use: ${await activeKey()}.`);
         return true;
       }
       await store.store(key);
-      void vscode.window.showInformationMessage('API key verified and stored in SecretStorage.');
+      void vscode.window.showInformationMessage(`API key verified and stored in SecretStorage. In use: ${await activeKey()}.`);
       return true;
     }),
     vscode.commands.registerCommand('promptWorkbench.clearApiKey', async () => {
       await store.clear();
-      void vscode.window.showInformationMessage('Removed the API key from SecretStorage.');
+      void vscode.window.showInformationMessage(`Removed the API key from SecretStorage. In use now: ${await activeKey()}.`);
     }),
   );
 }

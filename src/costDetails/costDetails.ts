@@ -12,11 +12,13 @@ import { rateLimitMarkdown } from '../core/spend/rateLimitHeaders';
 import { escapeMarkdown } from '../core/pricing/costReport';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
-import { countable, requestForCounting, summarize } from '../statusBar/costStatusBar';
+import { countable, requestForCounting, simulatorNote, summarize } from '../statusBar/costStatusBar';
 
 const scheme = 'prompt-workbench-cost';
 
 export interface CostDetailsDeps {
+  /** Called each time the details are shown (the walkthrough's "read the cost" step). */
+  onShown?: () => void;
   documents: PromptDocuments;
   api: ApiConnection;
   config: WorkbenchConfig;
@@ -72,7 +74,10 @@ export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode
     const [main, ...others] = summaries;
     if (!main) return undefined;
     await deps.spend.ledger.refresh();
+    const simulated = await deps.api.isSimulated();
     last = [
+      // The preview renders no theme icons, so the note loses its icon here.
+      ...(simulated ? [simulatorNote.replace('$(beaker) ', '')] : []),
       detailsMarkdown(main, [main, ...others]),
       '### Spend this month',
       escapeMarkdown(deps.spend.monthToDate()),
@@ -82,6 +87,7 @@ export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode
     const name = (prompt.name ?? document.uri.path.split('/').pop() ?? 'prompt').replace(/[^\w.-]+/g, '-');
     const target = vscode.Uri.from({ scheme, path: `/Cost of ${name}.md` });
     contents.set(target.toString(), last);
+    deps.onShown?.();
     changed.fire(target);
     try {
       await vscode.commands.executeCommand('markdown.showPreviewToSide', target);

@@ -15,6 +15,9 @@ export class RunPanel implements vscode.Disposable {
   private ready = false;
   private mirror: PanelState = emptyPanelState();
   private readonly panelListeners: vscode.Disposable[] = [];
+  private readonly posted = new vscode.EventEmitter<HostToPanel>();
+  /** Every message sent to the panel (a run started, finished...), for the features that follow runs. */
+  readonly onDidPost = this.posted.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -77,6 +80,7 @@ export class RunPanel implements vscode.Disposable {
   post(message: HostToPanel): void {
     this.mirror = applyHostMessage(this.mirror, message);
     if (this.panel && this.ready) void this.panel.webview.postMessage(message);
+    this.posted.fire(message);
   }
 
   /** What the panel has been told to show (for tests and the serializer). */
@@ -89,6 +93,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.posted.dispose();
     this.panel?.dispose();
     this.panelListeners.forEach((l) => l.dispose());
   }

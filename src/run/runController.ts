@@ -234,15 +234,17 @@ export class RunController implements vscode.Disposable {
   }
 
   private async stream(promptUri: vscode.Uri, promptName: string, request: Record<string, unknown>, betas: string[], billed: BilledJobHandle, worstCaseUsd: number | undefined): Promise<RunSummary> {
-    const client = await this.deps.api.client();
+    // The label comes from the client the run is sent with, so it cannot disagree with where it went.
+    const { client, target } = await this.deps.api.connect();
+    const simulated = target.kind === 'simulator';
     const runId = randomUUID();
     const model = String(request['model']);
     const startedAt = new Date().toISOString();
     const panel = this.deps.panel();
     panel.reveal();
-    const header = { runId, promptName, promptPath: vscode.workspace.asRelativePath(promptUri), model, startedAt };
+    const header = { runId, promptName, promptPath: vscode.workspace.asRelativePath(promptUri), model, startedAt, ...(simulated ? { simulated } : {}) };
     panel.post({ type: 'runStarted', header });
-    this.deps.output.startRun(`${promptName} · ${model} · ${startedAt}`);
+    this.deps.output.startRun(`${promptName} · ${model} · ${startedAt}${simulated ? ' · simulator (not Claude, not billed)' : ''}`);
 
     const controller = new AbortController();
     this.active.set(runId, controller);
@@ -278,6 +280,8 @@ export class RunController implements vscode.Disposable {
     this.active.delete(runId);
 
     const outcome = await this.outcome(request, result);
+    // An absolute time, so the panel's countdown is still right after it reloads.
+    if (outcome.error?.retryAfterSeconds !== undefined) outcome.error.retryAt = result.endedAt + outcome.error.retryAfterSeconds * 1000;
     panel.post({ type: 'runFinished', runId, outcome });
     const partialKept = (result.message?.content.length ?? 0) > 0 ? '; partial output kept' : '';
     this.deps.output.endRun(
@@ -296,6 +300,7 @@ export class RunController implements vscode.Disposable {
       promptPath: vscode.workspace.asRelativePath(promptUri),
       model,
       startedAt,
+      ...(simulated ? { simulated } : {}),
       status: result.status,
       request,
       betas,
@@ -456,6 +461,7 @@ export class RunController implements vscode.Disposable {
       promptName: r.promptName,
       model: r.model,
       startedAt: r.startedAt,
+      ...(r.simulated ? { simulated: true } : {}),
       status: r.status,
       ...(r.costText ? { costText: r.costText } : {}),
       preview: responsePreview(r.response),
@@ -475,7 +481,14 @@ export class RunController implements vscode.Disposable {
     });
     if (record.error) outcome.error = errorViewOf(record.error);
     return {
-      header: { runId: record.recordId, promptName: record.promptName, promptPath: record.promptPath, model: record.model, startedAt: record.startedAt },
+      header: {
+        runId: record.recordId,
+        promptName: record.promptName,
+        promptPath: record.promptPath,
+        model: record.model,
+        startedAt: record.startedAt,
+        ...(record.simulated ? { simulated: true } : {}),
+      },
       blocks: (record.response?.content ?? []).map((block, index) => ({
         index,
         kind: blockKind(block.type),
@@ -526,6 +539,13 @@ export class RunController implements vscode.Disposable {
         this.deps.log.warn(`Unknown panel message ${JSON.stringify(unexpected)}`);
       }
     }
+  }
+
+  /** Shows the panel with the run history of a prompt (the active one, or the last run's). */
+  async showHistory(promptUri: vscode.Uri | undefined): Promise<void> {
+    if (promptUri?.path.endsWith('.prompt.json')) this.historyPrompt = promptUri;
+    this.deps.panel().reveal();
+    await this.postHistory();
   }
 
   lastRun(): RunSummary | undefined {

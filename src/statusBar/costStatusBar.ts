@@ -35,6 +35,10 @@ export interface CostStatusDeps {
   spend: SpendTracking;
 }
 
+/** Said in the tooltip and the cost details while the local API simulator answers. */
+export const simulatorNote =
+  '$(beaker) **Simulator**: counts and answers come from the local API simulator that `npm start` runs, not from the Anthropic API. Nothing is billed; the prices show what the same tokens would cost. Set an API key to use the real API.';
+
 /** A resolved request of a prompt without errors has the fields counting reads. */
 export function countable(request: Record<string, unknown>): CountableRequest {
   return request as unknown as CountableRequest;
@@ -84,6 +88,8 @@ export class CostStatusBar implements vscode.Disposable {
   private summary: { uri: string; value: CostSummary } | undefined;
   /** Exact count requests sent (for tests and the benchmark). */
   countRequestsSent = 0;
+  /** Counts and runs go to the local API simulator: the item says so. */
+  private simulated = false;
 
   constructor(private readonly deps: CostStatusDeps) {
     this.item.name = 'Prompt Workbench: tokens and cost';
@@ -101,11 +107,23 @@ export class CostStatusBar implements vscode.Disposable {
       }),
       deps.config.onDidChange((settings) => this.scheduler.setDelay(settings.countDelayMs)),
       deps.documents.onDidChangeNamedFiles(() => this.follow(vscode.window.activeTextEditor?.document)),
-      deps.api.onDidChange(() => this.scheduler.credentialsChanged()),
+      deps.api.onDidChange(() => {
+        this.scheduler.credentialsChanged();
+        void this.followTarget();
+      }),
       deps.limits.onDidChange(() => this.scheduler.state && this.render(this.scheduler.state)),
       deps.spend.onDidChange(() => this.scheduler.state && this.render(this.scheduler.state)),
     );
     this.follow(vscode.window.activeTextEditor?.document);
+    void this.followTarget();
+  }
+
+  /** Re-reads whether the simulator is in use (a key set or cleared can change it). */
+  private async followTarget(): Promise<void> {
+    const simulated = await this.deps.api.isSimulated();
+    if (simulated === this.simulated) return;
+    this.simulated = simulated;
+    if (this.scheduler.state) this.render(this.scheduler.state);
   }
 
   private async countExactly(params: MessageCountTokensParams, signal: AbortSignal, betas: readonly string[]): Promise<number> {
@@ -162,8 +180,8 @@ export class CostStatusBar implements vscode.Disposable {
     if (!this.active) return;
     const summary = summarize(this.deps, this.active.prompt, this.active.request, state);
     this.summary = { uri: this.active.document.uri.toString(), value: summary };
-    this.item.text = `$(symbol-numeric) ${statusText(summary)}`;
-    const tooltip = new vscode.MarkdownString(`${tooltipMarkdown(summary)}\n\n${escapeMarkdown(`Month to date: ${this.deps.spend.monthToDate()}`)}`);
+    this.item.text = `$(symbol-numeric) ${statusText(summary)}${this.simulated ? ' · simulator' : ''}`;
+    const tooltip = new vscode.MarkdownString(`${this.simulated ? `${simulatorNote}\n\n` : ''}${tooltipMarkdown(summary)}\n\n${escapeMarkdown(`Month to date: ${this.deps.spend.monthToDate()}`)}`);
     tooltip.supportThemeIcons = true;
     this.item.tooltip = tooltip;
     this.item.backgroundColor = summary.exceedsWindow ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -59,6 +59,7 @@ export class HistorySection {
         el('strong', {}, entry.promptName),
         el('span', { class: 'description' }, entry.model),
         el('span', { class: `status status-${entry.status}` }, entry.status),
+        entry.simulated ? el('span', { class: 'simulator-tag', 'data-testid': 'history-simulated', title: 'Answered by the local API simulator, not billed' }, 'simulator') : null,
         entry.costText ? el('span', {}, entry.costText) : null,
         el('time', { datetime: entry.startedAt, class: 'description' }, when),
       ),

@@ -20,7 +20,7 @@ import {
 import { compareColumns } from './compareSection';
 import { append, button, el } from './dom';
 import { HistorySection } from './historySection';
-import { RunSection, type RetryClock } from './runSection';
+import { RunSection } from './runSection';
 
 interface VsCodeApi {
   postMessage(message: PanelToHost): void;
@@ -61,13 +61,11 @@ comparePart.heading.after(
 );
 append(app, el('h1', {}, app.dataset['title'] ?? 'Prompt Workbench'), announcer, runPart.section, comparePart.section, historyPart.section);
 
-const runView = new RunSection(runPart.body, post, () => retryClock);
+const runView = new RunSection(runPart.body, post);
 const historyView = new HistorySection(historyPart.body, post);
 
 const restored = vscode.getState();
 let state: PanelState = isPanelState(restored) ? restored : emptyPanelState();
-
-let retryClock: RetryClock | undefined;
 
 interface PendingRender {
   /** The whole run section must be rebuilt from the state. */
@@ -148,7 +146,6 @@ function onHostMessage(message: HostToPanel): void {
   switch (message.type) {
     case 'runStarted':
       pending.fullRun = true;
-      retryClock = undefined;
       if (state.current) pending.announcement = runAnnouncement(state.current);
       break;
     case 'runProgress':
@@ -156,7 +153,6 @@ function onHostMessage(message: HostToPanel): void {
       break;
     case 'runFinished':
       pending.finished = true;
-      if (message.outcome.error?.retryAfterSeconds !== undefined) retryClock = { runId: message.runId, receivedAt: performance.now() };
       if (state.current) pending.announcement = runAnnouncement(state.current);
       break;
     case 'showRun':

@@ -20,12 +20,6 @@ import { append, button, definitionList, el, uniqueId } from './dom';
 
 export type PostToHost = (message: PanelToHost) => void;
 
-/** When a run's rate-limit error arrived, so its countdown survives re-renders. */
-export interface RetryClock {
-  runId: string;
-  receivedAt: number;
-}
-
 /** Input, output and cache token counts as a list. */
 export function usageList(usage: UsageView, testId: string): HTMLDListElement {
   return definitionList({ class: 'facts usage', 'data-testid': testId, 'aria-label': 'Token usage' }, [
@@ -51,8 +45,6 @@ export class RunSection {
   constructor(
     private readonly container: HTMLElement,
     private readonly post: PostToHost,
-    /** When the current run's rate-limit error arrived, if this page saw it arrive. */
-    private readonly retryClock: () => RetryClock | undefined,
   ) {}
 
   /** Rebuilds everything from the run (a new run, a run from history, or the state after a reload). */
@@ -72,6 +64,7 @@ export class RunSection {
       this.container,
       el('p', { class: 'run-title' }, el('strong', {}, header.promptName), ' · ', el('span', {}, header.model)),
       el('p', { class: 'description run-meta' }, `${header.promptPath} · started ${formatStartedAt(header.startedAt)}`),
+      header.simulated ? simulatorBanner() : null,
     );
     this.statusSlot = el('div', { class: 'status-row' });
     this.errorSlot = el('div', { class: 'error-slot' });
@@ -200,19 +193,19 @@ export class RunSection {
       countdown,
       actions,
     );
-    const clock = this.retryClock();
-    if (error.retryAfterSeconds !== undefined && error.retryAfterSeconds > 0 && clock && clock.runId === runId) {
-      const wait = error.retryAfterSeconds;
+    // retryAt is an absolute time from the host, so a reloaded page counts down from where it was.
+    const wait = error.retryAfterSeconds;
+    if (wait !== undefined && wait > 0 && error.retryAt !== undefined) {
+      const arrivedAt = error.retryAt - wait * 1000;
+      const left = (): number => retrySecondsLeft(wait, Date.now() - arrivedAt);
       const tick = (): void => {
-        const left = retrySecondsLeft(wait, performance.now() - clock.receivedAt);
-        countdown.textContent = left > 0 ? `You can retry in ${left} s.` : 'You can retry now.';
-        if (retry) retry.disabled = left > 0;
-        if (left === 0) this.clearCountdown();
+        const seconds = left();
+        countdown.textContent = seconds > 0 ? `You can retry in ${seconds} s.` : 'You can retry now.';
+        if (retry) retry.disabled = seconds > 0;
+        if (seconds === 0) this.clearCountdown();
       };
       tick();
-      if (this.countdownTimer === undefined && retrySecondsLeft(wait, performance.now() - clock.receivedAt) > 0) {
-        this.countdownTimer = setInterval(tick, 1000);
-      }
+      if (this.countdownTimer === undefined && left() > 0) this.countdownTimer = setInterval(tick, 1000);
     } else {
       countdown.hidden = true;
     }
@@ -223,6 +216,16 @@ export class RunSection {
     if (this.countdownTimer !== undefined) clearInterval(this.countdownTimer);
     this.countdownTimer = undefined;
   }
+}
+
+/** Shown above every answer that came from the local API simulator, so it is never taken for Claude's. */
+export function simulatorBanner(): HTMLElement {
+  return el(
+    'p',
+    { class: 'simulator-banner', role: 'note', 'data-testid': 'simulator-banner' },
+    el('strong', {}, 'Simulator'),
+    ': this answer comes from the local API simulator that npm start runs, not from Claude, and nothing is billed. Set an API key (Prompt Workbench: Set API Key) to use the real API.',
+  );
 }
 
 function resultSection(outcome: RunOutcomeView): HTMLElement | null {

@@ -10,8 +10,13 @@ export interface RunErrorView {
   /** What happened and what to do next. */
   message: string;
   requestId?: string;
-  /** Seconds until a retry can succeed (429), for a countdown. */
+  /** Seconds until a retry can succeed (429), as the API said. */
   retryAfterSeconds?: number;
+  /**
+   * When a retry can succeed, in milliseconds since the epoch (set by the host when the error
+   * arrives): an absolute time, so the countdown is right after the panel reloads.
+   */
+  retryAt?: number;
   /** The request field the API named, e.g. "messages.0.content". */
   fieldPath?: string;
   actions: ErrorAction[];

@@ -26,6 +26,8 @@ interface RunRecordFields {
   promptPath: string;
   model: string;
   startedAt: string;
+  /** Answered by the local API simulator (`npm start` without a key), not by Claude; nothing was billed. */
+  simulated?: boolean;
   status: 'completed' | 'cancelled' | 'failed';
   /** The resolved request as sent: variables filled in, no headers, no key. */
   request: Record<string, unknown>;
