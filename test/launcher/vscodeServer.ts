@@ -1,10 +1,11 @@
 // Starts the VS Code server (from the npm package code-server) and drives its workbench in
 // Chromium, as ../shared/vscode-test-host.md describes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { TestHost } from './hostSetup';
 
@@ -19,12 +20,24 @@ export interface ServerOptions {
   echo?: boolean;
   /** Listen on this port instead of a free one. */
   port?: number | undefined;
+  /**
+   * Pass `--enable-smoke-test-driver`, without which a built workbench ignores
+   * `extensionDevelopmentPath` and `extensionTestsPath`. Tests only (default on); `npm start`
+   * installs the built extension instead.
+   */
+  smokeTestDriver?: boolean;
+  /** Settings written to the server's machine settings file before it starts. */
+  machineSettings?: Record<string, unknown>;
+  /** Settings written to the browser workbench's user settings (kept by the server) before it starts. */
+  userSettings?: Record<string, unknown>;
 }
 
 export interface RunningServer {
   origin: string;
   port: number;
   userDataDir: string;
+  /** The random connection token of this start; every workbench URL carries it. */
+  connectionToken: string;
   /** Everything the server printed, the extension host's log included. */
   output(): string;
   stop(): Promise<void>;
@@ -89,28 +102,69 @@ function installExitHooks(): void {
   }
 }
 
+/**
+ * The server's environment: this process's, without ANTHROPIC_API_KEY (the extension host inherits
+ * it, so a key in the developer's shell would reach every instance unasked), plus `extra`, which
+ * may hand a key on explicitly (`npm start -- --pass-key`, or a test's fake key).
+ */
+export function serverEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env['ANTHROPIC_API_KEY'];
+  return { ...env, ...extra };
+}
+
+/** The server's machine settings file (machine-scoped settings such as `promptWorkbench.apiBaseUrl`). */
+export function machineSettingsFile(userDataDir: string): string {
+  return join(userDataDir, 'Machine', 'settings.json');
+}
+
+/** The browser workbench's user settings, which the server keeps in its user data folder. */
+export function userSettingsFile(userDataDir: string): string {
+  return join(userDataDir, 'User', 'settings.json');
+}
+
+function writeSettings(userDataDir: string, options: ServerOptions): void {
+  const files: [string, Record<string, unknown> | undefined][] = [
+    [machineSettingsFile(userDataDir), options.machineSettings],
+    [userSettingsFile(userDataDir), options.userSettings],
+  ];
+  for (const [file, settings] of files) {
+    if (!settings) continue;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);
+  }
+}
+
 export async function startServer(host: TestHost, options: ServerOptions = {}): Promise<RunningServer> {
   installExitHooks();
   const port = options.port ?? (await freePort());
+  // mkdtemp creates the folder with mode 0700, so only this user can read what is put in it.
   const userDataDir = mkdtempSync(join(tmpdir(), 'pw-vscode-'));
   const extensionsDir = options.extensionsDir ?? join(userDataDir, 'extensions');
+  // Without a token, any local user (or a web page that reaches the port) would get a terminal as
+  // the developer. The token is new for each start, lives in a 0600 file, and is never an argument
+  // (arguments are visible to every user in `ps`).
+  const connectionToken = randomBytes(32).toString('hex');
+  const tokenFile = join(userDataDir, 'connection-token');
+  writeFileSync(tokenFile, connectionToken, { mode: 0o600 });
+  writeSettings(userDataDir, options);
   const args = [
     host.serverMain,
     '--host', '127.0.0.1',
     '--port', String(port),
-    '--without-connection-token',
+    '--connection-token-file', tokenFile,
     '--accept-server-license-terms',
     '--disable-telemetry',
-    '--enable-smoke-test-driver',
     '--server-data-dir', userDataDir,
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
   ];
+  if (options.smokeTestDriver !== false) args.push('--enable-smoke-test-driver');
   if (!options.workspaceTrust) args.push('--disable-workspace-trust');
   const child = spawn(host.node24, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
+    env: serverEnvironment(options.env),
   });
   liveChildren.add(child);
   let output = '';
@@ -141,6 +195,7 @@ export async function startServer(host: TestHost, options: ServerOptions = {}): 
     origin: `http://127.0.0.1:${port}`,
     port,
     userDataDir,
+    connectionToken,
     output: () => output,
     stop: async () => {
       liveChildren.delete(child);
@@ -173,14 +228,21 @@ export interface WorkbenchOptions {
   folder: string;
   extensionDevelopmentPath?: string;
   extensionTestsPath?: string;
+  /** A file to open in the editor once the workbench loads. */
+  openFile?: string;
+  /** Do not show the Welcome page (or release notes) on this load. */
+  skipWelcome?: boolean;
 }
 
-export function workbenchUrl(server: RunningServer, options: WorkbenchOptions): string {
+/** The address to open: with the connection token in it, so it works as printed. */
+export function workbenchUrl(server: Pick<RunningServer, 'origin' | 'port' | 'connectionToken'>, options: WorkbenchOptions): string {
   const remote = (path: string): string => `vscode-remote://127.0.0.1:${server.port}${path}`;
   const payload: [string, string][] = [];
   if (options.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remote(options.extensionDevelopmentPath)]);
   if (options.extensionTestsPath) payload.push(['extensionTestsPath', remote(options.extensionTestsPath)]);
-  let url = `${server.origin}/?folder=${encodeURIComponent(options.folder)}`;
+  if (options.openFile) payload.push(['openFile', remote(options.openFile)]);
+  if (options.skipWelcome) payload.push(['skipWelcome', 'true'], ['skipReleaseNotes', 'true']);
+  let url = `${server.origin}/?tkn=${server.connectionToken}&folder=${encodeURIComponent(options.folder)}`;
   if (payload.length) url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   return url;
 }
