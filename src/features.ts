@@ -45,10 +45,14 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend, onShown: () => walkthrough.mark(walkthroughContext.costRead) });
   const output = new ResponseChannel();
   // The panel's webview is created on the first run (or restored by its serializer), not here.
-  const panel = new RunPanel(context.extensionUri, (message) => {
-    walkthrough.observePanelMessage(message);
-    void runs.handle(message);
-  });
+  const panel: RunPanel = new RunPanel(
+    context.extensionUri,
+    (message): Promise<void> => {
+      walkthrough.observePanelMessage(message);
+      return runs.handle(message);
+    },
+    log,
+  );
   const runs = new RunController({ documents, api, config, prices, recent, panel: () => panel, output, log, storageUri: context.storageUri, spend });
   const walkthrough = new WalkthroughProgress(api, () => runs.showHistory(vscode.window.activeTextEditor?.document.uri));
   const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
@@ -88,7 +92,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     historyFile: (uri) => runs.historyFileFor(uri).fsPath,
     isRunning: () => runs.isRunning(),
     logUri: () => context.logUri,
-    panelMessage: (message) => runs.handle(message),
+    panelMessage: (message) => panel.receive(message),
     spend: () => {
       const totals = spend.ledger.totals;
       return {

@@ -98,7 +98,7 @@ export type PanelToHost =
   | { type: 'openRun'; recordId: string }
   | { type: 'compareRuns'; leftRecordId: string; rightRecordId: string }
   | { type: 'rerun'; recordId: string }
-  | { type: 'errorAction'; action: ErrorAction };
+  | { type: 'errorAction'; runId: string; action: ErrorAction };
 
 /** What the panel persists with setState and gets back after a reload (and via the serializer). */
 export interface PanelState {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { defaultMaxToolRounds } from '../core/run/conversation';
 
 /** Where run history is written. */
 export type HistoryLocation = 'besidePrompt' | 'workspaceStorage';
@@ -23,6 +24,8 @@ export interface WorkbenchSettings {
   monthlyBudgetUsd: number;
   /** Percentages of the budget at which a warning shows, once each per month. */
   budgetWarningPercents: number[];
+  /** Tool rounds (tool_use replies answered with results) one conversation may take. */
+  maxToolRounds: number;
 }
 
 const section = 'promptWorkbench';
@@ -46,6 +49,11 @@ const isMegabytes = (value: unknown): value is number => typeof value === 'numbe
 const isObject = (value: unknown): value is Record<string, Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isPercentList = (value: unknown): value is number[] => Array.isArray(value) && value.every((p) => typeof p === 'number' && Number.isFinite(p) && p > 0);
 
+/** A whole number of tool rounds, at least 1; anything else is the default. */
+function toolRounds(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 1 ? Math.floor(value) : defaultMaxToolRounds;
+}
+
 function read(): WorkbenchSettings {
   const c = vscode.workspace.getConfiguration(section);
   // The base URL and the money settings are read from the user level only, whatever a workspace
@@ -62,6 +70,7 @@ function read(): WorkbenchSettings {
     maxReferencedFileMB: userValue(c, 'maxReferencedFileMB', 8, isMegabytes),
     monthlyBudgetUsd: userValue(c, 'monthlyBudgetUsd', 0, isUsd),
     budgetWarningPercents: userValue(c, 'budgetWarningPercents', [50, 80, 100], isPercentList),
+    maxToolRounds: toolRounds(c.get<unknown>('maxToolRounds')),
   };
 }
 

@@ -4,7 +4,6 @@
 import { formatCount } from '../core/format';
 import type {
   BlockStart,
-  ErrorAction,
   HistoryEntryView,
   HostToPanel,
   PanelState,
@@ -224,21 +223,6 @@ export function blockTitle(block: BlockStart): string {
   }
 }
 
-export function errorActionLabel(action: ErrorAction): string {
-  switch (action) {
-    case 'retry':
-      return 'Retry';
-    case 'setKey':
-      return 'Set API key';
-    case 'chooseModel':
-      return 'Choose model';
-    case 'openSettings':
-      return 'Open settings';
-    default:
-      return assertNever(action);
-  }
-}
-
 /** Whole seconds left of a retry-after wait, `elapsedMs` after the error arrived; never negative. */
 export function retrySecondsLeft(retryAfterSeconds: number, elapsedMs: number): number {
   return Math.max(0, Math.ceil(retryAfterSeconds - elapsedMs / 1000));
@@ -252,6 +236,12 @@ export function continueNeedsMessage(outcome: RunOutcomeView): boolean {
 /** Whether the Continue form applies: pending tool calls are answered with tool results instead. */
 export function showsContinue(outcome: RunOutcomeView): boolean {
   return outcome.canContinue && (outcome.pendingTools?.length ?? 0) === 0;
+}
+
+/** Why no more tool results can be sent, and the setting that raises the limit. */
+export function toolRoundLimitText(outcome: RunOutcomeView): string {
+  const max = outcome.toolRounds?.max ?? 0;
+  return `This conversation has used all ${max} tool round${max === 1 ? '' : 's'} allowed. Raise the promptWorkbench.maxToolRounds setting to go on.`;
 }
 
 /** Whether another tool round is allowed. */

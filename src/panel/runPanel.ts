@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostToPanel, PanelState, PanelToHost } from '../protocol';
 import { createNonce, panelHtml } from './panelHtml';
+import { describeRejectedMessage, isPanelToHost } from './panelMessageGuard';
 import { applyHostMessage, emptyPanelState, isPanelState } from './panelModel';
 
 import { panelViewType } from './panelViewType';
@@ -21,8 +22,25 @@ export class RunPanel implements vscode.Disposable {
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly onMessage: (message: PanelToHost) => void,
+    private readonly onMessage: (message: PanelToHost) => Promise<void>,
+    private readonly log: vscode.LogOutputChannel,
   ) {}
+
+  /**
+   * Every message from the page goes through here: checked against the protocol (a malformed one
+   * is logged and dropped), then handled; a handler's failure is logged, never lost.
+   */
+  async receive(message: unknown): Promise<void> {
+    if (!isPanelToHost(message)) {
+      this.log.warn(`Ignored a malformed message from the panel: ${describeRejectedMessage(message)}.`);
+      return;
+    }
+    try {
+      await this.onMessage(message);
+    } catch (error) {
+      this.log.error(`The panel's "${message.type}" request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
 
   /** Takes over a panel VS Code restored after a reload, with the state the page had saved. */
   restore(panel: vscode.WebviewPanel, state: unknown): void {
@@ -57,8 +75,8 @@ export class RunPanel implements vscode.Disposable {
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
     });
     this.panelListeners.push(
-      webview.onDidReceiveMessage((message: PanelToHost) => {
-        if (message.type === 'ready') {
+      webview.onDidReceiveMessage((message: unknown) => {
+        if (isPanelToHost(message) && message.type === 'ready') {
           this.ready = true;
           // A fresh page (or one restored after a reload) gets the whole state at once; the
           // mirror already holds everything sent before it was ready, so nothing is queued.
@@ -67,7 +85,7 @@ export class RunPanel implements vscode.Disposable {
           void webview.postMessage({ type: 'history', entries: history } satisfies HostToPanel);
           if (compare) void webview.postMessage({ type: 'compare', ...compare } satisfies HostToPanel);
         }
-        this.onMessage(message);
+        void this.receive(message);
       }),
       panel.onDidDispose(() => {
         this.panel = undefined;

@@ -3,8 +3,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Message, MessageStreamParams } from '@anthropic-ai/sdk/resources/messages/messages';
 import { describeApiError } from '../core/api/apiErrors';
+import { errorActionLabel, type ErrorAction } from '../core/api/runError';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
-import { continueMessages, maxToolRounds, toolResultMessages, toolRoundsUsed, type ToolResultInput } from '../core/run/conversation';
+import { continueMessages, toolResultMessages, toolRoundsUsed, type ToolResultInput } from '../core/run/conversation';
 import { formatCount, formatUsd } from '../core/format';
 import { spendCheckFields, worstCaseCost } from '../core/pricing/worstCase';
 import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../core/run/messageRunner';
@@ -373,6 +374,7 @@ export class RunController implements vscode.Disposable {
     const rounds = toolRoundsUsed(messages);
     if (stopReason === 'tool_use') {
       outcome.pendingTools = pendingTools(message);
+      const maxToolRounds = this.deps.config.settings.maxToolRounds;
       outcome.toolRounds = { used: rounds + 1, max: maxToolRounds };
       outcome.canContinue = rounds + 1 < maxToolRounds;
     } else {
@@ -384,19 +386,20 @@ export class RunController implements vscode.Disposable {
   private async notifyError(runId: string, outcome: RunOutcomeView): Promise<void> {
     const error = outcome.error;
     if (!error) return;
-    const labels: Record<string, string> = { retry: 'Retry', setKey: 'Set API Key', chooseModel: 'Edit Prompt', openSettings: 'Open Settings' };
-    const choice = await vscode.window.showErrorMessage(`${error.title}: ${error.message}`, ...error.actions.map((a) => labels[a] ?? a));
-    const action = error.actions.find((a) => labels[a] === choice);
-    if (action === 'retry') await this.retry(runId);
-    else if (action) await this.errorAction(action);
+    const choice = await vscode.window.showErrorMessage(`${error.title}: ${error.message}`, ...error.actions.map(errorActionLabel));
+    const action = error.actions.find((a) => errorActionLabel(a) === choice);
+    if (action) await this.errorAction(runId, action);
   }
 
-  private async errorAction(action: string): Promise<void> {
-    if (action === 'setKey') await vscode.commands.executeCommand('promptWorkbench.setApiKey');
+  /** An error's action, for the run it belongs to (a live run, or one opened from the history). */
+  private async errorAction(runId: string, action: ErrorAction): Promise<void> {
+    if (action === 'retry') await this.retry(runId);
+    else if (action === 'setKey') await vscode.commands.executeCommand('promptWorkbench.setApiKey');
     else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'promptWorkbench');
     else if (action === 'chooseModel') {
-      const last = [...this.runs.values()].pop();
-      if (last) await vscode.window.showTextDocument(last.promptUri);
+      const promptUri = this.runs.get(runId)?.promptUri ?? ((await this.records()).some((r) => r.recordId === runId) ? this.historyPrompt : undefined);
+      if (promptUri) await vscode.window.showTextDocument(promptUri);
+      else this.deps.log.warn(`Choose model: run ${runId} is not known (any more); nothing was opened.`);
     }
   }
 
@@ -427,8 +430,9 @@ export class RunController implements vscode.Disposable {
     const context = this.runs.get(runId);
     if (!context?.message) return undefined;
     const messages = (context.request['messages'] as Record<string, unknown>[] | undefined) ?? [];
+    const maxToolRounds = this.deps.config.settings.maxToolRounds;
     if (toolRoundsUsed(messages) + 1 >= maxToolRounds) {
-      void vscode.window.showWarningMessage(`Stopped: this conversation reached the limit of ${maxToolRounds} tool rounds.`);
+      void vscode.window.showWarningMessage(`Stopped: this conversation reached the limit of ${maxToolRounds} tool rounds. Raise the promptWorkbench.maxToolRounds setting to go on.`);
       return undefined;
     }
     let turns: Record<string, unknown>[];
@@ -533,7 +537,7 @@ export class RunController implements vscode.Disposable {
         return;
       }
       case 'errorAction':
-        return this.errorAction(message.action);
+        return this.errorAction(message.runId, message.action);
       default: {
         const unexpected: never = message;
         this.deps.log.warn(`Unknown panel message ${JSON.stringify(unexpected)}`);

@@ -2,9 +2,9 @@
 // retry countdown, usage and cost, structured output, tool results, Continue).
 import { formatCount } from '../core/format';
 import type { BlockStart, PanelToHost, RunErrorView, RunOutcomeView, RunView, ToolUseView, UsageView } from '../protocol';
+import { errorActionLabel } from '../core/api/runError';
 import {
   continueNeedsMessage,
-  errorActionLabel,
   formatDuration,
   formatStartedAt,
   formatTokensPerSecond,
@@ -13,6 +13,7 @@ import {
   prettyJsonOrRaw,
   retrySecondsLeft,
   showsContinue,
+  toolRoundLimitText,
   toolRoundsLeft,
 } from '../panel/panelModel';
 import { BlockView } from './blockView';
@@ -175,7 +176,7 @@ export class RunSection {
     const actions = el('div', { class: 'actions' });
     let retry: HTMLButtonElement | undefined;
     for (const action of error.actions) {
-      const onClick = action === 'retry' ? () => this.post({ type: 'retry', runId }) : () => this.post({ type: 'errorAction', action });
+      const onClick = action === 'retry' ? () => this.post({ type: 'retry', runId }) : () => this.post({ type: 'errorAction', runId, action });
       const control = button(errorActionLabel(action), onClick, {
         class: action === 'retry' ? 'primary' : 'secondary',
         'data-testid': action === 'retry' ? 'retry-button' : `error-action-${action}`,
@@ -301,7 +302,7 @@ function toolResultsSection(post: PostToHost, runId: string, outcome: RunOutcome
   const canSend = toolRoundsLeft(outcome);
   append(
     section,
-    canSend ? null : el('p', { class: 'error-text' }, 'The tool round limit is reached; raise it in the prompt file to go on.'),
+    canSend ? null : el('p', { class: 'error-text' }, toolRoundLimitText(outcome)),
     el(
       'div',
       { class: 'actions' },

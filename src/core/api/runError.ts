@@ -1,6 +1,6 @@
 // What the user is told about a failed run, and what they can do about it. Produced by
 // describeApiError, shown by the panel and the error notification. No imports, so the browser
-// bundle can share it through src/protocol.ts.
+// bundle can share it.
 
 export type ErrorAction = 'retry' | 'setKey' | 'chooseModel' | 'openSettings';
 
@@ -20,4 +20,22 @@ export interface RunErrorView {
   /** The request field the API named, e.g. "messages.0.content". */
   fieldPath?: string;
   actions: ErrorAction[];
+}
+
+/** The one label of each action, in the panel and on the error notification alike. */
+export function errorActionLabel(action: ErrorAction): string {
+  switch (action) {
+    case 'retry':
+      return 'Retry';
+    case 'setKey':
+      return 'Set API key';
+    case 'chooseModel':
+      return 'Choose model';
+    case 'openSettings':
+      return 'Open settings';
+    default: {
+      const unknown: never = action;
+      return String(unknown);
+    }
+  }
 }

@@ -55,7 +55,8 @@ export function toolRoundsUsed(messages: readonly Json[]): number {
   ).length;
 }
 
-export const maxToolRounds = 10;
+/** Tool rounds one conversation may take unless the promptWorkbench.maxToolRounds setting says otherwise. */
+export const defaultMaxToolRounds = 10;
 
 export interface TextFormatting {
   tabSize: number;

@@ -17,6 +17,7 @@ import {
   showsContinue,
   streamingSaveIntervalMs,
   toggleCompareSelection,
+  toolRoundLimitText,
   toolRoundsLeft,
 } from '../../../src/panel/panelModel';
 
@@ -257,6 +258,12 @@ describe('panel model: wording', () => {
     assert.equal(showsContinue({ ...completed, stopReason: 'tool_use', pendingTools: [{ id: 't', name: 'n', inputJson: '{}' }] }), false);
     assert.equal(toolRoundsLeft({ ...completed, toolRounds: { used: 2, max: 5 } }), true);
     assert.equal(toolRoundsLeft({ ...completed, toolRounds: { used: 5, max: 5 } }), false);
+    // The limit is a setting, not something in the prompt file.
+    const limit = toolRoundLimitText({ ...completed, toolRounds: { used: 5, max: 5 } });
+    assert.match(limit, /all 5 tool rounds/);
+    assert.match(limit, /promptWorkbench\.maxToolRounds setting/);
+    assert.doesNotMatch(limit, /prompt file/);
+    assert.match(toolRoundLimitText({ ...completed, toolRounds: { used: 1, max: 1 } }), /all 1 tool round allowed/);
   });
 
   it('formats numbers for people', () => {
