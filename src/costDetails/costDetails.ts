@@ -12,7 +12,7 @@ import { rateLimitMarkdown } from '../core/spend/rateLimitHeaders';
 import { escapeMarkdown } from '../core/pricing/costReport';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
-import { countable, requestForCounting, simulatorNote, summarize } from '../statusBar/costStatusBar';
+import { countable, requestForCounting, restrictedCountReason, simulatorNote, summarize } from '../statusBar/costStatusBar';
 
 const scheme = 'prompt-workbench-cost';
 
@@ -30,6 +30,8 @@ export interface CostDetailsDeps {
 /** Counts one request for one model, with the prompt's betas: exactly when a key works, else the offline estimate and why. */
 async function countFor(api: ApiConnection, spend: SpendTracking, request: Record<string, unknown>, model: string, betas: readonly string[]): Promise<TokenCountState> {
   const withModel = countable({ ...request, model });
+  // Restricted Mode: the details make no network call at all.
+  if (!vscode.workspace.isTrusted) return { kind: 'estimate', inputTokens: estimateInputTokens(withModel), model, cause: 'held', reason: restrictedCountReason };
   try {
     const client = await api.client();
     const inputTokens = await countInputTokens(client, countTokensParams(withModel), betas, { maxRetries: 0, onHeaders: (headers) => spend.countedTokens(isSimulatedResponse(headers)) });

@@ -35,6 +35,8 @@ export class ModelLimits implements vscode.Disposable {
   }
 
   private async load(): Promise<void> {
+    // Restricted Mode makes no Models API call; the bundled table serves until the folder is trusted.
+    if (!vscode.workspace.isTrusted) return;
     const key = await this.api.currentKey();
     if (!key) return;
     const keyHash = createHash('sha256').update(key).digest('hex');

@@ -39,6 +39,9 @@ export interface CostStatusDeps {
 export const simulatorNote =
   '$(beaker) **Simulator**: counts and answers come from the local API simulator that `npm start` runs, not from the Anthropic API. Nothing is billed; the prices show what the same tokens would cost. Set an API key to use the real API.';
 
+/** Why the count is an estimate in Restricted Mode: shown in the tooltip and the cost details. */
+export const restrictedCountReason = 'Restricted Mode: the exact count comes once you trust this folder';
+
 /** A resolved request of a prompt without errors has the fields counting reads. */
 export function countable(request: Record<string, unknown>): CountableRequest {
   return request as unknown as CountableRequest;
@@ -98,8 +101,11 @@ export class CostStatusBar implements vscode.Disposable {
       delayMs: deps.config.settings.countDelayMs,
       count: (params, signal, betas) => this.countExactly(params, signal, betas),
     });
+    // Restricted Mode: no count_tokens, no Models API call, until the folder is trusted.
+    if (!vscode.workspace.isTrusted) this.scheduler.hold(restrictedCountReason);
     this.listeners.push(
       { dispose: () => this.scheduler.dispose() },
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduler.release()),
       this.scheduler.onDidUpdate((state) => this.render(state)),
       vscode.window.onDidChangeActiveTextEditor((editor) => this.follow(editor?.document)),
       vscode.workspace.onDidChangeTextDocument((event) => {
@@ -127,6 +133,8 @@ export class CostStatusBar implements vscode.Disposable {
   }
 
   private async countExactly(params: MessageCountTokensParams, signal: AbortSignal, betas: readonly string[]): Promise<number> {
+    // The scheduler is held in Restricted Mode; this is the last line of defence.
+    if (!vscode.workspace.isTrusted) throw new Error(restrictedCountReason);
     // Without a key this throws NoApiKeyError, which the scheduler shows as "no API key".
     const client = await this.deps.api.client();
     void this.deps.limits.refresh();

@@ -21,7 +21,9 @@ export type EstimateCause =
   | 'unavailable'
   | 'network'
   /** The API rejected the request (400, 404...); it is not retried until the input changes. */
-  | 'rejected';
+  | 'rejected'
+  /** Counting is held (Restricted Mode): nothing is sent until it is released. */
+  | 'held';
 
 export type TokenCountState =
   | { kind: 'exact'; inputTokens: number; model: string }
@@ -174,6 +176,8 @@ export class TokenCountScheduler {
   private blocked: { cause: 'no-key' | 'auth'; reason: string } | undefined;
   private backoff: { until: number; timer: ReturnType<typeof setTimeout>; cause: 'rate-limited' | 'unavailable' | 'network'; label: string } | undefined;
   private backoffAttempts = 0;
+  /** Why counting is held (Restricted Mode); while set, nothing at all is sent. */
+  private heldReason: string | undefined;
   /** Inputs the API rejected (400/404...), so an unchanged invalid request is not sent again. */
   private readonly rejected = new Map<string, string>();
   /** Exact / estimate from the last exact count per model, applied to later estimates. */
@@ -217,6 +221,23 @@ export class TokenCountScheduler {
     if (this.latest) this.route(this.latest, true);
   }
 
+  /**
+   * Holds counting (the workspace is not trusted): from now on only the estimate is shown, with
+   * `reason`, and no count is sent, whatever the key does. `release()` counts the latest at once.
+   */
+  hold(reason: string): void {
+    this.heldReason = reason;
+    this.clearDebounce();
+    this.abortInFlight();
+    if (this.latest) this.route(this.latest, false);
+  }
+
+  release(): void {
+    if (this.heldReason === undefined) return;
+    this.heldReason = undefined;
+    if (this.latest) this.route(this.latest, true);
+  }
+
   /** Called on every edit with the resolved request and the prompt's betas. Publishes the new state synchronously. */
   request(request: CountableRequest, betas: readonly string[] = []): void {
     if (this.disposed) return;
@@ -228,6 +249,11 @@ export class TokenCountScheduler {
   /** Shows what is known for `pending` and, if it needs counting, counts it after the pause (or now). */
   private route(pending: Pending, immediate: boolean): void {
     this.clearDebounce();
+    if (this.heldReason !== undefined) {
+      this.abortInFlight();
+      this.publishEstimate(pending, 'held', this.heldReason);
+      return;
+    }
     const exact = this.cache.get(pending.key);
     if (exact !== undefined) {
       this.abortInFlight();
@@ -275,7 +301,7 @@ export class TokenCountScheduler {
 
   private async send(): Promise<void> {
     const pending = this.latest;
-    if (!pending || this.disposed) return;
+    if (!pending || this.disposed || this.heldReason !== undefined) return;
     const cached = this.cache.get(pending.key);
     if (cached !== undefined) {
       this.publish({ kind: 'exact', inputTokens: cached, model: pending.model });

@@ -206,6 +206,32 @@ describe('TokenCountScheduler (fake timers)', () => {
     assert.deepEqual(scheduler.state, { kind: 'exact', inputTokens: 5, model: 'claude-sonnet-5-5' });
   });
 
+  it('while held (Restricted Mode) sends nothing, even after the key changes, and counts the latest at once on release', async () => {
+    scheduler.hold('the exact count comes once you trust this folder');
+    scheduler.request(edit('hello'));
+    scheduler.request(edit('hello again'));
+    await clock.tickAsync(DELAY * 10);
+    scheduler.credentialsChanged();
+    await clock.tickAsync(DELAY * 10);
+    assert.equal(counter.calls.length, 0, 'no count while held');
+    assert.deepEqual(scheduler.state?.kind === 'estimate' && [scheduler.state.cause, scheduler.state.reason], ['held', 'the exact count comes once you trust this folder']);
+    scheduler.release();
+    await clock.tickAsync(0);
+    assert.equal(counter.calls.length, 1, 'released: counted at once, without waiting for an edit');
+    assert.deepEqual(counter.call(0).params.messages, [{ role: 'user', content: 'hello again' }]);
+    counter.call(0).resolve(42);
+    await clock.tickAsync(0);
+    assert.deepEqual(scheduler.state, { kind: 'exact', inputTokens: 42, model: 'claude-sonnet-5-5' });
+  });
+
+  it('holding aborts a count in flight', async () => {
+    scheduler.request(edit('hello'));
+    await clock.tickAsync(DELAY);
+    assert.equal(counter.calls.length, 1);
+    scheduler.hold('held');
+    assert.equal(counter.call(0).signal.aborted, true);
+  });
+
   it('backs off for retry-after seconds on 429, sends nothing meanwhile, then retries the latest request', async () => {
     scheduler.request(edit('hello'));
     await clock.tickAsync(DELAY);
