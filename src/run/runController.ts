@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { createHash, randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Message, MessageStreamParams } from '@anthropic-ai/sdk/resources/messages/messages';
+import { ConfinementError } from '../core/files/confinedFiles';
 import { describeApiError } from '../core/api/apiErrors';
 import { errorActionLabel, type ErrorAction } from '../core/api/runError';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
@@ -12,7 +13,7 @@ import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../c
 import { costFromUsage, type ApiUsage } from '../core/pricing/priceTable';
 import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
-import { appendRunRecord, errorViewOf, readRunRecords, recordedError, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
+import { appendRunRecord, errorViewOf, readRunRecords, recordedError, recordedRequestErrors, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { explainStopReason } from '../core/run/stopReasons';
 import { StreamBatcher } from '../core/run/streamBatcher';
 import { checkStructuredOutput, outputSchema } from '../core/run/structuredOutput';
@@ -128,10 +129,7 @@ export class RunController implements vscode.Disposable {
 
   /** The Run Prompt command. Returns what happened, or undefined when nothing was sent. */
   async run(target?: vscode.Uri): Promise<RunSummary | undefined> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showErrorMessage('Prompts cannot be run in an untrusted workspace. Trust the workspace first (Manage Workspace Trust).');
-      return undefined;
-    }
+    if (this.refusedUntrusted()) return undefined;
     const document = target ? await vscode.workspace.openTextDocument(target) : vscode.window.activeTextEditor?.document;
     if (!isPromptDocument(document)) {
       void vscode.window.showInformationMessage('Open a .prompt.json file to run it.');
@@ -160,8 +158,27 @@ export class RunController implements vscode.Disposable {
     return this.send(document.uri, parsed.prompt, resolved.request);
   }
 
-  /** Sends a resolved request after the key and spend checks; streams it; records it. */
+  /** Whether the workspace is untrusted, in which case nothing is sent (said once to the user). */
+  private refusedUntrusted(): boolean {
+    if (vscode.workspace.isTrusted) return false;
+    void vscode.window.showErrorMessage('Prompts cannot be run in an untrusted workspace. Trust the workspace first (Manage Workspace Trust).');
+    return true;
+  }
+
+  /** Sends a recorded request again, after the checks Run makes: trust, validation, then send's key and spend checks. */
+  private async rerun(promptUri: vscode.Uri, record: RunRecord): Promise<RunSummary | undefined> {
+    if (this.refusedUntrusted()) return undefined;
+    const errors = recordedRequestErrors(record);
+    if (errors.length > 0) {
+      void vscode.window.showErrorMessage(`Not sent: the recorded request has ${errors.length} error${errors.length === 1 ? '' : 's'} (first: ${errors[0]?.message ?? ''}).`);
+      return undefined;
+    }
+    return this.send(promptUri, { name: record.promptName, betas: record.betas }, record.request);
+  }
+
+  /** Sends a resolved request after the trust, key and spend checks; streams it; records it. */
   private async send(promptUri: vscode.Uri, prompt: Pick<PromptFile, 'name' | 'betas'>, request: Record<string, unknown>): Promise<RunSummary | undefined> {
+    if (this.refusedUntrusted()) return undefined;
     if (!(await this.deps.api.hasKey())) {
       const stored = await vscode.commands.executeCommand<boolean>('promptWorkbench.setApiKey');
       if (!stored) {
@@ -322,10 +339,12 @@ export class RunController implements vscode.Disposable {
     this.historyPrompt = promptUri;
     try {
       const key = await this.deps.api.currentKey();
-      await appendRunRecord(this.historyFile(promptUri).fsPath, record, key ? [key] : []);
+      await appendRunRecord(this.historyFile(promptUri).fsPath, record, key ? [key] : [], this.historyRoot(promptUri));
       await this.postHistory();
     } catch (error) {
-      this.deps.log.error(`Could not write the run history: ${error instanceof Error ? error.message : String(error)}`);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.deps.log.error(`Could not write the run history: ${reason}`);
+      if (error instanceof ConfinementError) void vscode.window.showWarningMessage(`Run history not written: ${reason}.`);
     }
     const summary = { runId, status: result.status, outcome, text: messageText(result.message) };
     this.lastRunSummary = summary;
@@ -455,8 +474,15 @@ export class RunController implements vscode.Disposable {
     return vscode.Uri.file(join(dirname(promptUri.fsPath), '.prompt-history', name));
   }
 
+  /** The folder history stays inside: no link below it is followed (the prompt's workspace folder, or the extension's storage). */
+  private historyRoot(promptUri: vscode.Uri): string {
+    if (this.deps.config.settings.historyLocation === 'workspaceStorage' && this.deps.storageUri) return this.deps.storageUri.fsPath;
+    const folder = vscode.workspace.getWorkspaceFolder(promptUri);
+    return folder?.uri.scheme === 'file' ? folder.uri.fsPath : dirname(promptUri.fsPath);
+  }
+
   private async records(): Promise<RunRecord[]> {
-    return this.historyPrompt ? readRunRecords(this.historyFile(this.historyPrompt).fsPath) : [];
+    return this.historyPrompt ? readRunRecords(this.historyFile(this.historyPrompt).fsPath, 200, this.historyRoot(this.historyPrompt)) : [];
   }
 
   private async postHistory(): Promise<void> {
@@ -533,7 +559,7 @@ export class RunController implements vscode.Disposable {
       }
       case 'rerun': {
         const record = (await this.records()).find((r) => r.recordId === message.recordId);
-        if (record && this.historyPrompt) await this.send(this.historyPrompt, { name: record.promptName, betas: record.betas }, record.request);
+        if (record && this.historyPrompt) await this.rerun(this.historyPrompt, record);
         return;
       }
       case 'errorAction':

@@ -1,5 +1,7 @@
 // Run records, one JSON object per line, appended after every run.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendConfined, readConfined } from '../files/confinedFiles';
+import { validateForSend, type PromptDiagnostic } from '../prompt/promptFile';
+import { findPlaceholders } from '../prompt/template';
 import { dirname } from 'node:path';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ErrorAction, RunErrorView } from '../api/runError';
@@ -104,20 +106,31 @@ export function redactSecrets<T>(value: T, secrets: readonly string[]): T {
   return JSON.parse(redacted) as T;
 }
 
-export async function appendRunRecord(file: string, record: RunRecord, secrets: readonly string[] = []): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await appendFile(file, `${JSON.stringify(redactSecrets(record, secrets))}\n`, 'utf8');
+/**
+ * Appends a record to a history file inside `root` (the prompt's workspace folder; by default the
+ * folder holding the history folder). Never through a symbolic link, file mode 0600, and a history
+ * folder it creates gets a `.gitignore` of `*`: records hold the resolved request, files included.
+ */
+export async function appendRunRecord(file: string, record: RunRecord, secrets: readonly string[] = [], root = dirname(dirname(file))): Promise<void> {
+  await appendConfined(root, file, `${JSON.stringify(redactSecrets(record, secrets))}\n`, { ignoreNewFolders: true });
+}
+
+/**
+ * The errors that stop a recorded request from being sent again, found by the same checks Run
+ * applies to a prompt: a history file is data the repository may have written. Placeholder-like
+ * text in the record was a value when it ran, so it is declared as itself and stays literal.
+ */
+export function recordedRequestErrors(record: RunRecord): PromptDiagnostic[] {
+  const literal: Record<string, string> = {};
+  for (const use of findPlaceholders(record.request)) literal[use.name] = `{{${use.name}}}`;
+  const text = JSON.stringify({ variables: literal, ...(record.betas.length ? { betas: record.betas } : {}), request: record.request });
+  return validateForSend(text).diagnostics.filter((d) => d.severity === 'error');
 }
 
 /** The newest `limit` records, newest first. Lines that do not parse are skipped, not fatal. */
-export async function readRunRecords(file: string, limit = 200): Promise<RunRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+export async function readRunRecords(file: string, limit = 200, root = dirname(dirname(file))): Promise<RunRecord[]> {
+  const text = await readConfined(root, file);
+  if (text === undefined) return [];
   const records: RunRecord[] = [];
   const lines = text.split('\n');
   for (let i = lines.length - 1; i >= 0 && records.length < limit; i--) {
