@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ApiConnection } from './api/apiConnection';
+import { redactingLog } from './api/redactingLog';
 import { ApiKeyStore } from './apiKey/apiKeyStore';
 import { registerApiKeyCommands } from './apiKey/registerApiKeyCommands';
 import { registerPromptCodeLens } from './codeLens/promptCodeLens';
@@ -31,10 +32,12 @@ export interface Features {
 }
 
 export function activateFeatures(context: vscode.ExtensionContext): Features {
-  const log = vscode.window.createOutputChannel('Prompt Workbench Log', { log: true });
+  const logChannel = vscode.window.createOutputChannel('Prompt Workbench Log', { log: true });
   const config = new WorkbenchConfig();
   const keys = new ApiKeyStore(context.secrets);
   const api = new ApiConnection(config, keys);
+  // Every line logged passes through the one key redactor.
+  const log = redactingLog(logChannel, api.redactor);
   const limits = new ModelLimits(api);
   const prices = new Prices(config, log);
   const files = new PromptFiles(config);
@@ -58,7 +61,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
 
   context.subscriptions.push(
-    log,
+    logChannel,
     config,
     keys,
     api,
@@ -76,7 +79,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     followRuns,
     registerApiKeyCommands(keys, async (key) => void (await (await api.clientForKey(key)).models.list({ limit: 1 })), log, async () => describeTarget(await api.target())),
     registerPromptDiagnostics(documents),
-    registerPromptCommands({ documents, config, recent }),
+    registerPromptCommands({ documents, config, recent, redactor: api.redactor }),
     registerPromptCodeLens(documents, statusBar),
     registerRunCommands(runs),
   );

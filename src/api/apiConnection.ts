@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type Anthropic from '@anthropic-ai/sdk';
 import { createApiClient } from '../core/api/apiClient';
+import { KeyRedactor } from '../core/api/keyRedaction';
 import { NoApiKeyError } from '../core/api/noApiKeyError';
 import { chooseApiTarget, simulatorOffer, type ApiTarget, type SimulatorOffer } from '../core/api/simulatorOffer';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
@@ -18,6 +19,8 @@ export class ApiConnection implements vscode.Disposable {
   /** Fires when the key or the base URL changes (client() then builds a new client by itself). */
   readonly onDidChange = this.changedEmitter.event;
   private readonly listeners: vscode.Disposable[];
+  /** Redacts every key this connection has handed to the SDK (and the environment's) from text that is shown or logged. */
+  readonly redactor = new KeyRedactor([process.env['ANTHROPIC_API_KEY']]);
 
   constructor(
     private readonly config: WorkbenchConfig,
@@ -38,7 +41,9 @@ export class ApiConnection implements vscode.Disposable {
 
   /** Where calls go now: the simulator, the API with a key, or nowhere (no key). */
   async target(): Promise<ApiTarget | undefined> {
-    return chooseApiTarget(this.simulator, await this.keys.get(), this.config.settings.apiBaseUrl);
+    const target = chooseApiTarget(this.simulator, await this.keys.get(), this.config.settings.apiBaseUrl);
+    this.redactor.remember(target?.key);
+    return target;
   }
 
   /** Whether calls go to the simulator (every answer is then labelled as simulated). */
@@ -73,6 +78,7 @@ export class ApiConnection implements vscode.Disposable {
 
   /** A client for a key that is not stored yet, to check it with a cheap call. */
   async clientForKey(apiKey: string): Promise<Anthropic> {
+    this.redactor.remember(apiKey);
     return createApiClient({ apiKey, baseURL: this.config.settings.apiBaseUrl, maxRetries: 0, timeoutMs: 20_000 });
   }
 

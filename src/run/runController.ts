@@ -77,6 +77,18 @@ function usageView(message: Message | undefined): UsageView | undefined {
   return view;
 }
 
+/**
+ * A failed count whose cause fails the run as well, before anything is billed: the request is
+ * invalid, the key or permission is refused, the model does not exist, or the request never left
+ * (fetch refused a header value, e.g. a key with a newline). A network error, a rate limit or an
+ * overloaded API is not one: the run itself may still go through, and be billed.
+ */
+function sendWouldFailToo(error: unknown): boolean {
+  const e = error as { status?: unknown; name?: unknown };
+  if (typeof e.status === 'number') return e.status === 400 || e.status === 401 || e.status === 403 || e.status === 404;
+  return e.name === 'TypeError';
+}
+
 /** Below this much streaming time, no tokens-per-second figure is shown. */
 const minRateSeconds = 0.25;
 
@@ -211,9 +223,13 @@ export class RunController implements vscode.Disposable {
     try {
       inputTokens = await countInputTokens(client, countTokensParams(countable(request)), betas, { maxRetries: 1, onHeaders: (headers) => this.deps.spend.countedTokens(isSimulatedResponse(headers)) });
     } catch (error) {
-      counted = false;
+      // A count the API refused (bad key, unknown model, invalid request) or that never left (a key
+      // fetch cannot put in a header) means the run fails the same way, unbilled: it goes ahead on
+      // the estimate so the user sees the real error. Otherwise (network, overload) the estimate
+      // could be low, so the worst case is unknown and the guard asks.
+      counted = sendWouldFailToo(error);
       inputTokens = estimateInputTokens(countable(request));
-      this.deps.log.warn(`Token count failed before sending (${(error as { status?: number }).status ?? 'network'}); the spend check uses the estimate ${inputTokens}.`);
+      this.deps.log.warn(`Token count failed before sending (${(error as { status?: number }).status ?? 'network'}); the spend check uses the estimate ${inputTokens}${counted ? '' : ', so the worst case is unknown'}.`);
     }
     const worst = worstCaseCost({ request, inputTokens, inputTokensExact: counted, price });
     const what = `${formatCount(inputTokens)} input tokens + up to ${formatCount(maxTokens)} output tokens on ${model}`;
@@ -297,7 +313,8 @@ export class RunController implements vscode.Disposable {
     batcher.dispose();
     this.active.delete(runId);
 
-    const outcome = await this.outcome(request, result);
+    // The error view goes to the panel, the notification, the log and history: redact it once here.
+    const outcome = this.deps.api.redactor.redactDeep(await this.outcome(request, result));
     // An absolute time, so the panel's countdown is still right after it reloads.
     if (outcome.error?.retryAfterSeconds !== undefined) outcome.error.retryAt = result.endedAt + outcome.error.retryAfterSeconds * 1000;
     panel.post({ type: 'runFinished', runId, outcome });
@@ -458,7 +475,7 @@ export class RunController implements vscode.Disposable {
     try {
       turns = toolResultMessages([], context.message, results);
     } catch (error) {
-      void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+      void vscode.window.showErrorMessage(this.deps.api.redactor.errorText(error));
       return undefined;
     }
     const target = await appendTurnsToPrompt(context.promptUri, turns);
@@ -509,7 +526,7 @@ export class RunController implements vscode.Disposable {
       startedAt: 0,
       endedAt: record.timings.durationMs,
     });
-    if (record.error) outcome.error = errorViewOf(record.error);
+    if (record.error) outcome.error = this.deps.api.redactor.redactDeep(errorViewOf(record.error));
     return {
       header: {
         runId: record.recordId,

@@ -5,6 +5,7 @@ import { findPlaceholders } from '../prompt/template';
 import { dirname } from 'node:path';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ErrorAction, RunErrorView } from '../api/runError';
+import { redactKeysDeep } from '../api/keyRedaction';
 
 /**
  * What a record keeps of a failed run's error. Its own type, not the panel's RunErrorView, so
@@ -95,15 +96,14 @@ export function errorViewOf(error: RecordedError): RunErrorView {
   return { ...rest, actions: actions.filter((a): a is ErrorAction => (errorActions as readonly string[]).includes(a)) };
 }
 
-/** Replaces every occurrence of each secret in every string of `value` (defence in depth). */
+/**
+ * Replaces every occurrence of each secret in every string of `value` (defence in depth). Only the
+ * known keys: a prompt that talks about key formats keeps its words. A key holding a newline is
+ * found too (it used to be missed: searched for in the JSON text, where the newline is escaped).
+ */
 export function redactSecrets<T>(value: T, secrets: readonly string[]): T {
-  const present = secrets.filter((s) => s.length >= 8);
-  if (present.length === 0) return value;
-  const text = JSON.stringify(value);
-  if (!present.some((s) => text.includes(s))) return value;
-  let redacted = text;
-  for (const secret of present) redacted = redacted.split(secret).join('[redacted]');
-  return JSON.parse(redacted) as T;
+  if (!secrets.some((s) => s.length >= 8)) return value;
+  return redactKeysDeep(value, secrets, { shapes: false });
 }
 
 /**
