@@ -134,9 +134,20 @@ export function statusText(summary: CostSummary): string {
   return parts.join(' · ');
 }
 
-/** Escapes text for a Markdown string (tooltip, details view). */
+/**
+ * Escapes text for a Markdown string (tooltip, details view): a backslash before every character
+ * that opens Markdown syntax inline (links and images start at the escaped bracket, so parentheses
+ * stay as they are; code, emphasis, HTML, entities, table cells, headings, math), and line breaks
+ * become spaces (a break would end a table row or open a new block).
+ * Model ids, tool types and anything else a prompt names pass through here.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]|<>~]/g, '\\$&');
+  return text.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ').replace(/[\\`*_[\]|<>~!#&$]/g, '\\$&');
+}
+
+/** A model id (or other prompt string) as inline code when it is plainly an id, else as escaped text. */
+export function markdownId(text: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/.test(text) ? `\`${text}\`` : escapeMarkdown(text);
 }
 
 function costCell(cost: CostEstimate): string {
@@ -153,7 +164,7 @@ function worstCaseCell(worst: WorstCase): string {
 function countLine(summary: CostSummary): string {
   const tokens = `${summary.exact ? '' : '~'}${formatCount(summary.inputTokens)}`;
   const how = summary.exact ? 'exact count from the API' : `offline estimate: ${summary.estimateReason ?? 'not counted yet'}`;
-  return `**${escapeMarkdown(tokens)} input tokens** for \`${summary.model}\` (${escapeMarkdown(how)})`;
+  return `**${escapeMarkdown(tokens)} input tokens** for ${markdownId(summary.model)} (${escapeMarkdown(how)})`;
 }
 
 function costRows(summary: CostSummary): string[] {
@@ -212,7 +223,7 @@ export function tooltipMarkdown(summary: CostSummary): string {
 
 /** The details view: the tooltip's content plus a what-if table, one row per model, each counted on its own. */
 export function detailsMarkdown(summary: CostSummary, whatIf: readonly CostSummary[]): string {
-  const blocks = [`## Tokens and cost: \`${summary.model}\``, tooltipMarkdown(summary)];
+  const blocks = [`## Tokens and cost: ${markdownId(summary.model)}`, tooltipMarkdown(summary)];
   if (whatIf.length > 0) {
     const rows = [
       '| Model | Input tokens | Expected | Worst case | Batch | Repeat run (cached) | Window |',
@@ -221,12 +232,12 @@ export function detailsMarkdown(summary: CostSummary, whatIf: readonly CostSumma
         const tokens = `${row.exact ? '' : '\\~'}${formatCount(row.inputTokens)}`;
         const repeat = row.caching ? whatIfCell(row.caching.repeatRun) : 'no breakpoints';
         const window = row.windowUsePercent === undefined ? 'unknown' : `${escapeMarkdown(formatPercent(row.windowUsePercent))}${row.exceedsWindow ? ' (too large)' : ''}`;
-        return `| \`${row.model}\` | ${tokens} | ${whatIfCell(row.expected)} | ${row.worstCase.known ? formatUsd(row.worstCase.usd) : 'unknown'} | ${whatIfCell(row.batch)} | ${repeat} | ${window} |`;
+        return `| ${markdownId(row.model)} | ${tokens} | ${whatIfCell(row.expected)} | ${row.worstCase.known ? formatUsd(row.worstCase.usd) : 'unknown'} | ${whatIfCell(row.batch)} | ${repeat} | ${window} |`;
       }),
     ];
-    const estimated = whatIf.filter((row) => !row.exact).map((row) => `\`${row.model}\`: ${escapeMarkdown(row.estimateReason ?? 'not counted yet')}`);
+    const estimated = whatIf.filter((row) => !row.exact).map((row) => `${markdownId(row.model)}: ${escapeMarkdown(row.estimateReason ?? 'not counted yet')}`);
     const sources = whatIf.map((row) =>
-      row.price ? `\`${row.model}\`: ${escapeMarkdown(`as of ${row.price.asOf}, ${row.price.source}`)}` : `\`${row.model}\`: not in the price table`,
+      row.price ? `${markdownId(row.model)}: ${escapeMarkdown(`as of ${row.price.asOf}, ${row.price.source}`)}` : `${markdownId(row.model)}: not in the price table`,
     );
     blocks.push('### What if: other models', 'Each model counted on its own (tokenizers differ by model).', rows.join('\n'));
     if (estimated.length > 0) blocks.push(`Estimated (\\~) counts: ${estimated.join('; ')}`);
