@@ -5,11 +5,14 @@ import { toCurl, toTypeScriptSdk } from '../core/prompt/requestExport';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 import { resolveVariables, type RecentVariableValues } from '../variables/variableValues';
+import type { KeyRedactor } from '../core/api/keyRedaction';
 
 export interface PromptCommandDeps {
   documents: PromptDocuments;
   config: WorkbenchConfig;
   recent: RecentVariableValues;
+  /** A pasted curl command may hold a real key: error messages about it pass through the redactor. */
+  redactor: KeyRedactor;
 }
 
 /** The folder a new prompt goes in: the explorer selection, else the active file's folder, else the first workspace folder. */
@@ -75,8 +78,8 @@ async function curlFromUser(): Promise<string | undefined> {
   });
 }
 
-/** The active prompt's request with variables resolved (asking for missing ones), or undefined. */
-async function resolvedActiveRequest(deps: PromptCommandDeps, uri?: vscode.Uri): Promise<Record<string, unknown> | undefined> {
+/** The active prompt's request with variables resolved (asking for missing ones) and its betas, or undefined. */
+async function resolvedActiveRequest(deps: PromptCommandDeps, uri?: vscode.Uri): Promise<{ request: Record<string, unknown>; betas: string[] } | undefined> {
   const document = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
   if (!isPromptDocument(document)) {
     void vscode.window.showInformationMessage('Open a .prompt.json file first.');
@@ -92,10 +95,11 @@ async function resolvedActiveRequest(deps: PromptCommandDeps, uri?: vscode.Uri):
     // validateForSend has just read every named file afresh.
     ownValues = deps.documents.defaults(document, parsed.prompt);
   } catch (error) {
-    void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+    void vscode.window.showErrorMessage(deps.redactor.errorText(error));
     return undefined;
   }
-  return (await resolveVariables(ownValues, parsed.prompt, deps.recent, true))?.request;
+  const resolved = await resolveVariables(ownValues, parsed.prompt, deps.recent, true);
+  return resolved ? { request: resolved.request, betas: parsed.prompt.betas ?? [] } : undefined;
 }
 
 export function registerPromptCommands(deps: PromptCommandDeps): vscode.Disposable {
@@ -110,23 +114,29 @@ export function registerPromptCommands(deps: PromptCommandDeps): vscode.Disposab
       try {
         json = `${JSON.stringify(promptFromCurl(command), null, 2)}\n`;
       } catch (error) {
-        void vscode.window.showErrorMessage(`Could not read that curl command: ${error instanceof Error ? error.message : String(error)}`);
+        void vscode.window.showErrorMessage(`Could not read that curl command: ${deps.redactor.errorText(error)}`);
         return undefined;
       }
       return createPromptFile(clicked instanceof vscode.Uri ? clicked : undefined, 'from-curl', () => json);
     }),
     vscode.commands.registerCommand('promptWorkbench.copyAsCurl', async (uri?: vscode.Uri) => {
-      const request = await resolvedActiveRequest(deps, uri);
-      if (!request) return undefined;
-      const text = toCurl(request, { baseUrl: deps.config.settings.apiBaseUrl });
+      const resolved = await resolvedActiveRequest(deps, uri);
+      if (!resolved) return undefined;
+      let text: string;
+      try {
+        text = toCurl(resolved.request, { baseUrl: deps.config.settings.apiBaseUrl, betas: resolved.betas });
+      } catch (error) {
+        void vscode.window.showErrorMessage(`Not copied: ${deps.redactor.errorText(error)}`);
+        return undefined;
+      }
       await vscode.env.clipboard.writeText(text);
       void vscode.window.showInformationMessage('Copied as curl. It reads the key from $ANTHROPIC_API_KEY.');
       return text;
     }),
     vscode.commands.registerCommand('promptWorkbench.copyAsTypeScript', async (uri?: vscode.Uri) => {
-      const request = await resolvedActiveRequest(deps, uri);
-      if (!request) return undefined;
-      const text = toTypeScriptSdk(request);
+      const resolved = await resolvedActiveRequest(deps, uri);
+      if (!resolved) return undefined;
+      const text = toTypeScriptSdk(resolved.request, { betas: resolved.betas });
       await vscode.env.clipboard.writeText(text);
       void vscode.window.showInformationMessage('Copied as a TypeScript program using @anthropic-ai/sdk.');
       return text;

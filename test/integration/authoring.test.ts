@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { promptFromCurl } from '../../src/core/prompt/curl';
-import { activateExtension, eventually, openPrompt, resetEditors, workspaceFile } from './helpers';
+import { activateExtension, eventually, openPrompt, resetEditors, workspaceFile, writePrompt } from './helpers';
 
 type Expected = { code: string; severity: vscode.DiagnosticSeverity; range: [number, number, number, number] };
 
@@ -86,5 +86,14 @@ describe('authoring .prompt.json files', function () {
     assert.match(ts, /import Anthropic from '@anthropic-ai\/sdk'/);
     assert.match(ts, /messages\.create|messages\.stream/);
     assert.ok(!/sk-ant-/.test(curl + ts), 'no key value');
+  });
+
+  it("carries the prompt's betas: curl as an anthropic-beta header, TypeScript through client.beta.messages", async () => {
+    const betas = ['task-budgets-2026-03-13'];
+    const uri = await writePrompt('with-betas', { model: 'claude-opus-5', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] }, { betas });
+    const curl = await vscode.commands.executeCommand<string>('promptWorkbench.copyAsCurl', uri);
+    assert.deepEqual(promptFromCurl(curl).betas, betas, 'the curl command reads back with the betas');
+    const ts = await vscode.commands.executeCommand<string>('promptWorkbench.copyAsTypeScript', uri);
+    assert.match(ts, /client\.beta\.messages\.create\(\{\n {4}betas: \[\n {6}"task-budgets-2026-03-13"/);
   });
 });

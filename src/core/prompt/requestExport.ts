@@ -14,6 +14,7 @@ export interface CurlExportOptions {
 }
 
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+const BETA_NAME = /^[A-Za-z0-9._-]+$/;
 
 /** A bash curl command that sends the request, in the style of the Anthropic docs. */
 export function toCurl(request: object, options: CurlExportOptions = {}): string {
@@ -24,7 +25,13 @@ export function toCurl(request: object, options: CurlExportOptions = {}): string
     '--header "x-api-key: $ANTHROPIC_API_KEY"',
     `--header ${shellQuote(`anthropic-version: ${options.apiVersion ?? CURRENT_API_VERSION}`)}`,
   ];
-  if (options.betas && options.betas.length > 0) lines.push(`--header ${shellQuote(`anthropic-beta: ${options.betas.join(',')}`)}`);
+  if (options.betas && options.betas.length > 0) {
+    // A beta name is a header token: a comma, a space or a line break in one would split the header
+    // or inject another, so such a name is refused rather than quoted.
+    const bad = options.betas.find((name) => !BETA_NAME.test(name));
+    if (bad !== undefined) throw new Error(`the beta name ${jsonLiteral(bad)} is not a valid anthropic-beta value (letters, digits, ".", "_" and "-" only)`);
+    lines.push(`--header ${shellQuote(`anthropic-beta: ${options.betas.join(',')}`)}`);
+  }
   lines.push('--header "content-type: application/json"');
   lines.push(`--data ${singleQuote(JSON.stringify(request, null, 2))}`);
   return `${lines.join(' \\\n  ')}\n`;
@@ -38,6 +45,14 @@ function shellQuote(word: string): string {
 /** Single-quotes a string for bash: nothing inside is special except ', written as '\''. */
 function singleQuote(text: string): string {
   return `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * JSON text safe to paste into a program: JSON.stringify escapes \n and \r but not U+2028 and
+ * U+2029, which end a line (and so a `//` comment) in JavaScript and TypeScript.
+ */
+export function jsonLiteral(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 /** Non-streaming calls whose max_tokens could take longer than the SDK's 10-minute default are refused by the SDK unless streamed (anthropic-api.md §21). */
@@ -87,8 +102,9 @@ export function toTypeScriptSdk(request: object, options: SdkExportOptions = {})
   const passedThrough = unknownToSdk.filter((name) => !REMOVED_SAMPLING_PARAMETERS.includes(name));
 
   // JSON is a valid object literal; unquoting the keys that are identifiers makes it read like hand-written TypeScript.
-  // (A string value never matches: JSON.stringify puts each key at the start of its line and escapes quotes inside strings.)
-  const literal = JSON.stringify(beta ? { betas, ...params } : params, null, 2)
+  // (A string value never matches: JSON.stringify puts each key at the start of its line and escapes quotes inside strings,
+  // and jsonLiteral escapes U+2028/U+2029, so the only line breaks left are JSON.stringify's own, between tokens.)
+  const literal = jsonLiteral(beta ? { betas, ...params } : params, 2)
     .replace(/^(\s*)"([A-Za-z_$][\w$]*)":/gm, '$1$2:')
     .replace(/\n/g, '\n  ');
   const paramsType = beta ? 'Anthropic.Beta.MessageCreateParamsNonStreaming' : streamed ? 'Anthropic.MessageStreamParams' : 'Anthropic.MessageCreateParamsNonStreaming';
@@ -96,13 +112,17 @@ export function toTypeScriptSdk(request: object, options: SdkExportOptions = {})
   const messages = beta ? 'client.beta.messages' : 'client.messages';
 
   const lines = ["import Anthropic from '@anthropic-ai/sdk';", '', 'const client = new Anthropic(); // reads ANTHROPIC_API_KEY', ''];
+  // Field names come from the prompt: in a comment they are only ever JSON-quoted with every line
+  // terminator escaped, so no name can end the comment and start code.
+  const names = (fields: readonly string[]): string => fields.map((name) => jsonLiteral(name)).join(', ');
   if (removed.length > 0) {
     lines.push(
+      // These names are the fixed list of REMOVED_SAMPLING_PARAMETERS, never a prompt's own text.
       `// ${removed.join(', ')}: SDK 1.x has no such field${removed.length > 1 ? 's' : ''} and API version ${CURRENT_API_VERSION} rejects ${removed.length > 1 ? 'them' : 'it'} with a 400 error.`,
       '// Remove before running, or send with { headers: { "anthropic-version": "2023-06-01" } }.',
     );
   }
-  if (passedThrough.length > 0) lines.push(`// ${passedThrough.join(', ')}: not in the SDK's types; the cast below sends ${passedThrough.length > 1 ? 'them' : 'it'} as written.`);
+  if (passedThrough.length > 0) lines.push(`// ${names(passedThrough)}: not in the SDK's types; the cast below sends ${passedThrough.length > 1 ? 'them' : 'it'} as written.`);
   lines.push('async function main(): Promise<void> {');
   if (streamed) {
     lines.push(

@@ -92,7 +92,7 @@ describe('toTypeScriptSdk', () => {
   it('casts only when a field is unknown to the SDK types, and names the field', () => {
     assert.doesNotMatch(toTypeScriptSdk(plain), / as Anthropic\./);
     const snippet = toTypeScriptSdk({ ...plain, future_field: 1 });
-    assert.match(snippet, /\/\/ future_field: not in the SDK's types; the cast below sends it as written\./);
+    assert.match(snippet, /\/\/ "future_field": not in the SDK's types; the cast below sends it as written\./);
     assert.match(snippet, /\} as Anthropic\.MessageCreateParamsNonStreaming\);/);
     assert.doesNotMatch(toTypeScriptSdk({ ...plain, context_management: { edits: [] } }, { betas: ['context-management-2025-06-27'] }), / as Anthropic\./);
   });
