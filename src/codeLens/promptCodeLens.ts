@@ -1,10 +1,15 @@
 import * as vscode from 'vscode';
-import { statusText } from '../core/pricing/costReport';
+import { statusText, type CostSummary } from '../core/pricing/costReport';
 import { promptSelector, type PromptDocuments } from '../promptDocuments';
-import type { CostStatusBar } from '../statusBar/costStatusBar';
+
+/** The live figures the lens repeats: the status bar provides them (wired in features.ts). */
+export interface LiveCostFigures {
+  summaryFor(document: vscode.TextDocument): CostSummary | undefined;
+  readonly onDidChangeSummary: vscode.Event<void>;
+}
 
 /** Actions at the top of a .prompt.json: only ones that exist, so no lens is dead. */
-export function registerPromptCodeLens(documents: PromptDocuments, statusBar: CostStatusBar): vscode.Disposable {
+export function registerPromptCodeLens(documents: PromptDocuments, statusBar: LiveCostFigures): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
   const provider: vscode.CodeLensProvider = {
     onDidChangeCodeLenses: changed.event,

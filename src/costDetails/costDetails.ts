@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { detailsMarkdown, type CostSummary } from '../core/pricing/costReport';
 import { classifyCountError, explainCountFailure, type TokenCountState } from '../core/counting/tokenCountScheduler';
 import { countInputTokens } from '../core/counting/countTokens';
-import { countTokensParams, estimateInputTokens } from '../core/counting/tokenEstimate';
+import { countableRequest, countTokensParams, estimateInputTokens } from '../core/counting/tokenEstimate';
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ModelLimits } from '../models/modelLimits';
@@ -12,7 +12,7 @@ import { rateLimitMarkdown } from '../core/spend/rateLimitHeaders';
 import { escapeMarkdown } from '../core/pricing/costReport';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
-import { countable, requestForCounting, restrictedCountReason, simulatorNote, summarize } from '../statusBar/costStatusBar';
+import { costSummaryFor, requestForCounting, restrictedCountReason, simulatorNote } from '../pricing/promptCost';
 
 const scheme = 'prompt-workbench-cost';
 
@@ -29,7 +29,7 @@ export interface CostDetailsDeps {
 
 /** Counts one request for one model, with the prompt's betas: exactly when a key works, else the offline estimate and why. */
 async function countFor(api: ApiConnection, spend: SpendTracking, request: Record<string, unknown>, model: string, betas: readonly string[]): Promise<TokenCountState> {
-  const withModel = countable({ ...request, model });
+  const withModel = countableRequest({ ...request, model });
   // Restricted Mode: the details make no network call at all.
   if (!vscode.workspace.isTrusted) return { kind: 'estimate', inputTokens: estimateInputTokens(withModel), model, cause: 'held', reason: restrictedCountReason };
   try {
@@ -71,7 +71,7 @@ export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode
     const models = [model, ...deps.config.settings.whatIfModels.filter((m) => m !== model)];
     const summaries: CostSummary[] = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'Counting tokens for each model…' },
-      () => Promise.all(models.map(async (m) => summarize(deps, prompt, { ...request, model: m }, await countFor(deps.api, deps.spend, request, m, prompt.betas ?? [])))),
+      () => Promise.all(models.map(async (m) => costSummaryFor(deps, prompt, { ...request, model: m }, await countFor(deps.api, deps.spend, request, m, prompt.betas ?? [])))),
     );
     const [main, ...others] = summaries;
     if (!main) return undefined;

@@ -18,14 +18,13 @@ import { explainStopReason } from '../core/run/stopReasons';
 import { StreamBatcher } from '../core/run/streamBatcher';
 import { checkStructuredOutput, outputSchema } from '../core/run/structuredOutput';
 import { countInputTokens } from '../core/counting/countTokens';
-import { countTokensParams, estimateInputTokens, textTokens } from '../core/counting/tokenEstimate';
+import { countableRequest, countTokensParams, estimateInputTokens, textTokens } from '../core/counting/tokenEstimate';
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { RunPanel } from '../panel/runPanel';
 import type { Prices } from '../pricing/prices';
 import type { BlockKind, HistoryEntryView, PanelToHost, RunOutcomeView, RunView, ToolUseView, UsageView } from '../protocol';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
-import { countable } from '../statusBar/costStatusBar';
 import { resolveVariables, type RecentVariableValues } from '../variables/variableValues';
 import type { SpendTracking } from '../spend/spendTracking';
 import type { ResponseChannel } from './responseChannel';
@@ -221,14 +220,14 @@ export class RunController implements vscode.Disposable {
     let inputTokens: number;
     let counted = true;
     try {
-      inputTokens = await countInputTokens(client, countTokensParams(countable(request)), betas, { maxRetries: 1, onHeaders: (headers) => this.deps.spend.countedTokens(isSimulatedResponse(headers)) });
+      inputTokens = await countInputTokens(client, countTokensParams(countableRequest(request)), betas, { maxRetries: 1, onHeaders: (headers) => this.deps.spend.countedTokens(isSimulatedResponse(headers)) });
     } catch (error) {
       // A count the API refused (bad key, unknown model, invalid request) or that never left (a key
       // fetch cannot put in a header) means the run fails the same way, unbilled: it goes ahead on
       // the estimate so the user sees the real error. Otherwise (network, overload) the estimate
       // could be low, so the worst case is unknown and the guard asks.
       counted = sendWouldFailToo(error);
-      inputTokens = estimateInputTokens(countable(request));
+      inputTokens = estimateInputTokens(countableRequest(request));
       this.deps.log.warn(`Token count failed before sending (${(error as { status?: number }).status ?? 'network'}); the spend check uses the estimate ${inputTokens}${counted ? '' : ', so the worst case is unknown'}.`);
     }
     const worst = worstCaseCost({ request, inputTokens, inputTokensExact: counted, price });

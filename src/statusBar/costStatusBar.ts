@@ -1,19 +1,18 @@
 import * as vscode from 'vscode';
-import { buildCostSummary, statusText, tooltipMarkdown, type CostSummary } from '../core/pricing/costReport';
+import { escapeMarkdown, statusText, tooltipMarkdown, type CostSummary } from '../core/pricing/costReport';
 import type { PromptFile } from '../core/prompt/promptFile';
-import { resolveRequest } from '../core/prompt/template';
 import { TokenCountScheduler, type TokenCountState } from '../core/counting/tokenCountScheduler';
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
 import { countInputTokens } from '../core/counting/countTokens';
-import { cacheBreakpoints, type CountableRequest } from '../core/counting/tokenEstimate';
+import { countableRequest } from '../core/counting/tokenEstimate';
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ModelLimits } from '../models/modelLimits';
 import type { Prices } from '../pricing/prices';
 import type { SpendTracking } from '../spend/spendTracking';
-import { escapeMarkdown } from '../core/pricing/costReport';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { costSummaryFor, requestForCounting, restrictedCountReason, simulatorNote } from '../pricing/promptCost';
 
 const largeDocumentChars = 2 * 1024 * 1024;
 const largeDocumentPauseMs = 150;
@@ -33,45 +32,6 @@ export interface CostStatusDeps {
   limits: ModelLimits;
   /** Month-to-date for the tooltip, from the ledger's running totals. */
   spend: SpendTracking;
-}
-
-/** Said in the tooltip and the cost details while the local API simulator answers. */
-export const simulatorNote =
-  '$(beaker) **Simulator**: counts and answers come from the local API simulator that `npm start` runs, not from the Anthropic API. Nothing is billed; the prices show what the same tokens would cost. Set an API key to use the real API.';
-
-/** Why the count is an estimate in Restricted Mode: shown in the tooltip and the cost details. */
-export const restrictedCountReason = 'Restricted Mode: the exact count comes once you trust this folder';
-
-/** A resolved request of a prompt without errors has the fields counting reads. */
-export function countable(request: Record<string, unknown>): CountableRequest {
-  return request as unknown as CountableRequest;
-}
-
-/** The request the prompt resolves to with its own defaults (nothing is asked for a count). */
-export function requestForCounting(documents: PromptDocuments, document: vscode.TextDocument, prompt: PromptFile): Record<string, unknown> {
-  let values: Record<string, string> = {};
-  try {
-    values = documents.defaults(document, prompt);
-  } catch {
-    // An unreadable or refused file is already a diagnostic; count without it.
-  }
-  return resolveRequest(prompt, values).request;
-}
-
-/** Builds every cost figure for a request and a count, with prices, window and cache plan. */
-export function summarize(deps: Pick<CostStatusDeps, 'prices' | 'limits'>, prompt: PromptFile, request: Record<string, unknown>, count: TokenCountState): CostSummary {
-  const model = count.model;
-  const window = deps.limits.get(model)?.contextWindow;
-  return buildCostSummary({
-    count,
-    maxTokens: typeof request['max_tokens'] === 'number' ? request['max_tokens'] : 0,
-    ...(prompt.expectedOutputTokens !== undefined ? { expectedOutputTokens: prompt.expectedOutputTokens } : {}),
-    price: deps.prices.find(model),
-    ...(window !== undefined ? { contextWindow: window } : {}),
-    cachePlan: cacheBreakpoints(countable(request)),
-    fast: request['speed'] === 'fast',
-    request,
-  });
 }
 
 /**
@@ -180,13 +140,13 @@ export class CostStatusBar implements vscode.Disposable {
     }
     const request = requestForCounting(this.deps.documents, document, parsed.prompt);
     this.active = { document, prompt: parsed.prompt, request };
-    this.scheduler.request(countable(request), parsed.prompt.betas ?? []);
+    this.scheduler.request(countableRequest(request), parsed.prompt.betas ?? []);
     this.item.show();
   }
 
   private render(state: TokenCountState): void {
     if (!this.active) return;
-    const summary = summarize(this.deps, this.active.prompt, this.active.request, state);
+    const summary = costSummaryFor(this.deps, this.active.prompt, this.active.request, state);
     this.summary = { uri: this.active.document.uri.toString(), value: summary };
     this.item.text = `$(symbol-numeric) ${statusText(summary)}${this.simulated ? ' · simulator' : ''}`;
     const tooltip = new vscode.MarkdownString(`${this.simulated ? `${simulatorNote}\n\n` : ''}${tooltipMarkdown(summary)}\n\n${escapeMarkdown(`Month to date: ${this.deps.spend.monthToDate()}`)}`);

@@ -31,6 +31,11 @@ export interface CountableRequest {
   service_tier?: unknown;
 }
 
+/** A resolved request of a prompt without errors has the fields counting reads (checked by the prompt checks, not here). */
+export function countableRequest(request: Record<string, unknown>): CountableRequest {
+  return request as unknown as CountableRequest;
+}
+
 /** The request fields POST /v1/messages/count_tokens takes (§10); everything else cannot change the count. */
 export const COUNT_TOKENS_FIELDS = [
   'model',
