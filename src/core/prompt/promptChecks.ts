@@ -696,7 +696,7 @@ export class PromptChecker {
             end - offset,
             'error',
             'undefined-variable',
-            `Variable "${name}" is not declared. Add it to "variables" (with a default, or with none to be asked when the prompt runs). To send "{{${name}}}" literally, declare "${name}": "{{${name}}}".`,
+            `Variable "${name}" is not declared. Add it to "variables" (with a default, or with none to be asked when the prompt runs). To send "{{${name}}}" literally, write \\{{${name}}} (a backslash before the braces; \\\\{{ in the JSON source).`,
           );
         }
       },

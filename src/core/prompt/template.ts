@@ -7,6 +7,12 @@
 // file) cannot pull other variables into the request by containing "{{secret}}": what the prompt
 // author wrote is the only template. The same rule gives an escape hatch: declaring
 // "x": "{{x}}" sends "{{x}}" literally.
+//
+// A backslash right before "{{" escapes it: "\{{name}}" is sent as "{{name}}", never substituted,
+// never reported as undefined. Continue uses it to write the model's replies (and tool results)
+// back into the prompt: text the workbench did not write itself must stay literal on the next run
+// (escapeTemplateText). The escape adds exactly one backslash before each "{{" and resolution
+// removes exactly one, so a reply that itself holds "\{{x}}" comes back unchanged too.
 
 import type { JsonPath } from './promptJsonTree';
 import type { PromptFile, VariableDeclaration } from './promptFile';
@@ -28,9 +34,16 @@ export function scanPlaceholders(
   text: string,
   onPlaceholder: (name: string, index: number, length: number) => void,
   onMalformed?: (index: number, length: number) => void,
+  onEscaped?: (backslashIndex: number) => void,
 ): void {
   let open = text.indexOf('{{');
   while (open !== -1) {
+    if (open > 0 && text.charCodeAt(open - 1) === BACKSLASH) {
+      // "\{{": literal braces. Skip both, exactly as escapeTemplateText steps over them.
+      onEscaped?.(open - 1);
+      open = text.indexOf('{{', open + 2);
+      continue;
+    }
     let end = open + 2;
     while (isInsidePlaceholder(text.charCodeAt(end))) end++;
     if (text.charCodeAt(end) !== CLOSE_BRACE || text.charCodeAt(end + 1) !== CLOSE_BRACE) {
@@ -45,6 +58,40 @@ export function scanPlaceholders(
 }
 
 const CLOSE_BRACE = 0x7d;
+const BACKSLASH = 0x5c;
+
+/**
+ * Text made literal for the template: a backslash before each "{{" (scanning left to right without
+ * overlap, as scanPlaceholders does), so resolveRequest gives back exactly `text` and finds no
+ * placeholder in it.
+ */
+export function escapeTemplateText(text: string): string {
+  let open = text.indexOf('{{');
+  if (open === -1) return text;
+  let result = '';
+  let copied = 0;
+  while (open !== -1) {
+    result += `${text.slice(copied, open)}\\`;
+    copied = open;
+    open = text.indexOf('{{', open + 2);
+  }
+  return result + text.slice(copied);
+}
+
+/** Every string inside a JSON value made literal (escapeTemplateText); property names are never templates. */
+export function escapeTemplateValues<T>(value: T): T {
+  const visit = (item: unknown): unknown => {
+    if (typeof item === 'string') return escapeTemplateText(item);
+    if (Array.isArray(item)) return item.map(visit);
+    if (item !== null && typeof item === 'object') {
+      const result: Record<string, unknown> = {};
+      for (const [key, child] of Object.entries(item)) setOwn(result, key, visit(child));
+      return result;
+    }
+    return item;
+  };
+  return visit(value) as T;
+}
 
 /** Characters allowed between the braces of something that looks like a placeholder: [A-Za-z0-9_.-], space and tab. */
 function isInsidePlaceholder(c: number): boolean {
@@ -111,15 +158,27 @@ export function resolveRequest(prompt: Pick<PromptFile, 'request'>, values: Read
   const substitute = (text: string): string => {
     let result = '';
     let copied = 0;
-    scanPlaceholders(text, (name, index, length) => {
-      if (!Object.hasOwn(values, name)) {
-        missing.add(name);
-        return;
-      }
-      result += text.slice(copied, index) + (values[name] as string);
-      copied = index + length;
-    });
-    return copied === 0 ? text : result + text.slice(copied);
+    let changed = false;
+    scanPlaceholders(
+      text,
+      (name, index, length) => {
+        if (!Object.hasOwn(values, name)) {
+          missing.add(name);
+          return;
+        }
+        result += text.slice(copied, index) + (values[name] as string);
+        copied = index + length;
+        changed = true;
+      },
+      undefined,
+      (backslash) => {
+        // Drop the escaping backslash; the braces after it are copied as they are.
+        result += text.slice(copied, backslash);
+        copied = backslash + 1;
+        changed = true;
+      },
+    );
+    return changed ? result + text.slice(copied) : text;
   };
   const copy = (value: unknown): unknown => {
     if (typeof value === 'string') return substitute(value);

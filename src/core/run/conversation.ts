@@ -1,6 +1,7 @@
 // The API is stateless: every turn resends the whole history. These build the next request.
 import { applyEdits, findNodeAtLocation, format, modify, parseTree } from 'jsonc-parser';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
+import { escapeTemplateText, escapeTemplateValues } from '../prompt/template';
 
 type Json = Record<string, unknown>;
 
@@ -10,11 +11,22 @@ export function assistantTurn(message: Message): Json {
 }
 
 /**
- * The messages after a finished turn: the assistant's reply, then the user's next message.
- * For pause_turn the reply is sent back as it is and an empty next message adds nothing.
+ * The assistant turn as it is written back into the prompt file, which is a template: every string
+ * of the reply escaped (escapeTemplateText), so a "{{name}}" the model wrote stays literal text on
+ * the next run instead of becoming a placeholder. Resolution removes the escapes, so the API gets
+ * the reply back byte for byte (thinking signatures included).
+ */
+export function literalAssistantTurn(message: Message): Json {
+  return escapeTemplateValues(assistantTurn(message));
+}
+
+/**
+ * The messages after a finished turn, for the prompt file: the assistant's reply (literal), then
+ * the user's next message (the user's own, so a placeholder in it is meant). For pause_turn the
+ * reply is sent back as it is and an empty next message adds nothing.
  */
 export function continueMessages(messages: readonly Json[], reply: Message, nextUserMessage: string): Json[] {
-  const next = [...messages, assistantTurn(reply)];
+  const next = [...messages, literalAssistantTurn(reply)];
   if (nextUserMessage.trim()) next.push({ role: 'user', content: nextUserMessage });
   return next;
 }
@@ -40,10 +52,11 @@ export function toolResultMessages(messages: readonly Json[], reply: Message, re
   if (missing.length) throw new Error(`Every tool call needs a result; missing: ${missing.join(', ')}.`);
   return [
     ...messages,
-    assistantTurn(reply),
+    literalAssistantTurn(reply),
     {
       role: 'user',
-      content: results.map((r) => ({ type: 'tool_result', tool_use_id: r.toolUseId, content: r.content, ...(r.isError ? { is_error: true } : {}) })),
+      // Tool output is data from outside the prompt: literal too.
+      content: results.map((r) => ({ type: 'tool_result', tool_use_id: r.toolUseId, content: escapeTemplateText(r.content), ...(r.isError ? { is_error: true } : {}) })),
     },
   ];
 }

@@ -287,7 +287,7 @@ const cases: DiagnosticCase[] = [
   },
   {
     name: 'a placeholder after escapes that cannot spell one (scanned in the source as written)',
-    template: prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": "Line\\nbreak, \\"quoted\\", a \\\\ backslash \\\\{{not}} ⟦{{who}}⟧"}]`, '"variables": {"not": "x"}'),
+    template: prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": "Line\\nbreak, \\"quoted\\", a \\\\ backslash \\\\ {{not}} ⟦{{who}}⟧"}]`, '"variables": {"not": "x"}'),
     code: 'undefined-variable',
     severity: 'error',
   },
