@@ -1,13 +1,19 @@
 // Installs and finds what the VS Code test host needs: Node 24, the VS Code server from the
 // npm package `code-server`, Debian's Chromium and libkrb5-dev. Everything downloaded goes to
 // the ignored `.vscode-test/` folder and is reused on later runs.
+//
+// Both npm installs are pinned: an exact version, installed with `npm ci` from a lockfile committed
+// in test/launcher/hostLock/ (npm checks every package against its integrity hash), and an
+// existing install is used only when its recorded integrity matches the lockfile's.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '..', '..', '..');
 export const cacheDir = join(repoRoot, '.vscode-test');
 const codeServerVersion = '4.139.1';
+const nodeVersion = '24.21.0';
+const hostLockDir = join(repoRoot, 'test', 'launcher', 'hostLock');
 
 export interface TestHost {
   node24: string;
@@ -69,14 +75,39 @@ function ensureChromium(): string {
   return installed;
 }
 
+/** The integrity hash a lockfile (committed, or npm's record of an install) gives package `name`. */
+export function lockedIntegrity(lockFile: string, name: string): string | undefined {
+  if (!existsSync(lockFile)) return undefined;
+  const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { packages?: Record<string, { integrity?: string }> };
+  // npm records an install made through a symlinked prefix under a relative key; match the tail.
+  const entry = Object.entries(lock.packages ?? {}).find(([key]) => key === `node_modules/${name}` || key.endsWith(`/node_modules/${name}`))?.[1];
+  return entry?.integrity;
+}
+
+/** Whether the install in `prefix` is the one the committed lockfile pins (checked by integrity hash). */
+function installMatchesLock(prefix: string, lockName: string, name: string): boolean {
+  const pinned = lockedIntegrity(join(hostLockDir, lockName, 'package-lock.json'), name);
+  if (!pinned) throw new HostSetupError(`test/launcher/hostLock/${lockName}/package-lock.json does not pin ${name}`);
+  return existsSync(join(prefix, '.complete')) && lockedIntegrity(join(prefix, 'node_modules', '.package-lock.json'), name) === pinned;
+}
+
+/** Installs exactly what the committed lockfile pins into `prefix`, with `npm ci` (integrity-checked). */
+function installFromLock(prefix: string, lockName: string, npm: (args: string[]) => void): void {
+  rmSync(prefix, { recursive: true, force: true });
+  mkdirSync(prefix, { recursive: true });
+  for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(hostLockDir, lockName, file), join(prefix, file));
+  npm(['ci', '--no-audit', '--no-fund', '--prefix', prefix]);
+}
+
 function ensureNode24(): string {
-  const node24 = join(cacheDir, 'node24', 'node_modules', '.bin', 'node');
-  const stamp = join(cacheDir, 'node24', '.complete');
-  if (existsSync(node24) && existsSync(stamp)) return node24;
-  mkdirSync(join(cacheDir, 'node24'), { recursive: true });
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefix', join(cacheDir, 'node24'), 'node@24']);
-  if (!existsSync(node24)) throw new HostSetupError(`npm installed node@24 but ${node24} is missing`);
-  writeFileSync(stamp, new Date().toISOString());
+  const prefix = join(cacheDir, 'node24');
+  const node24 = join(prefix, 'node_modules', '.bin', 'node');
+  const version = (): string => spawnSync(node24, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  if (existsSync(node24) && installMatchesLock(prefix, 'node', 'node') && version() === `v${nodeVersion}`) return node24;
+  installFromLock(prefix, 'node', (args) => run('npm', args));
+  if (!existsSync(node24)) throw new HostSetupError(`npm installed node@${nodeVersion} but ${node24} is missing`);
+  if (version() !== `v${nodeVersion}`) throw new HostSetupError(`${node24} reports ${version()}, not v${nodeVersion}`);
+  writeFileSync(join(prefix, '.complete'), new Date().toISOString());
   return node24;
 }
 
@@ -95,11 +126,9 @@ function npmCli(): string {
 function ensureCodeServer(node24: string): string {
   const prefix = join(cacheDir, `code-server-${codeServerVersion}`);
   const serverMain = join(prefix, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
-  const stamp = join(prefix, '.complete');
-  if (existsSync(serverMain) && existsSync(stamp)) return serverMain;
+  if (existsSync(serverMain) && installMatchesLock(prefix, 'code-server', 'code-server')) return serverMain;
   // The `kerberos` native module that code-server builds compiles against libkrb5-dev.
   if (!debianPackageInstalled('libkrb5-dev')) installDebianPackages(['libkrb5-dev']);
-  mkdirSync(prefix, { recursive: true });
   // code-server's install scripts check for Node 24 and build its native modules for the Node
   // that runs them, so npm itself runs on Node 24, with none of the npm_* variables an outer
   // `npm test` sets (they would point its scripts back at the Node that runs the tests).
@@ -108,9 +137,13 @@ function ensureCodeServer(node24: string): string {
     if (!/^(npm_|NODE$|NODE_OPTIONS$|INIT_CWD$)/i.test(name)) env[name] = value;
   }
   env['PATH'] = `${dirname(node24)}:${process.env['PATH'] ?? ''}`;
-  run(node24, [npmCli(), 'install', '--no-audit', '--no-fund', '--prefix', prefix, `code-server@${codeServerVersion}`], env);
+  installFromLock(prefix, 'code-server', (args) => run(node24, [npmCli(), ...args], env));
   if (!existsSync(serverMain)) throw new HostSetupError(`code-server installed but ${serverMain} is missing`);
-  writeFileSync(stamp, new Date().toISOString());
+  const installed = lockedIntegrity(join(prefix, 'node_modules', '.package-lock.json'), 'code-server');
+  if (installed !== lockedIntegrity(join(hostLockDir, 'code-server', 'package-lock.json'), 'code-server')) {
+    throw new HostSetupError(`code-server in ${prefix} does not match test/launcher/hostLock/code-server/package-lock.json`);
+  }
+  writeFileSync(join(prefix, '.complete'), new Date().toISOString());
   return serverMain;
 }
 
