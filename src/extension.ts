@@ -14,7 +14,8 @@ function isPromptUri(uri: vscode.Uri | undefined): boolean {
   return uri?.path.endsWith('.prompt.json') === true;
 }
 
-export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi {
+/** Returns the test API only under the extension's own tests (ExtensionMode.Test); nothing for users. */
+export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi | undefined {
   const activateStart = performance.now();
   let features: Features | undefined;
   const commandIds = ((context.extension.packageJSON as { contributes?: { commands?: { command: string }[] } }).contributes?.commands ?? []).map((c) => c.command);
@@ -51,16 +52,21 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi {
   );
   if (vscode.workspace.textDocuments.some((document) => isPromptUri(document.uri))) load();
 
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
   const activationMs =
     typeof __promptWorkbenchLoadStart === 'number' && typeof __promptWorkbenchLoadEnd === 'number'
       ? __promptWorkbenchLoadEnd - __promptWorkbenchLoadStart + (performance.now() - activateStart)
       : undefined;
-  const api = (): Features['api'] => load().api;
+  const api = (): NonNullable<Features['api']> => {
+    const testApi = load().api;
+    if (!testApi) throw new Error('The features were loaded without their test API.');
+    return testApi;
+  };
   return {
     statusBar: () => api().statusBar(),
     countRequestsSent: () => api().countRequestsSent(),
     costDetails: () => api().costDetails(),
-    sdkLoaded: () => features?.api.sdkLoaded() ?? false,
+    sdkLoaded: () => features?.api?.sdkLoaded() ?? false,
     activationMs: () => activationMs,
     featuresLoaded: () => features !== undefined,
     panelState: () => api().panelState(),
@@ -71,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi {
     logUri: () => context.logUri,
     panelMessage: (message) => api().panelMessage(message),
     spend: () => api().spend(),
-    ...(process.env['PROMPT_WORKBENCH_TEST'] === '1' ? { storeApiKeyForTests: (key: string | undefined) => api().storeApiKeyForTests?.(key) ?? Promise.resolve() } : {}),
+    storeApiKeyForTests: (key) => api().storeApiKeyForTests(key),
   };
 }
 

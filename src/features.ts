@@ -16,10 +16,11 @@ import { registerPromptCommands } from './promptCommands/promptCommands';
 import { PromptDocuments, PromptFiles } from './promptDocuments';
 import { ResponseChannel } from './run/responseChannel';
 import { registerRunCommands } from './run/registerRunCommands';
-import { RunController } from './run/runController';
+import { RunController, type RunSummary } from './run/runController';
 import { SpendTracking } from './spend/spendTracking';
 import { CostStatusBar } from './statusBar/costStatusBar';
 import type { PromptWorkbenchApi } from './testApi';
+import { TestProbe } from './testProbe';
 import { RecentVariableValues } from './variables/variableValues';
 import { WalkthroughProgress, walkthroughContext } from './walkthrough/walkthroughProgress';
 
@@ -27,12 +28,14 @@ import { WalkthroughProgress, walkthroughContext } from './walkthrough/walkthrou
 // document, a command, a panel to restore), so activating the extension stays cheap.
 
 export interface Features {
-  api: Omit<PromptWorkbenchApi, 'activationMs' | 'featuresLoaded'>;
+  /** The tests' window into the features: only in ExtensionMode.Test, never in a user's session. */
+  api: Omit<PromptWorkbenchApi, 'activationMs' | 'featuresLoaded'> | undefined;
   restorePanel(panel: vscode.WebviewPanel, state: unknown): void;
 }
 
 export function activateFeatures(context: vscode.ExtensionContext): Features {
   const logChannel = vscode.window.createOutputChannel('Prompt Workbench Log', { log: true });
+  const probe = context.extensionMode === vscode.ExtensionMode.Test ? new TestProbe() : undefined;
   const config = new WorkbenchConfig();
   const keys = new ApiKeyStore(context.secrets);
   const api = new ApiConnection(config, keys);
@@ -44,9 +47,9 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const documents = new PromptDocuments(files, (model) => limits.get(model)?.maxOutputTokens);
   const recent = new RecentVariableValues(context.globalState);
   const spend = new SpendTracking({ globalStorageUri: context.globalStorageUri, config, prices, api, log });
-  const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend });
+  const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend, ...(probe ? { onCountSent: () => probe.countRequestsSent++ } : {}) });
   const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend, onShown: () => walkthrough.mark(walkthroughContext.costRead) });
-  const output = new ResponseChannel();
+  const output = new ResponseChannel(probe ? (text) => probe.recordOutput(text) : undefined);
   // The panel's webview is created on the first run (or restored by its serializer), not here.
   const panel: RunPanel = new RunPanel(
     context.extensionUri,
@@ -56,7 +59,19 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     },
     log,
   );
-  const runs = new RunController({ documents, api, config, prices, recent, panel: () => panel, output, log, storageUri: context.storageUri, spend });
+  const runs = new RunController({
+    documents,
+    api,
+    config,
+    prices,
+    recent,
+    panel: () => panel,
+    output,
+    log,
+    storageUri: context.storageUri,
+    spend,
+    ...(probe ? { onRunFinished: (summary: RunSummary) => (probe.lastRun = summary) } : {}),
+  });
   const walkthrough = new WalkthroughProgress(api, () => runs.showHistory(vscode.window.activeTextEditor?.document.uri));
   const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
 
@@ -84,14 +99,15 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     registerRunCommands(runs),
   );
 
-  const publicApi: Features['api'] = {
+  if (!probe) return { api: undefined, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
+  const testApi: Features['api'] = {
     statusBar: () => statusBar.snapshot(),
-    countRequestsSent: () => statusBar.countRequestsSent,
+    countRequestsSent: () => probe.countRequestsSent,
     costDetails: () => costDetails.lastDetails(),
     sdkLoaded: isSdkLoaded,
     panelState: () => panel.state(),
-    outputText: () => output.text(),
-    lastRun: () => runs.lastRun(),
+    outputText: () => probe.outputText(),
+    lastRun: () => probe.lastRun,
     historyFile: (uri) => runs.historyFileFor(uri).fsPath,
     isRunning: () => runs.isRunning(),
     logUri: () => context.logUri,
@@ -109,7 +125,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
         warnings: [...spend.warningsShown],
       };
     },
-    ...(process.env['PROMPT_WORKBENCH_TEST'] === '1' ? { storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()) } : {}),
+    storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()),
   };
-  return { api: publicApi, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
+  return { api: testApi, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
 }

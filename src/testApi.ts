@@ -16,7 +16,11 @@ export interface SpendSnapshot {
   warnings: string[];
 }
 
-/** What activate() returns: a narrow window for the integration tests into the extension's state. */
+/**
+ * What activate() returns when the extension runs under its tests (ExtensionMode.Test, i.e. an
+ * extension host started with extensionTestsPath): a narrow window into the extension's state.
+ * In any other mode activate() returns nothing, so no other extension can start runs through it.
+ */
 export interface PromptWorkbenchApi {
   statusBar(): StatusBarSnapshot;
   /** Exact count requests the status bar has sent to count_tokens. */
@@ -42,9 +46,6 @@ export interface PromptWorkbenchApi {
   spend(): SpendSnapshot;
   /** The folder VS Code gives this extension for logs; its parent holds the output channels' log files. */
   logUri(): vscode.Uri;
-  /**
-   * Stores a key as Set API Key does after its input box; present only when the extension host
-   * runs the test suites (PROMPT_WORKBENCH_TEST=1), never for users.
-   */
-  storeApiKeyForTests?(key: string | undefined): Promise<void>;
+  /** Stores a key as Set API Key does after its input box. */
+  storeApiKeyForTests(key: string | undefined): Promise<void>;
 }

@@ -1,15 +1,12 @@
 import * as vscode from 'vscode';
 
-const transcriptLimit = 2_000_000;
-
-/**
- * The *Prompt Workbench* output channel where responses stream. Keeps a bounded copy of what it
- * printed, because VS Code offers no way to read an output channel back (the tests read this).
- */
+/** The *Prompt Workbench* output channel where responses stream. */
 export class ResponseChannel implements vscode.Disposable {
   /** Created on the first run, not at activation. */
   private channel: vscode.OutputChannel | undefined;
-  private transcript = '';
+
+  /** `onWrite` sees everything printed (the tests' copy; absent in a user's session). */
+  constructor(private readonly onWrite?: (text: string) => void) {}
 
   startRun(title: string): void {
     this.write(`\n━━ ${title}\n`);
@@ -26,12 +23,7 @@ export class ResponseChannel implements vscode.Disposable {
   private write(text: string): void {
     this.channel ??= vscode.window.createOutputChannel('Prompt Workbench');
     this.channel.append(text);
-    this.transcript += text;
-    if (this.transcript.length > transcriptLimit) this.transcript = this.transcript.slice(-transcriptLimit / 2);
-  }
-
-  text(): string {
-    return this.transcript;
+    this.onWrite?.(text);
   }
 
   dispose(): void {

@@ -42,6 +42,8 @@ export interface RunDeps {
   storageUri: vscode.Uri | undefined;
   /** The spend gate every billed call goes through, and the ledger it records into. */
   spend: SpendTracking;
+  /** Told of every finished run (the tests read the last; absent in a user's session). */
+  onRunFinished?: (summary: RunSummary) => void;
 }
 
 /** What a finished run left behind, for Retry, Continue and tool results. */
@@ -132,7 +134,6 @@ export class RunController implements vscode.Disposable {
   private readonly runs = new Map<string, RunContext>();
   private readonly active = new Map<string, AbortController>();
   private historyPrompt: vscode.Uri | undefined;
-  private lastRunSummary: RunSummary | undefined;
   /** The last refusal by the spend cap or the budget (for tests). */
   lastRefusal: string | undefined;
 
@@ -363,7 +364,7 @@ export class RunController implements vscode.Disposable {
       if (error instanceof ConfinementError) void vscode.window.showWarningMessage(`Run history not written: ${reason}.`);
     }
     const summary = { runId, status: result.status, outcome, text: messageText(result.message) };
-    this.lastRunSummary = summary;
+    this.deps.onRunFinished?.(summary);
     return summary;
   }
 
@@ -592,10 +593,6 @@ export class RunController implements vscode.Disposable {
     if (promptUri?.path.endsWith('.prompt.json')) this.historyPrompt = promptUri;
     this.deps.panel().reveal();
     await this.postHistory();
-  }
-
-  lastRun(): RunSummary | undefined {
-    return this.lastRunSummary;
   }
 
   historyFileFor(promptUri: vscode.Uri): vscode.Uri {

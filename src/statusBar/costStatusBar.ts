@@ -32,6 +32,8 @@ export interface CostStatusDeps {
   limits: ModelLimits;
   /** Month-to-date for the tooltip, from the ledger's running totals. */
   spend: SpendTracking;
+  /** Told of each exact count request sent (the tests count them; absent in a user's session). */
+  onCountSent?: () => void;
 }
 
 /**
@@ -49,8 +51,6 @@ export class CostStatusBar implements vscode.Disposable {
   private visible = false;
   private largeEditTimer: ReturnType<typeof setTimeout> | undefined;
   private summary: { uri: string; value: CostSummary } | undefined;
-  /** Exact count requests sent (for tests and the benchmark). */
-  countRequestsSent = 0;
   /** Counts and runs go to the local API simulator: the item says so. */
   private simulated = false;
 
@@ -98,7 +98,7 @@ export class CostStatusBar implements vscode.Disposable {
     // Without a key this throws NoApiKeyError, which the scheduler shows as "no API key".
     const client = await this.deps.api.client();
     void this.deps.limits.refresh();
-    this.countRequestsSent++;
+    this.deps.onCountSent?.();
     // No SDK retries: the scheduler backs off on 429 itself and shows why.
     return countInputTokens(client, params, betas, { signal, maxRetries: 0, onHeaders: (headers) => this.deps.spend.countedTokens(isSimulatedResponse(headers)) });
   }

@@ -22,6 +22,28 @@ describe('activation', () => {
     }
   });
 
+  it('hands the test API out only because the tests run it in ExtensionMode.Test', async () => {
+    const api = await activateExtension();
+    const extension = vscode.extensions.getExtension('prompt-workbench.prompt-workbench');
+    assert.equal(extension?.exports, api);
+    assert.equal(typeof api.panelMessage, 'function');
+  });
+
+  it('the features bundle itself registers every contributed command (not only the activation stand-ins)', async () => {
+    const api = await activateExtension();
+    // Loading the features disposes every stand-in first, so what is left is the features' own.
+    api.panelState();
+    assert.equal(api.featuresLoaded(), true);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const extension = vscode.extensions.getExtension('prompt-workbench.prompt-workbench');
+    const contributed = (extension?.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
+    assert.deepEqual(
+      contributed.filter((command) => !registered.has(command)),
+      [],
+      'contributed commands the features bundle does not register',
+    );
+  });
+
   it('shows its status bar item only while a .prompt.json is the active editor', async () => {
     const api = await activateExtension();
     await openPrompt('hello.prompt.json');
