@@ -1,8 +1,58 @@
 // The boundaries of the README's Layout section, as eslint.config.mjs enforces them: linted here on
 // small made-up files, so a config change that drops a boundary fails a test, not just a review.
 import * as assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ESLint } from 'eslint';
 import { repoRoot } from './prompt/promptTestSupport';
+
+/** Every .ts file under a folder of the repository. */
+function sourceFiles(folder: string): string[] {
+  return readdirSync(join(repoRoot, folder), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => join(repoRoot, folder, name));
+}
+
+/** The relative imports of a file, types included (`import type` and `export … from` too), as absolute .ts paths. */
+function relativeImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found: string[] = [];
+  for (const match of text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'(\.[^']+)'/gms)) {
+    const target = resolve(dirname(file), match[1] as string);
+    for (const candidate of [`${target}.ts`, join(target, 'index.ts')]) if (existsSync(candidate)) found.push(candidate);
+  }
+  return found;
+}
+
+/** One import circle among the files, as a list of repository paths, or undefined. */
+function findCircle(files: string[]): string[] | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string): string[] | undefined => {
+    if (state.get(file) === 'done') return undefined;
+    if (state.get(file) === 'open') return [...stack.slice(stack.indexOf(file)), file].map((f) => relative(repoRoot, f));
+    state.set(file, 'open');
+    stack.push(file);
+    for (const next of relativeImports(file)) {
+      const circle = visit(next);
+      if (circle) return circle;
+    }
+    stack.pop();
+    state.set(file, 'done');
+    return undefined;
+  };
+  for (const file of files) {
+    const circle = visit(file);
+    if (circle) return circle;
+  }
+  return undefined;
+}
+
+describe('layout: src/core', () => {
+  it('has no import circle, not even through types (the format, checks and template used to import each other)', () => {
+    assert.equal(findCircle(sourceFiles('src/core'))?.join(' -> '), undefined);
+  });
+});
 
 describe('layout boundaries (eslint.config.mjs)', function () {
   this.timeout(30_000);

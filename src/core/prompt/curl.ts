@@ -4,7 +4,7 @@
 // here-document (--data @- <<'EOF' … EOF). Credentials are dropped, never stored: the x-api-key
 // and authorization headers and -u/--user. anthropic-beta names become the prompt's "betas".
 
-import type { PromptFile, VariableDeclaration } from './promptFile';
+import type { PromptFile, VariableDeclaration } from './promptFormat';
 import { findPlaceholders } from './template';
 
 /** A shell word, or the body of a here-document attached to the command. */

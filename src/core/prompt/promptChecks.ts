@@ -7,7 +7,7 @@
 import { formatCount } from '../format';
 import { FAST_MODE_MODELS, findModel } from '../models/modelCatalogue';
 import { writtenPathProblem, type NamedFileLookup } from '../files/namedFiles';
-import type { PlaceholderOccurrence, PromptDiagnostic, PromptDiagnosticCode, PromptDiagnosticSeverity, PromptParseOptions } from './promptFile';
+import type { PlaceholderOccurrence, PromptDiagnostic, PromptDiagnosticCode, PromptDiagnosticSeverity, PromptParseOptions } from './promptFormat';
 import type { JsonTree } from './promptJsonTree';
 import { scanPlaceholders, VARIABLE_NAME } from './template';
 

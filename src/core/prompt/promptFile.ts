@@ -1,6 +1,7 @@
-// The .prompt.json format: its types, and the checks that turn a file's text into diagnostics
-// with exact source ranges. Editor-free: the VS Code glue maps offsets with document.positionAt,
-// the command line tool prints them, the run code refuses to send a prompt with errors.
+// The .prompt.json parser: turns a file's text into the prompt and diagnostics with exact source
+// ranges (the format's types are in promptFormat.ts). Editor-free: the VS Code glue maps offsets
+// with document.positionAt, the command line tool prints them, the run code refuses to send a
+// prompt with errors.
 //
 // The checks (promptChecks.ts) are written by hand over a positional JSON tree
 // (promptJsonTree.ts) rather than by running the JSON Schema through ajv: they need the model
@@ -11,131 +12,26 @@
 
 import { parseTree as parseTreeWithRecovery, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { DiagnosticSink, PromptChecker } from './promptChecks';
+import type { PlaceholderOccurrence, PromptDiagnostic, PromptFile, PromptParseOptions } from './promptFormat';
 import { parseJsonTree, type JsonSyntaxError } from './promptJsonTree';
-import type { NamedFileLookup } from '../files/namedFiles';
 
-// ---------------------------------------------------------------------------------------------
-// The format
-
-export type VariableValue = string | number | boolean;
-
-export interface VariableDefinition {
-  /** Used when no value comes from the values file or the user. */
-  default?: VariableValue;
-  /** Shown when the value is asked for at run time. */
-  description?: string;
-  /** A path relative to the prompt file whose contents are the value. */
-  file?: string;
-}
-
-/** A variable: its default value directly, or a definition. */
-export type VariableDeclaration = VariableValue | VariableDefinition;
-
-export interface CacheControl {
-  type: 'ephemeral';
-  ttl?: '5m' | '1h';
-}
-
-/** A content block; only `type` is common to all (see the schema for each type's fields). */
-export interface ContentBlockParam {
-  type: string;
-  cache_control?: CacheControl;
-  [field: string]: unknown;
-}
-
-export interface TextBlockParam extends ContentBlockParam {
-  type: 'text';
-  text: string;
-}
-
-export interface MessageParam {
-  role: 'user' | 'assistant' | 'system';
-  content: string | ContentBlockParam[];
-}
-
-/** A Messages API request body. Fields this type does not name pass through to the API unchanged. */
-export interface MessagesRequest {
-  model: string;
-  max_tokens: number;
-  messages: MessageParam[];
-  system?: string | TextBlockParam[];
-  [field: string]: unknown;
-}
-
-/** The contents of a .prompt.json file. */
-export interface PromptFile {
-  $schema?: string;
-  name?: string;
-  description?: string;
-  variables?: Record<string, VariableDeclaration>;
-  /** A JSON file (relative to the prompt file) holding an object of variable values. */
-  valuesFile?: string;
-  /** Output tokens assumed by cost estimates before the prompt has run. */
-  expectedOutputTokens?: number;
-  /** Beta names sent in the anthropic-beta header, e.g. "task-budgets-2026-03-13". */
-  betas?: string[];
-  request: MessagesRequest;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Diagnostics
-
-export type PromptDiagnosticSeverity = 'error' | 'warning' | 'info';
-
-export type PromptDiagnosticCode =
-  | 'json-syntax'
-  | 'too-large-to-validate'
-  | 'too-many-problems'
-  | 'wrong-type'
-  | 'missing-request'
-  | 'missing-field'
-  | 'unknown-key'
-  | 'invalid-value'
-  | 'empty-messages'
-  | 'first-message-not-user'
-  | 'assistant-prefill'
-  | 'block-not-allowed'
-  | 'unknown-block-type'
-  | 'max-tokens-above-model'
-  | 'max-tokens-zero'
-  | 'unknown-model'
-  | 'deprecated-model'
-  | 'sampling-parameter-removed'
-  | 'too-many-cache-breakpoints'
-  | 'duplicate-tool-name'
-  | 'unknown-tool'
-  | 'forced-tool-choice-unsupported'
-  | 'beta-required'
-  | 'undefined-variable'
-  | 'unused-variable'
-  | 'malformed-placeholder'
-  | 'placeholder-in-key'
-  | 'invalid-variable-name'
-  | 'conflicting-variable-source'
-  | 'absolute-path'
-  | 'outside-workspace'
-  | 'file-not-found'
-  | 'not-a-file'
-  | 'file-too-large'
-  | 'file-unreadable'
-  | 'file-not-read'
-  | 'invalid-values-file';
-
-export interface PromptDiagnostic {
-  /** UTF-16 offset into the text (what document.positionAt takes). */
-  offset: number;
-  length: number;
-  severity: PromptDiagnosticSeverity;
-  message: string;
-  code: PromptDiagnosticCode;
-}
-
-/** One {{name}} in a string value of the request (findPlaceholders in template.ts gives JSON paths). */
-export interface PlaceholderOccurrence {
-  name: string;
-  offset: number;
-  length: number;
-}
+// The format's types, for the many readers that import them with the parser.
+export type {
+  VariableValue,
+  VariableDefinition,
+  VariableDeclaration,
+  CacheControl,
+  ContentBlockParam,
+  TextBlockParam,
+  MessageParam,
+  MessagesRequest,
+  PromptFile,
+  PromptDiagnosticSeverity,
+  PromptDiagnosticCode,
+  PromptDiagnostic,
+  PlaceholderOccurrence,
+  PromptParseOptions,
+} from './promptFormat';
 
 export interface ParsedPrompt {
   /**
@@ -146,24 +42,6 @@ export interface ParsedPrompt {
   readonly diagnostics: PromptDiagnostic[];
   /** Every placeholder in the request, in document order (empty when the JSON is invalid). */
   readonly placeholders: PlaceholderOccurrence[];
-}
-
-export interface PromptParseOptions {
-  /**
-   * Looks up a file the prompt names (a variable's `file`, the `valuesFile`), path as written.
-   * Without it, files are not checked and the values file's keys are unknown. The path's text is
-   * checked before it is called (absolute and network paths never reach it).
-   */
-  namedFile?: (path: string) => NamedFileLookup;
-  /** The model's maximum output tokens, e.g. from the Models API; the bundled catalogue is the fallback. */
-  maxOutputTokens?: (model: string) => number | undefined;
-  /**
-   * Texts longer than this (in UTF-16 code units, about bytes for ASCII) are not checked by
-   * parsePromptFile: it returns one info diagnostic instead. validateForSend ignores it.
-   */
-  maxValidatedLength?: number;
-  /** At most this many diagnostics are returned, plus one that counts the rest. */
-  maxDiagnostics?: number;
 }
 
 /**

@@ -15,7 +15,7 @@
 // removes exactly one, so a reply that itself holds "\{{x}}" comes back unchanged too.
 
 import type { JsonPath } from './promptJsonTree';
-import type { PromptFile, VariableDeclaration } from './promptFile';
+import type { PromptFile, VariableDeclaration } from './promptFormat';
 
 /** What a variable name may look like: a letter or underscore, then letters, digits, `_`, `.` or `-`. */
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
