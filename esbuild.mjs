@@ -77,6 +77,8 @@ const targets = [
     footer: { js: 'var __promptWorkbenchLoadEnd = performance.now();' },
   },
   nodeBundle('src/features.ts', 'dist/features.js', [lazySiblingBundles]),
+  // The structured-output schema check runs in a worker thread, which needs a file of its own.
+  nodeBundle('src/core/run/schemaValidationWorker.ts', 'dist/schemaValidationWorker.js', [lazySiblingBundles]),
   {
     ...common,
     entryPoints: Object.fromEntries(Object.entries(lazySiblings).map(([module, file]) => [file, module])),

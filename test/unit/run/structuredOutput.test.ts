@@ -104,3 +104,32 @@ describe('checkStructuredOutput', () => {
     assert.deepEqual((await checkStructuredOutput('1', { type: 'string' })).errors, ['(root): must be string']);
   });
 });
+
+describe('checkStructuredOutput with a catastrophic pattern in the prompt schema', function () {
+  this.timeout(20_000);
+  // "^(a+)+$" against 40 a's and a "!" backtracks through 2^40 paths: hours on the main thread.
+  const evil = { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } };
+  const output = JSON.stringify({ name: `${'a'.repeat(40)}!` });
+
+  it('stops the check after the timeout, says why, and keeps the event loop free meanwhile', async () => {
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    const started = Date.now();
+    try {
+      const view = await checkStructuredOutput(output, evil, { timeoutMs: 1_000 });
+      const took = Date.now() - started;
+      assert.equal(view.parsed, true);
+      assert.equal(view.pretty, JSON.stringify(JSON.parse(output), null, 2));
+      assert.deepEqual(view.errors, ['Not checked against the schema: the check took longer than 1 s and was stopped (a "pattern" in the schema may backtrack catastrophically).']);
+      assert.ok(took < 10_000, `returned after ${took} ms`);
+      assert.ok(ticks >= 10, `the extension host's thread kept running (${ticks} ticks)`);
+    } finally {
+      clearInterval(ticker);
+    }
+  });
+
+  it('the same pattern on a short value is checked normally', async () => {
+    assert.deepEqual((await checkStructuredOutput(JSON.stringify({ name: 'aaa!' }), evil)).errors, ['/name: must match pattern "^(a+)+$"']);
+    assert.deepEqual((await checkStructuredOutput(JSON.stringify({ name: 'aaa' }), evil)).errors, []);
+  });
+});
