@@ -60,7 +60,7 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-const TOP_LEVEL_KEYS = new Set(['$schema', 'name', 'description', 'variables', 'valuesFile', 'expectedOutputTokens', 'betas', 'request']);
+const TOP_LEVEL_KEYS = new Set(['$schema', 'name', 'description', 'variables', 'valuesFile', 'expectedOutputTokens', 'betas', 'dataset', 'request']);
 const REQUEST_FIELDS_OFTEN_MISPLACED = new Set(['model', 'max_tokens', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'output_config', 'stop_sequences', 'metadata']);
 const ROLES = ['user', 'assistant', 'system'] as const;
 /** Content block types accepted in messages (../shared/anthropic-api.md §6.1, plus the server tool result blocks replayed from history). */
@@ -140,6 +140,9 @@ export class PromptChecker {
           break;
         case 'betas':
           this.checkBetas(child);
+          break;
+        case 'dataset':
+          this.checkDataset(child);
           break;
         case 'request':
           request = child;
@@ -255,6 +258,46 @@ export class PromptChecker {
     for (let item = tree.firstChild(node); item !== -1; item = tree.nextSibling(item)) {
       if (this.expectType(item, 'string', 'A beta name must be a string.')) this.betas.push(tree.stringValue(item));
     }
+  }
+
+  /**
+   * `dataset`: the rows "Run Prompt over Dataset" runs this prompt over. Only its shape is checked
+   * here (the file is read when the job is planned, never while typing); the path follows the same
+   * rule as every path a prompt names: relative, and inside the workspace.
+   */
+  private checkDataset(node: number): void {
+    const tree = this.tree;
+    if (!this.expectType(node, 'object', '"dataset" must be an object: { "path", "map", "keyColumn", "delimiter" }.')) return;
+    let hasPath = false;
+    for (let field = tree.firstChild(node); field !== -1; field = tree.nextSibling(field)) {
+      const key = tree.key(field) as string;
+      switch (key) {
+        case 'path': {
+          hasPath = true;
+          if (!this.expectType(field, 'string', '"path" must be the dataset\'s path, relative to this prompt file.')) break;
+          const problem = writtenPathProblem(tree.stringValue(field));
+          if (problem) this.errorAt(field, problem.code, problem.message.replace(/ Nothing was read\.$/, ''));
+          break;
+        }
+        case 'keyColumn':
+          this.expectType(field, 'string', '"keyColumn" must be the name of the column that identifies each row.');
+          break;
+        case 'delimiter':
+          if (this.expectType(field, 'string', '"delimiter" must be one character, e.g. ";" or "\\t".') && [...tree.stringValue(field)].length !== 1) {
+            this.errorAt(field, 'invalid-value', '"delimiter" must be exactly one character, e.g. ";" or "\\t".');
+          }
+          break;
+        case 'map':
+          if (!this.expectType(field, 'object', '"map" must be an object from variable name to column name, e.g. { "ticket": "body" }.')) break;
+          for (let entry = tree.firstChild(field); entry !== -1; entry = tree.nextSibling(entry)) {
+            this.expectType(entry, 'string', `The column for {{${tree.key(entry) as string}}} must be a column name (a string).`);
+          }
+          break;
+        default:
+          this.warnAtKey(field, 'unknown-key', `Unknown key "${key}" in "dataset": use "path", "map", "keyColumn" or "delimiter".`);
+      }
+    }
+    if (!hasPath) this.errorAt(node, 'missing-field', '"dataset" needs a "path": the CSV, JSON Lines or JSON file, or a folder, relative to this prompt file.');
   }
 
   // ----- request

@@ -26,6 +26,7 @@ export type {
   MessageParam,
   MessagesRequest,
   PromptFile,
+  PromptDataset,
   PromptDiagnosticSeverity,
   PromptDiagnosticCode,
   PromptDiagnostic,

@@ -64,7 +64,21 @@ export interface PromptFile {
   expectedOutputTokens?: number;
   /** Beta names sent in the anthropic-beta header, e.g. "task-budgets-2026-03-13". */
   betas?: string[];
+  /** The rows "Run Prompt over Dataset" runs this prompt over. */
+  dataset?: PromptDataset;
   request: MessagesRequest;
+}
+
+/** A prompt's dataset: a CSV, JSON Lines or JSON file, or a folder, and how its columns bind to {{variables}}. */
+export interface PromptDataset {
+  /** Relative to the prompt file; must stay inside the workspace. */
+  path: string;
+  /** variable name -> column name; other variables bind to the column of their own name. */
+  map?: Record<string, string>;
+  /** The column that identifies each row in the results (default: the row's index). */
+  keyColumn?: string;
+  /** CSV delimiter (one character); default "," ("\t" for .tsv). */
+  delimiter?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { bindColumns, bindRow, promptVariables } from '../../../src/core/dataset/datasetBinding';
+import { parsePromptFile } from '../../../src/core/prompt/promptFile';
 
 const prompt = {
   request: {
@@ -46,5 +47,23 @@ describe('dataset binding', () => {
     assert.deepEqual(byIndex, { kind: 'runnable', key: '5', request: { ...prompt.request, system: 'Tier pro', messages: [{ role: 'user', content: 'Ticket: x (x)' }] } });
     const noBody = bindRow(prompt, { index: 6, line: 8, values: { id: 'T-1' } }, binding, { tier: 'pro' });
     assert.deepEqual(noBody, { kind: 'skipped', key: 'T-1', reason: 'no value in "body" (for {{ticket}})' });
+  });
+});
+
+describe('a prompt\'s dataset key', () => {
+  const check = (dataset: unknown): string[] =>
+    parsePromptFile(JSON.stringify({ variables: { ticket: {} }, dataset, request: { model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: '{{ticket}}' }] } }))
+      .diagnostics.map((d) => `${d.severity}:${d.code}`);
+
+  it('takes a relative path, a map, a key column and a one-character delimiter', () => {
+    assert.deepEqual(check({ path: './data/t.csv', map: { ticket: 'body' }, keyColumn: 'id', delimiter: ';' }), []);
+  });
+
+  it('refuses an absolute path, a missing path, a long delimiter and a map to a non-string; warns on unknown keys', () => {
+    assert.deepEqual(check({ path: '/etc/passwd' }), ['error:absolute-path']);
+    assert.deepEqual(check({ map: {} }), ['error:missing-field']);
+    assert.deepEqual(check({ path: 'a.csv', delimiter: ';;' }), ['error:invalid-value']);
+    assert.deepEqual(check({ path: 'a.csv', map: { ticket: 3 } }), ['error:wrong-type']);
+    assert.deepEqual(check({ path: 'a.csv', sheet: 1 }), ['warning:unknown-key']);
   });
 });

@@ -47,14 +47,16 @@ describe('examples', () => {
         assert.deepEqual(parsePromptFile(text, options).diagnostics, []);
       });
 
-      it('resolves with every variable supplied by its defaults, files and values file', () => {
+      it('resolves with every variable supplied by its defaults, files and values file (and its dataset\'s columns)', () => {
         const prompt = parsePromptFile(text, options).prompt;
         assert.ok(prompt);
         const readFile = (path: string): string => {
           const lookup = options.namedFile?.(path);
           return lookup?.kind === 'found' ? lookup.text : assert.fail(`missing ${path}`);
         };
-        const { request, missing } = resolveRequest(prompt, collectDefaults(prompt, readFile));
+        // A dataset prompt's other variables come from the header row of its CSV.
+        const columns = prompt.dataset ? (readRepoFile(join('examples', prompt.dataset.path)).split(/\r?\n/)[0] ?? '').split(',') : [];
+        const { request, missing } = resolveRequest(prompt, { ...Object.fromEntries(columns.map((c) => [c, `<${c}>`])), ...collectDefaults(prompt, readFile) });
         assert.deepEqual(missing, []);
         assert.doesNotMatch(JSON.stringify(request), /\{\{\s*[A-Za-z_]/);
       });
