@@ -99,6 +99,17 @@ const targets = [
     target: 'es2022',
     minify: production,
   },
+  // The dataset panel (plan, progress, results grid): its own bundle, loaded only when it opens.
+  {
+    ...common,
+    entryPoints: ['src/webview/datasetGrid.ts'],
+    outfile: 'dist/datasetGrid.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: production,
+  },
   {
     ...common,
     sourcemap: true,

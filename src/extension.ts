@@ -77,6 +77,8 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi |
     logUri: () => context.logUri,
     panelMessage: (message) => api().panelMessage(message),
     spend: () => api().spend(),
+    datasetPanel: () => api().datasetPanel(),
+    datasetMessage: (message) => api().datasetMessage(message),
     storeApiKeyForTests: (key) => api().storeApiKeyForTests(key),
   };
 }

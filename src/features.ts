@@ -8,6 +8,9 @@ import { WorkbenchConfig } from './config/workbenchConfig';
 import { isSdkLoaded } from './core/api/apiClient';
 import { describeTarget } from './core/api/simulatorOffer';
 import { registerCostDetails } from './costDetails/costDetails';
+import { DatasetController } from './datasets/datasetController';
+import { DatasetPanel } from './datasets/datasetPanel';
+import { registerDatasetCommands } from './datasets/registerDatasetCommands';
 import { registerPromptDiagnostics } from './diagnostics/promptDiagnostics';
 import { ModelLimits } from './models/modelLimits';
 import { RunPanel } from './panel/runPanel';
@@ -74,6 +77,8 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   });
   const walkthrough = new WalkthroughProgress(api, () => runs.showHistory(vscode.window.activeTextEditor?.document.uri));
   const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
+  const datasetPanel = new DatasetPanel(context.extensionUri, (message) => void datasets.handle(message));
+  const datasets = new DatasetController({ documents, api, config, prices, spend, panel: () => datasetPanel, log, workspaceState: context.workspaceState });
 
   context.subscriptions.push(
     logChannel,
@@ -97,6 +102,9 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     registerPromptCommands({ documents, config, recent, redactor: api.redactor }),
     registerPromptCodeLens(documents, statusBar),
     registerRunCommands(runs),
+    datasetPanel,
+    datasets,
+    registerDatasetCommands(datasets),
   );
 
   if (!probe) return { api: undefined, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
@@ -124,6 +132,11 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
         lastRefusal: runs.lastRefusal,
         warnings: [...spend.warningsShown],
       };
+    },
+    datasetPanel: () => ({ ...datasetPanel.snapshot(), job: datasets.snapshot() }),
+    datasetMessage: async (message) => {
+      await datasets.handle(message);
+      await datasets.settled();
     },
     storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()),
   };

@@ -1,5 +1,7 @@
 import type * as vscode from 'vscode';
 import type { PanelState, PanelToHost } from './protocol';
+import type { JobProgress } from './core/dataset/datasetJob';
+import type { GridRow, GridToHost, JobState, PlanView, ProgressView } from './datasets/datasetProtocol';
 import type { RunSummary } from './run/runController';
 import type { StatusBarSnapshot } from './statusBar/costStatusBar';
 
@@ -40,6 +42,18 @@ export interface PromptWorkbenchApi {
   lastRun(): RunSummary | undefined;
   historyFile(promptUri: vscode.Uri): string;
   isRunning(): boolean;
+  /** What the dataset panel has been told, and the job's own state. */
+  datasetPanel(): {
+    plan?: PlanView;
+    state?: JobState;
+    message?: string;
+    rows: GridRow[];
+    progress?: ProgressView;
+    visible: boolean;
+    job: { state: JobState; progress?: JobProgress; resultsPath?: string };
+  };
+  /** Handles a message as if the dataset panel had sent it (a button), and waits for the job it starts to end. */
+  datasetMessage(message: GridToHost): Promise<void>;
   /** Handles a message as if the panel had sent it (the same entry point the webview uses). */
   panelMessage(message: PanelToHost): Promise<void>;
   /** The spend ledger as this window sees it: month-to-date, where the files are, the last refusal. */

@@ -26,6 +26,8 @@ export interface WorkbenchSettings {
   budgetWarningPercents: number[];
   /** Tool rounds (tool_use replies answered with results) one conversation may take. */
   maxToolRounds: number;
+  /** The most requests a dataset job keeps in flight at once. */
+  datasetConcurrency: number;
 }
 
 const section = 'promptWorkbench';
@@ -71,6 +73,7 @@ function read(): WorkbenchSettings {
     monthlyBudgetUsd: userValue(c, 'monthlyBudgetUsd', 0, isUsd),
     budgetWarningPercents: userValue(c, 'budgetWarningPercents', [50, 80, 100], isPercentList),
     maxToolRounds: toolRounds(c.get<unknown>('maxToolRounds')),
+    datasetConcurrency: Math.min(64, Math.max(1, Math.floor(c.get<number>('datasetConcurrency', 8)))),
   };
 }
 

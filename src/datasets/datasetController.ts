@@ -1,0 +1,501 @@
+// Run Prompt over Dataset…: picks the prompt and the dataset (the prompt's own `dataset`, the
+// explorer's selection, or a file chosen now), keeps every path inside the workspace, makes the
+// plan, shows it, and sends nothing until the user starts the job from the plan. Then it runs the
+// job (core/dataset/datasetJob.ts), filling the grid live, and offers cancel, pause, retry of the
+// failed rows and a CSV export. An unfinished job is remembered, so after a window reload the same
+// command offers to resume it without sending its finished rows again.
+import * as vscode from 'vscode';
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import type Anthropic from '@anthropic-ai/sdk';
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import type { ApiConnection } from '../api/apiConnection';
+import type { WorkbenchConfig } from '../config/workbenchConfig';
+import { DatasetJob, type JobProgress } from '../core/dataset/datasetJob';
+import { planDataset, type DatasetPlan } from '../core/dataset/datasetPlan';
+import { exportResultsCsv, latestStatuses, readResultLines, type RowResult } from '../core/dataset/datasetResults';
+import { datasetFormatFor, type DatasetSource } from '../core/dataset/datasetSource';
+import { isInside, writtenPathProblem } from '../core/files/namedFiles';
+import { formatUsd } from '../core/format';
+import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
+import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
+import type { RateLimits } from '../core/scheduler/rateLimitBuckets';
+import type { Prices } from '../pricing/prices';
+import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import type { SpendTracking } from '../spend/spendTracking';
+import type { DatasetPanel } from './datasetPanel';
+import type { GridRow, GridToHost, JobState, PlanView, ProgressView } from './datasetProtocol';
+
+export interface DatasetDeps {
+  documents: PromptDocuments;
+  api: ApiConnection;
+  config: WorkbenchConfig;
+  prices: Prices;
+  /** The one billed-call path (spend cap, monthly budget, ledger) and the rate limits seen. */
+  spend: SpendTracking;
+  panel: () => DatasetPanel;
+  log: vscode.LogOutputChannel;
+  workspaceState: vscode.Memento;
+}
+
+/** What is remembered of a job so it can be resumed after a reload. */
+interface RememberedJob {
+  promptPath: string;
+  datasetPath: string;
+  resultsPath: string;
+}
+
+const REMEMBERED_KEY = 'promptWorkbench.datasetJobs';
+
+interface Prepared {
+  promptUri: vscode.Uri;
+  prompt: PromptFile;
+  promptValues: Record<string, string>;
+  source: DatasetSource;
+  root: string;
+  resultsPath: string;
+  plan: DatasetPlan;
+}
+
+export class DatasetController implements vscode.Disposable {
+  private prepared: Prepared | undefined;
+  private job: DatasetJob | undefined;
+  private controller: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private state: JobState = 'planned';
+  private lastLimits: Partial<RateLimits> | undefined;
+  private lastProgress: JobProgress | undefined;
+
+  constructor(private readonly deps: DatasetDeps) {}
+
+  /** The command. `target` is the explorer's selection: a prompt, or a dataset file. */
+  async runOverDataset(target?: vscode.Uri): Promise<PlanView | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showErrorMessage('Prompts cannot be run in an untrusted workspace. Trust the workspace first (Manage Workspace Trust).');
+      return undefined;
+    }
+    if (this.running) {
+      void vscode.window.showWarningMessage('A dataset job is running. Cancel it first, or wait for it to end.');
+      this.deps.panel().reveal();
+      return undefined;
+    }
+    const targetIsPrompt = target !== undefined && target.path.endsWith('.prompt.json');
+    const promptUri = targetIsPrompt ? target : await this.pickPrompt();
+    if (!promptUri) return undefined;
+    const document = await vscode.workspace.openTextDocument(promptUri);
+    if (!isPromptDocument(document) || document.uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage('Run Prompt over Dataset needs a saved .prompt.json file.');
+      return undefined;
+    }
+    const parsed = this.deps.documents.validateForSend(document);
+    if (!parsed.prompt || hasErrors(parsed.diagnostics)) {
+      void vscode.window.showErrorMessage('Not planned: this prompt has errors. Fix them first (see the Problems panel).');
+      return undefined;
+    }
+    const prompt = parsed.prompt;
+    const folder = vscode.workspace.getWorkspaceFolder(promptUri);
+    const root = folder?.uri.scheme === 'file' ? folder.uri.fsPath : dirname(promptUri.fsPath);
+    const datasetPath = await this.datasetPathFor(prompt, promptUri, root, targetIsPrompt ? undefined : target);
+    if (!datasetPath) return undefined;
+    let promptValues: Record<string, string>;
+    try {
+      promptValues = this.deps.documents.defaults(document, prompt, { fresh: true });
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Not planned: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+    const isFolder = statSync(datasetPath).isDirectory();
+    const format = datasetFormatFor(datasetPath, isFolder);
+    if (!format) {
+      void vscode.window.showErrorMessage(`${basename(datasetPath)} is not a dataset: use a .csv, .tsv, .jsonl, .ndjson or .json file, or a folder.`);
+      return undefined;
+    }
+    const source: DatasetSource = { format, path: datasetPath, ...(prompt.dataset?.delimiter ? { delimiter: prompt.dataset.delimiter } : {}) };
+    const resultsPath = await this.resultsPathFor(promptUri, prompt, datasetPath, root);
+    if (!resultsPath) return undefined;
+    if (!(await this.deps.api.hasKey())) {
+      const stored = await vscode.commands.executeCommand<boolean>('promptWorkbench.setApiKey');
+      if (!stored) {
+        void vscode.window.showWarningMessage('Not planned: counting tokens needs an API key. Run "Prompt Workbench: Set API Key".');
+        return undefined;
+      }
+    }
+    const client = await this.deps.api.client();
+    const price = this.deps.prices.find(prompt.request.model);
+    let plan: DatasetPlan;
+    try {
+      plan = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Planning ${prompt.name ?? basename(promptUri.fsPath)} over ${basename(datasetPath)}`, cancellable: true },
+        async (_progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          return planDataset({
+            prompt,
+            promptValues,
+            source,
+            binding: { map: prompt.dataset?.map, keyColumn: prompt.dataset?.keyColumn },
+            price,
+            limits: this.lastLimits ?? this.limitsSeen(prompt.request.model),
+            maxConcurrency: this.deps.config.settings.datasetConcurrency,
+            signal: abort.signal,
+            countTokens: async (params, signal) => {
+              const { data, response } = await client.messages.countTokens(params, { signal, maxRetries: 0 }).withResponse();
+              return { inputTokens: data.input_tokens, headers: response.headers };
+            },
+          });
+        },
+      );
+    } catch (error) {
+      void vscode.window.showErrorMessage(`The plan could not be made: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+    this.prepared = { promptUri, prompt, promptValues, source, root, resultsPath, plan };
+    this.state = 'planned';
+    const view = await this.planView(this.prepared);
+    const panel = this.deps.panel();
+    panel.show(`${plan.promptName} × ${basename(datasetPath)}`);
+    panel.post({ type: 'plan', plan: view });
+    panel.post({ type: 'state', state: 'planned' });
+    panel.post({ type: 'rows', rows: await this.gridRowsOf(resultsPath), reset: true });
+    return view;
+  }
+
+  /** Messages from the panel's buttons. */
+  async handle(message: GridToHost): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        return;
+      case 'start':
+        return this.start();
+      case 'cancel':
+        this.controller?.abort();
+        return;
+      case 'pause':
+        this.job?.pause();
+        return;
+      case 'resume':
+        this.job?.resume();
+        return;
+      case 'retryFailed':
+        return this.start({ retryFailed: true });
+      case 'exportCsv':
+        return this.exportCsv();
+    }
+  }
+
+  /** For tests: the state of the current job. */
+  snapshot(): { state: JobState; progress?: JobProgress; resultsPath?: string } {
+    return { state: this.state, progress: this.lastProgress, resultsPath: this.prepared?.resultsPath };
+  }
+
+  /** Resolves when the running job (if any) has ended. */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
+  private async start(options: { retryFailed?: boolean } = {}): Promise<void> {
+    const prepared = this.prepared;
+    if (!prepared || this.running) return;
+    const { plan, prompt } = prepared;
+    if (plan.errors.length > 0) {
+      void vscode.window.showErrorMessage(`Not started: ${plan.errors[0]}`);
+      return;
+    }
+    let onlyKeys: Set<string> | undefined;
+    if (options.retryFailed) {
+      const statuses = await latestStatuses(prepared.resultsPath);
+      onlyKeys = new Set([...statuses].filter(([, status]) => status === 'errored').map(([key]) => key));
+      if (onlyKeys.size === 0) {
+        void vscode.window.showInformationMessage('No failed rows to retry.');
+        return;
+      }
+    }
+    // The whole job's worst case, against the spend cap and the monthly budget, before the first request.
+    const gate = this.deps.spend.gate;
+    const share = onlyKeys && plan.rows.runnable > 0 ? onlyKeys.size / plan.rows.runnable : 1;
+    const billedJob = this.billedJob(plan, share);
+    const decision = await gate.assess(billedJob);
+    if (decision.kind === 'refuse') {
+      void vscode.window.showErrorMessage(decision.message);
+      this.setState('stopped', decision.message);
+      return;
+    }
+    if (decision.kind === 'confirm') {
+      const answer = await vscode.window.showWarningMessage(decision.message, { modal: true }, 'Start');
+      if (answer !== 'Start') return;
+    }
+    let billing: BilledJobHandle;
+    try {
+      billing = await gate.open(billedJob, { confirmed: decision.kind === 'confirm' });
+    } catch (error) {
+      if (!(error instanceof SpendRefusedError)) throw error;
+      void vscode.window.showErrorMessage(error.message);
+      this.setState('stopped', error.message);
+      return;
+    }
+    const client = await this.deps.api.client();
+    const betas = prompt.betas ?? [];
+    const price = this.deps.prices.find(plan.model);
+    this.controller = new AbortController();
+    const panel = this.deps.panel();
+    let pending: GridRow[] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = (): void => {
+      flushTimer = undefined;
+      if (pending.length > 0) panel.post({ type: 'rows', rows: pending });
+      pending = [];
+    };
+    this.job = new DatasetJob({
+      plan,
+      prompt,
+      promptValues: prepared.promptValues,
+      resultsPath: prepared.resultsPath,
+      price,
+      billing,
+      stopsJob: (error) => ((error as { name?: string }).name === 'SpendRefusedError' ? (error as Error).message : undefined),
+      maxConcurrency: this.deps.config.settings.datasetConcurrency,
+      initialLimits: this.lastLimits,
+      signal: this.controller.signal,
+      ...(onlyKeys ? { onlyKeys } : {}),
+      send: async (body, signal) => {
+        const params = body as unknown as MessageCreateParamsNonStreaming;
+        const { data, response } = betas.length > 0
+          ? await (client as Anthropic).beta.messages.create({ ...params, betas } as never, { signal, maxRetries: 0 }).withResponse()
+          : await client.messages.create(params, { signal, maxRetries: 0 }).withResponse();
+        return { message: data as never, headers: response.headers };
+      },
+      onResult: (result) => {
+        // Batched to the webview: at most one message per 100 ms however fast rows finish.
+        pending.push(gridRowOf(result));
+        flushTimer ??= setTimeout(flush, 100);
+      },
+      onProgress: (progress) => {
+        this.lastProgress = progress;
+        panel.post({ type: 'progress', progress: progressView(progress) });
+      },
+    });
+    await this.remember({ promptPath: prepared.promptUri.fsPath, datasetPath: prepared.source.path, resultsPath: prepared.resultsPath });
+    this.setState('running');
+    const job = this.job;
+    this.running = (async () => {
+      try {
+        const outcome = await job.run();
+        this.lastLimits = outcome.limits;
+        if (flushTimer) clearTimeout(flushTimer);
+        flush();
+        if (outcome.cancelled) this.setState('cancelled', 'Cancelled: every finished row is kept. Run the command again to resume.');
+        else if (outcome.stoppedReason) this.setState('stopped', outcome.stoppedReason);
+        else {
+          this.setState('finished', `${outcome.progress.succeeded} rows succeeded, ${outcome.progress.errored} failed.`);
+          await this.forget(prepared.resultsPath);
+        }
+      } catch (error) {
+        this.deps.log.error(`Dataset job failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.setState('failed', error instanceof Error ? error.message : String(error));
+      } finally {
+        billing.close();
+        this.running = undefined;
+        this.job = undefined;
+      }
+    })();
+  }
+
+  /** The limits the last response for this model reported (any call: a run, a count, a job). */
+  private limitsSeen(model: string): Partial<RateLimits> | undefined {
+    const seen = this.deps.spend.rateLimits.forModel(model);
+    if (!seen) return undefined;
+    return { requestsPerMinute: seen.requests?.limit, inputTokensPerMinute: seen.inputTokens?.limit, outputTokensPerMinute: seen.outputTokens?.limit };
+  }
+
+  /** The job as the spend gate sees it: its whole worst case (or the failed rows' share of it). */
+  private billedJob(plan: DatasetPlan, share: number): BilledJob {
+    const worst = plan.cost.now?.worstCaseUsd;
+    const rows = Math.round(plan.rows.runnable * share);
+    return {
+      kind: 'dataset',
+      model: plan.model,
+      promptName: plan.promptName,
+      worstCaseUsd: worst === undefined ? undefined : worst * share,
+      what: `${rows.toLocaleString('en-US')} rows, about ${Math.round(plan.tokens.total * share).toLocaleString('en-US')} input tokens + up to ${plan.maxTokens.toLocaleString('en-US')} output tokens each on ${plan.model}${worst === undefined ? '' : `, ${formatUsd(worst * share)} at worst`}`,
+    };
+  }
+
+  private setState(state: JobState, message?: string): void {
+    this.state = state;
+    this.deps.panel().post({ type: 'state', state, ...(message ? { message } : {}) });
+  }
+
+  private async exportCsv(): Promise<void> {
+    const prepared = this.prepared;
+    if (!prepared) return;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(prepared.resultsPath.replace(/\.results\.jsonl$/, '.results.csv')),
+      filters: { CSV: ['csv'] },
+    });
+    if (!target) return;
+    const count = await exportResultsCsv(prepared.resultsPath, prepared.source, prepared.plan.binding, prepared.plan.columns, target.fsPath);
+    void vscode.window.showInformationMessage(`Exported ${count} rows to ${basename(target.fsPath)}.`);
+  }
+
+  private async pickPrompt(): Promise<vscode.Uri | undefined> {
+    const active = vscode.window.activeTextEditor?.document;
+    if (isPromptDocument(active) && active.uri.scheme === 'file') return active.uri;
+    const found = await vscode.workspace.findFiles('**/*.prompt.json', '**/node_modules/**', 200);
+    if (found.length === 0) {
+      void vscode.window.showInformationMessage('No .prompt.json file in this workspace: create one first (Prompt Workbench: New Prompt).');
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      found.map((uri) => ({ label: basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
+      { title: 'Run which prompt over the dataset?' },
+    );
+    return picked?.uri;
+  }
+
+  /** The dataset: the explorer's selection, else the prompt's `dataset.path`, else chosen now. Always inside the workspace. */
+  private async datasetPathFor(prompt: PromptFile, promptUri: vscode.Uri, root: string, selected: vscode.Uri | undefined): Promise<string | undefined> {
+    let candidate: string | undefined;
+    if (selected) {
+      candidate = selected.fsPath;
+    } else if (prompt.dataset?.path) {
+      const problem = writtenPathProblem(prompt.dataset.path);
+      if (problem) {
+        void vscode.window.showErrorMessage(`The prompt's dataset path is refused: ${problem.message}`);
+        return undefined;
+      }
+      candidate = join(dirname(promptUri.fsPath), prompt.dataset.path.replace(/\\/g, '/'));
+    } else {
+      const chosen = await vscode.window.showOpenDialog({
+        title: 'Choose a dataset (CSV, JSON Lines, JSON array, or a folder of files)',
+        defaultUri: vscode.Uri.file(dirname(promptUri.fsPath)),
+        canSelectFiles: true,
+        canSelectFolders: true,
+        canSelectMany: false,
+        filters: { Datasets: ['csv', 'tsv', 'jsonl', 'ndjson', 'json'] },
+      });
+      candidate = chosen?.[0]?.fsPath;
+    }
+    if (!candidate) return undefined;
+    return this.insideWorkspace(candidate, root, 'dataset');
+  }
+
+  /** The real path (links followed) when it is inside the workspace folder, else an error and undefined. */
+  private insideWorkspace(path: string, root: string, what: string): string | undefined {
+    let real: string;
+    try {
+      real = realpathSync.native(path);
+    } catch {
+      void vscode.window.showErrorMessage(`The ${what} ${vscode.workspace.asRelativePath(path)} does not exist.`);
+      return undefined;
+    }
+    let realRoot: string;
+    try {
+      realRoot = realpathSync.native(root);
+    } catch {
+      realRoot = root;
+    }
+    if (!isInside(realRoot, real)) {
+      void vscode.window.showErrorMessage(`The ${what} must be inside the workspace folder (${basename(root)}); ${basename(path)} is not. Nothing was read.`);
+      return undefined;
+    }
+    return real;
+  }
+
+  /** A remembered unfinished job for this prompt and dataset (offered for resume), or a new results file beside the dataset. */
+  private async resultsPathFor(promptUri: vscode.Uri, prompt: PromptFile, datasetPath: string, root: string): Promise<string | undefined> {
+    const remembered = this.remembered().find((job) => job.promptPath === promptUri.fsPath && job.datasetPath === datasetPath);
+    if (remembered) {
+      const statuses = await latestStatuses(remembered.resultsPath);
+      const answer = await vscode.window.showInformationMessage(
+        `An unfinished job of this prompt over this dataset has ${statuses.size} rows done. Resume it (finished rows are not sent again)?`,
+        'Resume',
+        'Start Over',
+      );
+      if (answer === 'Resume') return remembered.resultsPath;
+      if (answer !== 'Start Over') return undefined;
+      await this.forget(remembered.resultsPath);
+    }
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+    const slug = (prompt.name ?? basename(promptUri.fsPath, '.prompt.json')).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'prompt';
+    const baseDir = statSync(datasetPath).isDirectory() ? dirname(datasetPath) : dirname(datasetPath);
+    const path = join(baseDir, `${slug}-${stamp}.results.jsonl`);
+    return isInside(root, path) ? path : undefined;
+  }
+
+  private remembered(): RememberedJob[] {
+    const value = this.deps.workspaceState.get<unknown>(REMEMBERED_KEY);
+    return Array.isArray(value) ? value.filter((job): job is RememberedJob => typeof job?.promptPath === 'string' && typeof job?.datasetPath === 'string' && typeof job?.resultsPath === 'string') : [];
+  }
+
+  private async remember(job: RememberedJob): Promise<void> {
+    await this.deps.workspaceState.update(REMEMBERED_KEY, [...this.remembered().filter((j) => j.resultsPath !== job.resultsPath), job].slice(-20));
+  }
+
+  private async forget(resultsPath: string): Promise<void> {
+    await this.deps.workspaceState.update(REMEMBERED_KEY, this.remembered().filter((j) => j.resultsPath !== resultsPath));
+  }
+
+  private async planView(prepared: Prepared): Promise<PlanView> {
+    const { plan } = prepared;
+    const statuses = await latestStatuses(prepared.resultsPath);
+    const decision = plan.errors.length > 0 ? { kind: 'refuse' as const, message: 'The plan has errors.' } : await this.deps.spend.gate.assess(this.billedJob(plan, 1));
+    return {
+      promptName: plan.promptName,
+      model: plan.model,
+      dataset: relative(prepared.root, plan.source.path) || basename(plan.source.path),
+      results: relative(prepared.root, prepared.resultsPath),
+      errors: plan.errors,
+      warnings: plan.warnings,
+      rows: plan.rows,
+      skipped: plan.skipped,
+      tokens: { method: plan.tokens.method, total: plan.tokens.total, counted: plan.tokens.counted, errorBound: plan.tokens.errorBound },
+      cost: { known: plan.cost.known, reason: plan.cost.reason, now: plan.cost.now, batch: plan.cost.batch, notes: plan.cost.notes },
+      time: { seconds: plan.time.seconds, boundBy: plan.time.boundBy, limits: plan.time.limits },
+      limitsCheck: decision.kind === 'send' ? { kind: 'send' } : { kind: decision.kind, message: decision.message },
+      alreadyDone: statuses.size,
+    };
+  }
+
+  private async gridRowsOf(resultsPath: string): Promise<GridRow[]> {
+    const latest = new Map<string, GridRow>();
+    for await (const line of readResultLines(resultsPath)) if (line.type === 'row') latest.set(line.key, gridRowOf(line));
+    return [...latest.values()];
+  }
+
+  dispose(): void {
+    this.controller?.abort();
+  }
+}
+
+export function gridRowOf(result: RowResult): GridRow {
+  return {
+    key: result.key,
+    index: result.index,
+    ...(result.where ? { where: result.where } : {}),
+    status: result.status,
+    output: result.structured !== undefined ? JSON.stringify(result.structured, null, 2) : result.text,
+    stopReason: result.stopReason,
+    inputTokens: result.usage ? result.usage.input_tokens + (result.usage.cache_creation_input_tokens ?? 0) + (result.usage.cache_read_input_tokens ?? 0) : undefined,
+    outputTokens: result.usage?.output_tokens,
+    costUsd: result.costUsd,
+    ...(result.requestId ? { requestId: result.requestId } : {}),
+    ...(result.error ? { error: result.error.message } : {}),
+  };
+}
+
+function progressView(progress: JobProgress): ProgressView {
+  return {
+    toSend: progress.toSend,
+    succeeded: progress.succeeded,
+    errored: progress.errored,
+    alreadyDone: progress.alreadyDone,
+    costUsd: progress.costUsd,
+    rowsPerMinute: progress.rowsPerMinute,
+    inputTokensPerMinute: progress.inputTokensPerMinute,
+    outputTokensPerMinute: progress.outputTokensPerMinute,
+    ...(progress.etaMs !== undefined ? { etaMs: progress.etaMs } : {}),
+    rateLimited: progress.rateLimited,
+    limits: progress.limits,
+    paused: progress.paused,
+  };
+}

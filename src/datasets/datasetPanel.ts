@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import { createNonce, panelHtml } from '../panel/panelHtml';
+import { parseGridMessage, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
+
+export const datasetPanelViewType = 'promptWorkbench.dataset';
+
+/**
+ * The dataset panel: the plan, then the job's progress and its results grid. The host keeps what
+ * it has sent (plan, state, progress, rows by key), so a page that is not ready yet, or one VS Code
+ * re-creates when the tab comes back, gets it whole.
+ */
+export class DatasetPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private plan: PlanView | undefined;
+  private state: { state: JobState; message?: string } | undefined;
+  private progress: ProgressView | undefined;
+  private readonly rows = new Map<string, GridRow>();
+  private readonly listeners: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly onMessage: (message: GridToHost) => void,
+  ) {}
+
+  show(title: string): void {
+    if (this.panel) {
+      this.panel.title = title;
+      this.panel.reveal(vscode.ViewColumn.Active);
+      return;
+    }
+    const roots = [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')];
+    const panel = vscode.window.createWebviewPanel(datasetPanelViewType, title, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: roots, retainContextWhenHidden: false });
+    this.panel = panel;
+    this.ready = false;
+    const webview = panel.webview;
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'datasetGrid.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'datasetGrid.css')).toString(),
+      title,
+    });
+    this.listeners.push(
+      webview.onDidReceiveMessage((raw: unknown) => {
+        const message = parseGridMessage(raw);
+        if (!message) return;
+        if (message.type === 'ready') {
+          this.ready = true;
+          if (this.plan) void webview.postMessage({ type: 'plan', plan: this.plan } satisfies HostToGrid);
+          if (this.state) void webview.postMessage({ type: 'state', ...this.state } satisfies HostToGrid);
+          if (this.progress) void webview.postMessage({ type: 'progress', progress: this.progress } satisfies HostToGrid);
+          void webview.postMessage({ type: 'rows', rows: [...this.rows.values()], reset: true } satisfies HostToGrid);
+        }
+        this.onMessage(message);
+      }),
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.ready = false;
+        this.listeners.splice(0).forEach((l) => l.dispose());
+      }),
+    );
+  }
+
+  reveal(): void {
+    this.panel?.reveal();
+  }
+
+  post(message: HostToGrid): void {
+    switch (message.type) {
+      case 'plan':
+        this.plan = message.plan;
+        break;
+      case 'state':
+        this.state = { state: message.state, ...(message.message ? { message: message.message } : {}) };
+        break;
+      case 'progress':
+        this.progress = message.progress;
+        break;
+      case 'rows':
+        if (message.reset) this.rows.clear();
+        for (const row of message.rows) this.rows.set(row.key, row);
+        break;
+    }
+    if (this.panel && this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  /** What the panel has been told (for tests): the plan, the state and the rows by key. */
+  snapshot(): { plan?: PlanView; state?: JobState; message?: string; rows: GridRow[]; progress?: ProgressView; visible: boolean } {
+    return { plan: this.plan, state: this.state?.state, message: this.state?.message, rows: [...this.rows.values()], progress: this.progress, visible: this.panel !== undefined };
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.listeners.splice(0).forEach((l) => l.dispose());
+  }
+}

@@ -1,0 +1,78 @@
+// Every message between the dataset panel (plan, progress, results grid) and the extension host,
+// both directions, as discriminated unions. Plain data only: the webview never gets a path it
+// could use, a key, or markup (every string is shown with textContent).
+
+/** The plan, as the panel shows it before anything is sent. */
+export interface PlanView {
+  promptName: string;
+  model: string;
+  dataset: string;
+  results: string;
+  errors: string[];
+  warnings: string[];
+  rows: { read: number; runnable: number; skipped: number; bad: number };
+  skipped: { key?: string; where: string; reason: string }[];
+  tokens: { method: 'exact' | 'sampled' | 'none'; total: number; counted: number; errorBound: number };
+  cost: { known: boolean; reason?: string; now?: { expectedUsd: number; worstCaseUsd: number }; batch?: { expectedUsd: number; worstCaseUsd: number }; notes: string[] };
+  time: { seconds?: number; boundBy?: string; limits?: { requestsPerMinute?: number; inputTokensPerMinute?: number; outputTokensPerMinute?: number } };
+  /** The spend cap / budget check on the whole job's worst case. */
+  limitsCheck: { kind: 'send' | 'confirm' | 'refuse'; message?: string };
+  /** Rows already finished in this results file (a resumed job). */
+  alreadyDone: number;
+}
+
+export interface GridRow {
+  key: string;
+  index: number;
+  where?: string;
+  status: 'succeeded' | 'errored' | 'skipped' | 'canceled' | 'expired';
+  /** Output text, or the structured output as JSON. */
+  output?: string;
+  stopReason?: string | null;
+  inputTokens?: number;
+  outputTokens?: number;
+  costUsd?: number | null;
+  requestId?: string;
+  error?: string;
+}
+
+export interface ProgressView {
+  toSend: number;
+  succeeded: number;
+  errored: number;
+  alreadyDone: number;
+  costUsd: number;
+  rowsPerMinute: number;
+  inputTokensPerMinute: number;
+  outputTokensPerMinute: number;
+  etaMs?: number;
+  rateLimited: number;
+  limits: { requestsPerMinute?: number; inputTokensPerMinute?: number; outputTokensPerMinute?: number };
+  paused: boolean;
+}
+
+export type JobState = 'planned' | 'running' | 'finished' | 'cancelled' | 'stopped' | 'failed';
+
+export type HostToGrid =
+  | { type: 'plan'; plan: PlanView }
+  | { type: 'state'; state: JobState; message?: string }
+  | { type: 'progress'; progress: ProgressView }
+  /** Rows to add or replace (by key), in arrival order. `reset` clears the grid first. */
+  | { type: 'rows'; rows: GridRow[]; reset?: boolean };
+
+export type GridToHost =
+  | { type: 'ready' }
+  | { type: 'start' }
+  | { type: 'cancel' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'retryFailed' }
+  | { type: 'exportCsv' };
+
+const GRID_MESSAGES: readonly GridToHost['type'][] = ['ready', 'start', 'cancel', 'pause', 'resume', 'retryFailed', 'exportCsv'];
+
+/** A message from the webview, checked at run time (the webview is not trusted to send only what it should). */
+export function parseGridMessage(message: unknown): GridToHost | undefined {
+  const type = (message as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && (GRID_MESSAGES as readonly string[]).includes(type) ? ({ type } as GridToHost) : undefined;
+}

@@ -1,0 +1,6 @@
+import * as vscode from 'vscode';
+import type { DatasetController } from './datasetController';
+
+export function registerDatasetCommands(datasets: DatasetController): vscode.Disposable {
+  return vscode.commands.registerCommand('promptWorkbench.runOverDataset', (uri?: vscode.Uri) => datasets.runOverDataset(uri instanceof vscode.Uri ? uri : undefined));
+}

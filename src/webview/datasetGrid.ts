@@ -1,0 +1,261 @@
+// The dataset panel's page: the plan (with Start), the job's progress (with Pause, Resume, Cancel),
+// and the results grid: virtualised (only the rows in view exist in the DOM, so 100,000 rows
+// scroll like 100), filtered by status, searched in full text, sorted by cost, tokens or stop
+// reason, with totals and a row opened beside the grid. Every string from the host or the model
+// is shown with textContent; positions are set through the CSSOM (the CSP forbids style
+// attributes, not style properties).
+import type { GridRow, GridToHost, HostToGrid, JobState, PlanView, ProgressView } from '../datasets/datasetProtocol';
+import { button, el } from './dom';
+
+interface VsCodeApi {
+  postMessage(message: GridToHost): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = acquireVsCodeApi();
+
+const ROW_HEIGHT = 24;
+const OVERSCAN = 10;
+
+const rows = new Map<string, GridRow>();
+let view: GridRow[] = [];
+let selectedKey: string | undefined;
+let state: JobState | undefined;
+let viewDirty = true;
+
+const fmtInt = (n: number | undefined): string => (n === undefined ? '' : Math.round(n).toLocaleString('en-US'));
+const fmtUsd = (n: number | null | undefined): string => (n === undefined || n === null ? '' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
+const fmtDuration = (ms: number | undefined): string => {
+  if (ms === undefined || !Number.isFinite(ms)) return '–';
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+};
+
+// ----- layout
+
+const app = document.getElementById('app') as HTMLElement;
+const planSection = el('section', { class: 'plan', 'aria-label': 'Plan' });
+const progressSection = el('section', { class: 'progress', 'aria-label': 'Progress' });
+const progressBar = el('progress', { max: 1, value: 0 });
+const progressText = el('div', { class: 'progress-text', role: 'status' });
+const stateText = el('div', { class: 'state', role: 'status' });
+const startButton = button('Start', () => vscode.postMessage({ type: 'start' }), { class: 'primary', 'data-action': 'start' });
+const pauseButton = button('Pause', () => vscode.postMessage({ type: 'pause' }), { 'data-action': 'pause' });
+const resumeButton = button('Resume', () => vscode.postMessage({ type: 'resume' }), { 'data-action': 'resume' });
+const cancelButton = button('Cancel', () => vscode.postMessage({ type: 'cancel' }), { 'data-action': 'cancel' });
+const retryButton = button('Retry failed rows', () => vscode.postMessage({ type: 'retryFailed' }), { 'data-action': 'retryFailed' });
+const exportButton = button('Export CSV', () => vscode.postMessage({ type: 'exportCsv' }), { 'data-action': 'exportCsv' });
+progressSection.append(el('div', { class: 'buttons' }, startButton, pauseButton, resumeButton, cancelButton, retryButton, exportButton), stateText, progressBar, progressText);
+
+const statusFilter = el('select', { 'aria-label': 'Filter by status', 'data-control': 'status' }, ...['all', 'succeeded', 'errored', 'skipped'].map((s) => el('option', { value: s }, s === 'all' ? 'All statuses' : s)));
+const search = el('input', { type: 'search', placeholder: 'Search output, keys, errors', 'aria-label': 'Search', 'data-control': 'search' });
+const sortBy = el(
+  'select',
+  { 'aria-label': 'Sort by', 'data-control': 'sort' },
+  ...[
+    ['index', 'Dataset order'],
+    ['cost', 'Cost (highest first)'],
+    ['tokens', 'Tokens (most first)'],
+    ['stop', 'Stop reason'],
+  ].map(([value, label]) => el('option', { value }, label)),
+);
+const totals = el('div', { class: 'totals', role: 'status', 'data-totals': '' });
+const toolbar = el('div', { class: 'toolbar' }, statusFilter, search, sortBy, totals);
+
+const header = el('div', { class: 'grid-row grid-header', role: 'row' }, ...['Key', 'Status', 'Output', 'Stop', 'Tokens', 'Cost'].map((h) => el('span', { role: 'columnheader' }, h)));
+const viewport = el('div', { class: 'grid-viewport', role: 'grid', tabindex: 0, 'aria-label': 'Results' });
+const spacer = el('div', { class: 'grid-spacer' });
+const visibleRows = el('div', { class: 'grid-rows', role: 'rowgroup' });
+spacer.append(visibleRows);
+viewport.append(spacer);
+const detail = el('aside', { class: 'detail', 'aria-label': 'Row' });
+const gridArea = el('div', { class: 'grid-area' }, el('div', { class: 'grid' }, header, viewport), detail);
+app.append(planSection, progressSection, toolbar, gridArea);
+
+// ----- plan
+
+function renderPlan(plan: PlanView): void {
+  planSection.replaceChildren();
+  planSection.append(el('h2', {}, `${plan.promptName} over ${plan.dataset}`));
+  const list = el('dl', {});
+  const add = (term: string, value: string): void => {
+    list.append(el('dt', {}, term), el('dd', {}, value));
+  };
+  add('Model', plan.model);
+  add('Rows', `${fmtInt(plan.rows.runnable)} runnable · ${fmtInt(plan.rows.skipped)} skipped · ${fmtInt(plan.rows.bad)} unreadable${plan.alreadyDone > 0 ? ` · ${fmtInt(plan.alreadyDone)} already done (resumed)` : ''}`);
+  const tokens = plan.tokens;
+  add(
+    'Input tokens',
+    tokens.method === 'exact'
+      ? `${fmtInt(tokens.total)} (counted exactly for every row with count_tokens)`
+      : tokens.method === 'sampled'
+        ? `${fmtInt(tokens.total)} ± ${fmtInt(tokens.errorBound)} (95%; ${fmtInt(tokens.counted)} rows counted with count_tokens, stratified by length, extrapolated)`
+        : '0',
+  );
+  if (plan.cost.known && plan.cost.now && plan.cost.batch) {
+    add('Cost now', `${fmtUsd(plan.cost.now.expectedUsd)} expected · ${fmtUsd(plan.cost.now.worstCaseUsd)} worst case`);
+    add('As a batch (×0.5)', `${fmtUsd(plan.cost.batch.expectedUsd)} expected · ${fmtUsd(plan.cost.batch.worstCaseUsd)} worst case (not selectable yet)`);
+  } else {
+    add('Cost', plan.cost.reason ?? 'unknown');
+  }
+  for (const note of plan.cost.notes) add('', note);
+  const limits = plan.time.limits;
+  add(
+    'Time',
+    plan.time.seconds !== undefined
+      ? `about ${fmtDuration(plan.time.seconds * 1000)} at ${fmtInt(limits?.requestsPerMinute)} RPM / ${fmtInt(limits?.inputTokensPerMinute)} ITPM / ${fmtInt(limits?.outputTokensPerMinute)} OTPM (bound by ${plan.time.boundBy})`
+      : 'unknown until the first response reports your rate limits',
+  );
+  add('Limits', plan.limitsCheck.kind === 'send' ? 'within the spend cap' : (plan.limitsCheck.message ?? plan.limitsCheck.kind));
+  add('Results', plan.results);
+  planSection.append(list);
+  for (const error of plan.errors) planSection.append(el('p', { class: 'error', role: 'alert' }, error));
+  for (const warning of plan.warnings) planSection.append(el('p', { class: 'warning' }, warning));
+  if (plan.skipped.length > 0) {
+    const details = el('details', {}, el('summary', {}, `Skipped and unreadable rows (${fmtInt(plan.rows.skipped + plan.rows.bad)})`));
+    const ul = el('ul', { 'data-skipped': '' });
+    for (const s of plan.skipped) ul.append(el('li', {}, `${s.where}${s.key !== undefined ? ` (${s.key})` : ''}: ${s.reason}`));
+    details.append(ul);
+    planSection.append(details);
+  }
+  startButton.disabled = plan.errors.length > 0 || plan.limitsCheck.kind === 'refuse' || plan.rows.runnable === 0;
+}
+
+function renderState(next: JobState, message?: string): void {
+  state = next;
+  stateText.textContent = message ?? (next === 'planned' ? 'Nothing is sent until you start the job.' : next);
+  const running = next === 'running';
+  startButton.hidden = next !== 'planned';
+  pauseButton.hidden = !running;
+  resumeButton.hidden = true;
+  cancelButton.hidden = !running;
+  retryButton.hidden = running;
+  document.body.dataset.state = next;
+}
+
+function renderProgress(p: ProgressView): void {
+  const finished = p.succeeded + p.errored;
+  progressBar.max = Math.max(1, p.toSend);
+  progressBar.value = finished;
+  const limits = p.limits;
+  progressText.textContent =
+    `${fmtInt(finished)} of ${fmtInt(p.toSend)} rows · ${fmtInt(p.rowsPerMinute)} rows/min` +
+    ` · ${fmtInt(p.inputTokensPerMinute)}${limits.inputTokensPerMinute ? ` / ${fmtInt(limits.inputTokensPerMinute)}` : ''} input tok/min` +
+    ` · ${fmtInt(p.outputTokensPerMinute)}${limits.outputTokensPerMinute ? ` / ${fmtInt(limits.outputTokensPerMinute)}` : ''} output tok/min` +
+    ` · ${fmtUsd(p.costUsd)} so far · ${fmtDuration(p.etaMs)} left${p.rateLimited > 0 ? ` · ${p.rateLimited} answered 429` : ''}`;
+  if (state === 'running') {
+    pauseButton.hidden = p.paused;
+    resumeButton.hidden = !p.paused;
+  }
+}
+
+// ----- grid
+
+function matches(row: GridRow, filter: string, needle: string): boolean {
+  if (filter !== 'all' && row.status !== filter) return false;
+  if (!needle) return true;
+  return [row.key, row.output, row.error, row.stopReason, row.where].some((text) => typeof text === 'string' && text.toLowerCase().includes(needle));
+}
+
+function rebuildView(): void {
+  const filter = statusFilter.value;
+  const needle = search.value.trim().toLowerCase();
+  view = [];
+  let cost = 0;
+  let tokens = 0;
+  let errors = 0;
+  for (const row of rows.values()) {
+    cost += row.costUsd ?? 0;
+    tokens += (row.inputTokens ?? 0) + (row.outputTokens ?? 0);
+    if (row.status === 'errored') errors++;
+    if (matches(row, filter, needle)) view.push(row);
+  }
+  const order = sortBy.value;
+  if (order === 'cost') view.sort((a, b) => (b.costUsd ?? -1) - (a.costUsd ?? -1));
+  else if (order === 'tokens') view.sort((a, b) => (b.inputTokens ?? 0) + (b.outputTokens ?? 0) - ((a.inputTokens ?? 0) + (a.outputTokens ?? 0)));
+  else if (order === 'stop') view.sort((a, b) => String(a.stopReason ?? '').localeCompare(String(b.stopReason ?? '')) || a.index - b.index);
+  else view.sort((a, b) => a.index - b.index);
+  totals.textContent = `${fmtInt(view.length)} of ${fmtInt(rows.size)} rows · ${fmtInt(tokens)} tokens · ${fmtUsd(cost)} · ${fmtInt(errors)} errors`;
+  spacer.style.height = `${view.length * ROW_HEIGHT}px`;
+  viewDirty = false;
+}
+
+function renderRows(): void {
+  if (viewDirty) rebuildView();
+  const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(view.length, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_HEIGHT) + OVERSCAN);
+  visibleRows.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
+  const children: HTMLElement[] = [];
+  for (let i = first; i < last; i++) {
+    const row = view[i] as GridRow;
+    const line = el(
+      'div',
+      { class: `grid-row status-${row.status}${row.key === selectedKey ? ' selected' : ''}`, role: 'row', 'data-key': row.key, 'data-status': row.status },
+      el('span', { role: 'gridcell' }, row.key),
+      el('span', { role: 'gridcell' }, row.status),
+      el('span', { role: 'gridcell', class: 'output' }, (row.output ?? row.error ?? '').slice(0, 300)),
+      el('span', { role: 'gridcell' }, row.stopReason ?? ''),
+      el('span', { role: 'gridcell', class: 'number' }, fmtInt((row.inputTokens ?? 0) + (row.outputTokens ?? 0) || undefined)),
+      el('span', { role: 'gridcell', class: 'number' }, fmtUsd(row.costUsd)),
+    );
+    children.push(line);
+  }
+  visibleRows.replaceChildren(...children);
+}
+
+function openRow(key: string): void {
+  const row = rows.get(key);
+  selectedKey = key;
+  detail.replaceChildren();
+  if (!row) return;
+  detail.append(
+    el('h3', {}, `${row.key}${row.where ? ` · ${row.where}` : ''}`),
+    el('p', { class: `status-${row.status}` }, `${row.status}${row.stopReason ? ` · stop: ${row.stopReason}` : ''}${row.requestId ? ` · ${row.requestId}` : ''}`),
+    el('p', {}, `${fmtInt(row.inputTokens)} input · ${fmtInt(row.outputTokens)} output tokens · ${fmtUsd(row.costUsd)}`),
+  );
+  if (row.error) detail.append(el('p', { class: 'error' }, row.error));
+  if (row.output !== undefined) detail.append(el('pre', { class: 'output-full' }, row.output));
+  renderRows();
+}
+
+let frame = 0;
+const schedule = (): void => {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    renderRows();
+  });
+};
+viewport.addEventListener('scroll', schedule, { passive: true });
+window.addEventListener('resize', schedule);
+for (const control of [statusFilter, sortBy]) control.addEventListener('change', () => ((viewDirty = true), schedule()));
+search.addEventListener('input', () => ((viewDirty = true), schedule()));
+visibleRows.addEventListener('click', (event) => {
+  const line = (event.target as HTMLElement).closest<HTMLElement>('.grid-row');
+  const key = line?.dataset.key;
+  if (key !== undefined) openRow(key);
+});
+
+window.addEventListener('message', (event: MessageEvent<HostToGrid>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'plan':
+      renderPlan(message.plan);
+      break;
+    case 'state':
+      renderState(message.state, message.message);
+      break;
+    case 'progress':
+      renderProgress(message.progress);
+      break;
+    case 'rows':
+      if (message.reset) rows.clear();
+      for (const row of message.rows) rows.set(row.key, row);
+      viewDirty = true;
+      schedule();
+      if (selectedKey !== undefined && message.rows.some((r) => r.key === selectedKey)) openRow(selectedKey);
+      break;
+  }
+});
+
+renderState('planned');
+vscode.postMessage({ type: 'ready' });

@@ -1,0 +1,110 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { PlanView } from '../../src/datasets/datasetProtocol';
+import { useSimulator } from './apiHarness';
+import { workspaceFile, writePrompt } from './helpers';
+
+const model = 'claude-haiku-5-5';
+
+describe('datasets: Run Prompt over Dataset', function () {
+  this.timeout(120_000);
+  const harness = useSimulator({ outputTokens: 12 });
+  const written: vscode.Uri[] = [];
+
+  async function datasetPrompt(name: string, csv: string, extra: Record<string, unknown> = {}): Promise<vscode.Uri> {
+    const data = workspaceFile(`${name}.csv`);
+    writeFileSync(data.fsPath, csv);
+    const uri = await writePrompt(
+      name,
+      { model, max_tokens: 50, messages: [{ role: 'user', content: 'Classify: {{ticket}}' }] },
+      { variables: { ticket: { description: 'the ticket' } }, expectedOutputTokens: 12, dataset: { path: `./${name}.csv`, keyColumn: 'id' }, ...extra },
+    );
+    written.push(uri, data);
+    return uri;
+  }
+
+  function resultLines(): Record<string, unknown>[] {
+    const path = harness.api.datasetPanel().job.resultsPath;
+    assert.ok(path);
+    written.push(vscode.Uri.file(path));
+    return readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  after(async () => {
+    for (const uri of written) rmSync(uri.fsPath, { force: true });
+    await vscode.workspace.getConfiguration('promptWorkbench').update('maxRunCostUsd', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('plans before sending: counts, skipped and unreadable rows with their lines, cost now and as a batch', async () => {
+    const uri = await datasetPrompt('ds-plan', 'id,ticket\nA,login fails\nB,\nC,"refund\nplease"\nD,x,y\nE,app crashes\n');
+    const plan = await vscode.commands.executeCommand<PlanView>('promptWorkbench.runOverDataset', uri);
+    assert.ok(plan, 'a plan was made');
+    assert.deepEqual(plan.errors, []);
+    assert.deepEqual(plan.rows, { read: 5, runnable: 3, skipped: 1, bad: 1 });
+    assert.deepEqual(plan.skipped.map((s) => `${s.where}: ${s.reason}`), ['line 3: no value in "ticket"', 'line 6: wrong number of fields (3): the header has 2 columns']);
+    assert.equal(plan.tokens.method, 'exact');
+    assert.equal(harness.sim.requestCount('count_tokens'), 3);
+    const counted = harness.sim.requests.filter((r) => r.endpoint === 'count_tokens').length;
+    assert.equal(counted, 3);
+    assert.ok(plan.cost.known && plan.cost.now && plan.cost.batch);
+    assert.ok(Math.abs(plan.cost.batch.worstCaseUsd - plan.cost.now.worstCaseUsd / 2) < 1e-12);
+    assert.equal(plan.limitsCheck.kind, 'send');
+    assert.equal(harness.sim.requestCount('messages'), 0, 'nothing is sent until the job is started');
+    assert.equal(harness.api.datasetPanel().visible, true);
+    assert.equal(harness.api.datasetPanel().state, 'planned');
+  });
+
+  it('runs every row once from the plan, fills the grid, and retries only the failed rows', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `T${i},ticket number ${i}`);
+    const uri = await datasetPrompt('ds-run', ['id,ticket', ...rows].join('\n'));
+    await vscode.commands.executeCommand('promptWorkbench.runOverDataset', uri);
+    harness.sim.enqueueFault({ fault: 'permission', endpoint: 'messages', times: 3 });
+    await harness.api.datasetMessage({ type: 'start' });
+    let panel = harness.api.datasetPanel();
+    assert.equal(panel.state, 'finished', panel.message);
+    assert.equal(harness.sim.requestCount('messages'), 40);
+    assert.equal(panel.rows.length, 40, 'the grid holds every row');
+    assert.equal(panel.rows.filter((r) => r.status === 'errored').length, 3);
+    const lines = resultLines().filter((l) => l['type'] === 'row');
+    assert.equal(lines.length, 40);
+    for (const line of lines.filter((l) => l['status'] === 'succeeded')) {
+      assert.ok(typeof line['text'] === 'string' && line['requestId'] && typeof line['costUsd'] === 'number');
+    }
+
+    await harness.api.datasetMessage({ type: 'retryFailed' });
+    panel = harness.api.datasetPanel();
+    assert.equal(panel.state, 'finished', panel.message);
+    assert.equal(harness.sim.requestCount('messages'), 43, 'only the three failed rows were sent again');
+    assert.equal(panel.rows.filter((r) => r.status === 'succeeded').length, 40);
+  });
+
+  it('refuses the job before the first request when its worst case is above the spend cap', async () => {
+    await vscode.workspace.getConfiguration('promptWorkbench').update('maxRunCostUsd', 0.000001, vscode.ConfigurationTarget.Global);
+    const uri = await datasetPrompt('ds-cap', 'id,ticket\nA,one\nB,two\n');
+    const plan = await vscode.commands.executeCommand<PlanView>('promptWorkbench.runOverDataset', uri);
+    assert.equal(plan?.limitsCheck.kind, 'refuse');
+    assert.match(plan?.limitsCheck.message ?? '', /maxRunCostUsd/);
+    await harness.api.datasetMessage({ type: 'start' });
+    assert.equal(harness.api.datasetPanel().state, 'stopped');
+    assert.equal(harness.sim.requestCount('messages'), 0);
+    await vscode.workspace.getConfiguration('promptWorkbench').update('maxRunCostUsd', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('a 2,000-row run under tight input-token limits ends with every row done and at most 1% answered 429', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => `R${i},a short ticket ${i}`);
+    const uri = await datasetPrompt('ds-volume', ['id,ticket', ...rows].join('\n'));
+    const plan = await vscode.commands.executeCommand<PlanView>('promptWorkbench.runOverDataset', uri);
+    assert.equal(plan?.tokens.method, 'sampled');
+    // About a third of the job fits the full bucket; the rest is paced (a few seconds).
+    harness.sim.configure({ rateLimitsByModel: { [model]: { inputTokensPerMinute: Math.round((plan?.tokens.total ?? 0) * 0.9) } } });
+    await harness.api.datasetMessage({ type: 'start' });
+    const panel = harness.api.datasetPanel();
+    assert.equal(panel.state, 'finished', panel.message);
+    assert.equal(panel.rows.filter((r) => r.status === 'succeeded').length, 2000);
+    const messages = harness.sim.requests.filter((r) => r.endpoint === 'messages');
+    const refused = messages.filter((r) => r.status === 429).length;
+    assert.ok(refused <= 20, `${refused} of ${messages.length} answered 429`);
+    harness.sim.configure({ rateLimitsByModel: {} });
+  });
+});
