@@ -16,6 +16,7 @@ const modules: [file: string, exportName: string][] = [
   ['estimateBench', 'benchEstimate'],
   ['countingBench', 'benchCounting'],
   ['streamingBench', 'benchStreaming'],
+  ['datasetBench', 'benchDatasets'],
 ];
 
 async function main(): Promise<void> {
