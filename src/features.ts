@@ -10,6 +10,7 @@ import { describeTarget } from './core/api/simulatorOffer';
 import { registerCostDetails } from './costDetails/costDetails';
 import { DatasetController } from './datasets/datasetController';
 import { DatasetPanel } from './datasets/datasetPanel';
+import { createNonce, panelHtml } from './panel/panelHtml';
 import { registerDatasetCommands } from './datasets/registerDatasetCommands';
 import { registerPromptDiagnostics } from './diagnostics/promptDiagnostics';
 import { ModelLimits } from './models/modelLimits';
@@ -77,7 +78,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   });
   const walkthrough = new WalkthroughProgress(api, () => runs.showHistory(vscode.window.activeTextEditor?.document.uri));
   const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
-  const datasetPanel = new DatasetPanel(context.extensionUri, (message) => void datasets.handle(message));
+  const datasetPanel = new DatasetPanel(context.extensionUri, (message) => void datasets.handle(message), { html: panelHtml, createNonce });
   const datasets = new DatasetController({ documents, api, config, prices, spend, panel: () => datasetPanel, log, workspaceState: context.workspaceState });
 
   context.subscriptions.push(

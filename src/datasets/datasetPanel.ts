@@ -1,8 +1,13 @@
 import * as vscode from 'vscode';
-import { createNonce, panelHtml } from '../panel/panelHtml';
 import { parseGridMessage, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
 
 export const datasetPanelViewType = 'promptWorkbench.dataset';
+
+/** The webview document builder the panels share (src/panel/panelHtml.ts), handed in by features.ts. */
+export interface WebviewDocument {
+  html(options: { cspSource: string; nonce: string; scriptUri: string; styleUri: string; title?: string }): string;
+  createNonce(): string;
+}
 
 /**
  * The dataset panel: the plan, then the job's progress and its results grid. The host keeps what
@@ -21,6 +26,7 @@ export class DatasetPanel implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly onMessage: (message: GridToHost) => void,
+    private readonly document: WebviewDocument,
   ) {}
 
   show(title: string): void {
@@ -34,9 +40,9 @@ export class DatasetPanel implements vscode.Disposable {
     this.panel = panel;
     this.ready = false;
     const webview = panel.webview;
-    webview.html = panelHtml({
+    webview.html = this.document.html({
       cspSource: webview.cspSource,
-      nonce: createNonce(),
+      nonce: this.document.createNonce(),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'datasetGrid.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'datasetGrid.css')).toString(),
       title,
