@@ -17,6 +17,7 @@ const modules: [file: string, exportName: string][] = [
   ['countingBench', 'benchCounting'],
   ['streamingBench', 'benchStreaming'],
   ['datasetBench', 'benchDatasets'],
+  ['markdownBench', 'benchStreamingMarkdown'],
 ];
 
 async function main(): Promise<void> {

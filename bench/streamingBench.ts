@@ -64,7 +64,7 @@ interface Sample {
 }
 
 /** Starts the command-line simulator in a child process and returns its URL. */
-async function startSimulatorProcess(): Promise<{ url: string; child: ChildProcess }> {
+export async function startSimulatorProcess(): Promise<{ url: string; child: ChildProcess }> {
   const cli = join(__dirname, '..', 'test', 'simulator', 'cli.js');
   const child = spawn(process.execPath, [cli, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
@@ -86,7 +86,7 @@ async function startSimulatorProcess(): Promise<{ url: string; child: ChildProce
   return { url, child };
 }
 
-async function stopSimulatorProcess(child: ChildProcess): Promise<void> {
+export async function stopSimulatorProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
@@ -95,11 +95,11 @@ async function stopSimulatorProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function params(prompt: string): MessageStreamParams {
+export function params(prompt: string): MessageStreamParams {
   return { model: MODEL, max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: prompt }] };
 }
 
-function headers(outputTokens: number, tokensPerSecond?: number): Record<string, string> {
+export function headers(outputTokens: number, tokensPerSecond?: number): Record<string, string> {
   return {
     [SIMULATOR_HEADERS.outputTokens]: String(outputTokens),
     ...(tokensPerSecond ? { [SIMULATOR_HEADERS.tokensPerSecond]: String(tokensPerSecond) } : {}),
@@ -112,7 +112,7 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 }
 
 /** A bare SDK loop: the stream, a text listener that does nothing, the final message. */
-async function baselineRun(client: Anthropic, outputTokens: number): Promise<Sample> {
+export async function baselineRun(client: Anthropic, outputTokens: number): Promise<Sample> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   const stream = client.messages.stream(params('Write at length.'), { headers: headers(outputTokens) });

@@ -1,6 +1,6 @@
 // A response's content blocks in the DOM: streamed as plain text, rendered once when the run ends.
 import type { BlockStart } from '../protocol';
-import { renderMarkdown } from '../panel/markdown';
+import { IncrementalMarkdown, renderMarkdown } from '../panel/markdown';
 import { assertNever, blockTitle, prettyJsonOrRaw, type RunBlock } from '../panel/panelModel';
 import { append, el, type Attributes } from './dom';
 
@@ -47,12 +47,45 @@ class StreamingText {
   }
 }
 
-/** One content block in the output: streamed as plain text, then rendered once when the run ends. */
+/**
+ * Prose that is rendered as Markdown while it streams: the blocks that closed are added once, and
+ * only the open block at the end is rendered again (see IncrementalMarkdown), so the work stays
+ * linear in the length of the reply.
+ */
+class StreamingMarkdown {
+  readonly element: HTMLElement;
+  private readonly closed: HTMLElement;
+  private readonly open: HTMLElement;
+  /** Text of the open block that arrived since its last render, as plain text. */
+  private readonly pending = document.createTextNode('');
+  private readonly markdown = new IncrementalMarkdown();
+
+  constructor() {
+    this.closed = el('div', { class: 'markdown-closed' });
+    this.open = el('div', { class: 'markdown-open' });
+    this.element = el('div', { class: 'streaming-markdown markdown' }, this.closed, this.open, el('span', { class: 'markdown-pending' }, this.pending));
+  }
+
+  append(text: string): void {
+    if (text === '') return;
+    const { closedHtml, tailHtml, tailText } = this.markdown.append(text);
+    // Both HTML strings come from renderMarkdown, which escapes the model's text and drops raw HTML.
+    if (closedHtml) this.closed.insertAdjacentHTML('beforeend', closedHtml);
+    if (tailHtml !== undefined) {
+      this.open.innerHTML = tailHtml;
+      this.pending.data = '';
+    } else {
+      this.pending.appendData(tailText);
+    }
+  }
+}
+
+/** One content block in the output: rendered as it streams, then rendered once more, whole, when the run ends. */
 export class BlockView {
   readonly root: HTMLElement;
   private readonly heading: HTMLElement | undefined;
   private body: HTMLElement;
-  private streaming: StreamingText | undefined;
+  private streaming: StreamingText | StreamingMarkdown | undefined;
 
   constructor(private block: BlockStart, text: string, streaming: boolean) {
     let container: HTMLElement;
@@ -84,7 +117,8 @@ export class BlockView {
     this.body = el('div', { class: 'block-body' });
     container.appendChild(this.body);
     if (streaming) {
-      this.streaming = new StreamingText(this.isJson() ? 'code' : 'prose');
+      // Prose is Markdown from the first token; tool input and redacted thinking stay raw text.
+      this.streaming = this.isJson() || block.kind === 'redacted_thinking' ? new StreamingText(this.isJson() ? 'code' : 'prose') : new StreamingMarkdown();
       this.body.appendChild(this.streaming.element);
       this.streaming.append(text);
     } else {
