@@ -137,12 +137,12 @@ export function statusText(summary: CostSummary): string {
 /**
  * Escapes text for a Markdown string (tooltip, details view): a backslash before every character
  * that opens Markdown syntax inline (links and images start at the escaped bracket, so parentheses
- * stay as they are; code, emphasis, HTML, entities, table cells, headings, math), and line breaks
+ * stay as they are; code, emphasis, HTML, entities, table cells, headings), and line breaks
  * become spaces (a break would end a table row or open a new block).
  * Model ids, tool types and anything else a prompt names pass through here.
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ').replace(/[\\`*_[\]|<>~!#&$]/g, '\\$&');
+  return text.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ').replace(/[\\`*_[\]|<>~!#&]/g, '\\$&');
 }
 
 /** A model id (or other prompt string) as inline code when it is plainly an id, else as escaped text. */

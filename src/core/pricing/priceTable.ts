@@ -354,7 +354,12 @@ export interface ApiUsage {
   cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
   service_tier?: string | null;
   speed?: string | null;
+  /** Server tool calls the request made (billed per call, on top of the tokens). */
+  server_tool_use?: { web_search_requests?: number | null; web_fetch_requests?: number | null } | null;
 }
+
+/** Web search fee, USD per search: $10 per 1,000 searches (anthropic-api.md §20, [DOCS-old], UNVERIFIED now). */
+export const WEB_SEARCH_USD_PER_SEARCH = 10 / 1000;
 
 /** Converts API usage to TokenUsage per the sheet's cost formula (§20). */
 export function tokenUsageFromApi(usage: ApiUsage, options: { isBatchResult?: boolean } = {}): TokenUsage {
@@ -374,5 +379,13 @@ export function tokenUsageFromApi(usage: ApiUsage, options: { isBatchResult?: bo
 
 /** The cost of a finished request from its `usage` (§20 cost formula). */
 export function costFromUsage(price: PriceEntry | undefined, usage: ApiUsage, options: { isBatchResult?: boolean } = {}): CostEstimate {
-  return estimateCost(price, tokenUsageFromApi(usage, options));
+  const cost = estimateCost(price, tokenUsageFromApi(usage, options));
+  if (!cost.known) return cost;
+  // Server tools bill per call on top of the tokens. No discount is applied to the fee: whether
+  // batch halves it is UNVERIFIED (§23), and the recorded spend must not come out low.
+  const fetches = usage.server_tool_use?.web_fetch_requests ?? 0;
+  if (fetches > 0) return { known: false, reason: `cost unknown: ${fetches} web fetch request${fetches === 1 ? '' : 's'}, whose fee the price sheet does not give` };
+  const searches = usage.server_tool_use?.web_search_requests ?? 0;
+  if (searches <= 0) return cost;
+  return { ...cost, usd: cost.usd + searches * WEB_SEARCH_USD_PER_SEARCH, notes: [...cost.notes, `${searches} web search${searches === 1 ? '' : 'es'} at $10 per 1,000 (UNVERIFIED)`] };
 }

@@ -17,10 +17,8 @@
 //   separately (web search $10 per 1,000 [DOCS-old], code execution per container-hour): unknown,
 //   with the part that can be priced as a lower bound, so a run already above the cap is refused.
 
-import { estimateCost, UNKNOWN_MODEL_REASON, type PriceEntry } from './priceTable';
+import { estimateCost, UNKNOWN_MODEL_REASON, WEB_SEARCH_USD_PER_SEARCH, type PriceEntry } from './priceTable';
 
-/** Web search fee, USD per search: $10 per 1,000 searches (anthropic-api.md §20, [DOCS-old], UNVERIFIED now). */
-export const WEB_SEARCH_USD_PER_SEARCH = 10 / 1000;
 
 export interface WorstCaseInput {
   /** The resolved request as it will be sent (variables filled in). */

@@ -16,7 +16,7 @@ const hostileIds = [
   'a | b | c',
   'line\n# heading\n![i](https://e.x/i.png)',
   'sep\u2028[x](https://e.x)',
-  '**bold** _it_ ~~s~~ &lt;b&gt; $x$',
+  '**bold** _it_ ~~s~~ &lt;b&gt;',
 ];
 
 function text(html: string): string {

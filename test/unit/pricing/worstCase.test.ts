@@ -221,3 +221,24 @@ describe('worst case >= actual cost, against the simulator', function () {
     assert.equal(usdOf(worstCaseCost({ request, inputTokens: 10_000, price: findPrice(prices, 'claude-opus-5-5') })), 0.18);
   });
 });
+
+describe('costFromUsage: server tool fees', () => {
+  const usage = { input_tokens: 10_000, output_tokens: 1_000 };
+
+  it('adds $10 per 1,000 web searches to the tokens (they were left out)', () => {
+    const cost = costFromUsage(price('claude-opus-5'), { ...usage, server_tool_use: { web_search_requests: 3, web_fetch_requests: 0 } });
+    assert.ok(cost.known);
+    assert.ok(Math.abs(cost.usd - (0.075 + 0.03)) < 1e-12, `${cost.usd}`);
+    assert.match(cost.notes.join(';'), /3 web searches at \$10 per 1,000/);
+  });
+
+  it('is unknown with web fetch requests, whose fee the sheet does not give', () => {
+    const cost = costFromUsage(price('claude-opus-5'), { ...usage, server_tool_use: { web_search_requests: 0, web_fetch_requests: 1 } });
+    assert.equal(cost.known, false);
+  });
+
+  it('is the token cost alone without server tool use', () => {
+    const cost = costFromUsage(price('claude-opus-5'), { ...usage, server_tool_use: null });
+    assert.ok(cost.known && cost.usd === 0.075);
+  });
+});
