@@ -71,7 +71,7 @@ describe('panel requests: error actions, the tool-round limit, malformed message
     await eventually(() => (logText().includes('Ignored a malformed message from the panel: type "rerun"') ? true : undefined), 'the malformed message in the log');
     assert.equal(harness.sim.requestCount(), before, 'nothing was sent');
 
-    // Opening a run when the history file has become a folder: reading it throws; the log says so.
+    // Opening a run when the history file has become a folder: reading it fails; the log says so.
     const uri = await writePrompt('unreadable-history', { model: 'claude-sonnet-5-5', max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] });
     const summary = await run(uri);
     const history = vscode.Uri.file(harness.api.historyFile(uri));
@@ -79,7 +79,7 @@ describe('panel requests: error actions, the tool-round limit, malformed message
     await vscode.workspace.fs.createDirectory(history);
     try {
       await harness.api.panelMessage({ type: 'openRun', recordId: summary.runId });
-      await eventually(() => (/The panel's "openRun" request failed: .*EISDIR/.test(logText()) ? true : undefined), 'the failed request in the log', 10_000, () => logText().slice(-500));
+      await eventually(() => (/The panel's "openRun" request failed: .*unreadable-history/.test(logText()) ? true : undefined), 'the failed request in the log', 10_000, () => logText().slice(-500));
     } finally {
       await vscode.workspace.fs.delete(history, { recursive: true });
     }
