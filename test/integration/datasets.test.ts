@@ -44,9 +44,9 @@ describe('datasets: Run Prompt over Dataset', function () {
     assert.deepEqual(plan.rows, { read: 5, runnable: 3, skipped: 1, bad: 1 });
     assert.deepEqual(plan.skipped.map((s) => `${s.where}: ${s.reason}`), ['line 3: no value in "ticket"', 'line 6: wrong number of fields (3): the header has 2 columns']);
     assert.equal(plan.tokens.method, 'exact');
-    assert.equal(harness.sim.requestCount('count_tokens'), 3);
-    const counted = harness.sim.requests.filter((r) => r.endpoint === 'count_tokens').length;
-    assert.equal(counted, 3);
+    // Only this prompt's counts (the status bar may count whatever editor is open meanwhile).
+    const counted = harness.sim.requests.filter((r) => r.endpoint === 'count_tokens' && JSON.stringify(r.body).includes('Classify: ')).length;
+    assert.equal(counted, 3, 'one count per runnable row');
     assert.ok(plan.cost.known && plan.cost.now && plan.cost.batch);
     assert.ok(Math.abs(plan.cost.batch.worstCaseUsd - plan.cost.now.worstCaseUsd / 2) < 1e-12);
     assert.equal(plan.limitsCheck.kind, 'send');
