@@ -28,6 +28,10 @@ export interface SessionOptions extends ServerOptions {
   userSettings?: Record<string, unknown>;
   /** Extra workspace files (path relative to the workspace root → contents), written before the workbench loads. */
   files?: Record<string, string>;
+  /** The folder the workspace copy is made in (default: the system temp folder), e.g. to put files beside it. */
+  workspaceParent?: string;
+  /** Called with the workspace folder after `files` are written and before the workbench loads (links, modes...). */
+  prepareWorkspace?: (workspace: string) => void;
 }
 
 /**
@@ -40,12 +44,13 @@ export function machineSettingsPath(server: RunningServer): string {
 
 export async function startSession(options: SessionOptions = {}): Promise<E2eSession> {
   const host = ensureTestHost();
-  const workspace = freshWorkspace();
+  const workspace = freshWorkspace(undefined, options.workspaceParent);
   for (const [relative, text] of Object.entries(options.files ?? {})) {
     const file = join(workspace, relative);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
   }
+  options.prepareWorkspace?.(workspace);
   const developmentPath = options.extensionDevelopmentPath === null ? undefined : (options.extensionDevelopmentPath ?? repoRoot);
   let server: RunningServer | undefined;
   let browser: Browser | undefined;

@@ -39,8 +39,8 @@ function printExtensionHostLog(server: RunningServer, full: boolean): void {
 }
 
 /** Copies the fixture workspace so a suite may edit files without touching the repository. */
-export function freshWorkspace(source = fixtureWorkspace): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pw-workspace-'));
+export function freshWorkspace(source = fixtureWorkspace, parent = tmpdir()): string {
+  const dir = mkdtempSync(join(parent, 'pw-workspace-'));
   cpSync(source, dir, { recursive: true });
   return dir;
 }
