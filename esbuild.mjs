@@ -4,6 +4,7 @@
 //   features   dist/features.js       every feature, the same way
 //   sdk        dist/anthropic-sdk.js  the official SDK, bundled apart so activation never loads it
 //   webview    dist/webview.js        browser IIFE for the panel
+//   spendView  dist/spendView.js      browser IIFE for the spend view
 //   node code  out/**                 src, test and bench transpiled file by file for mocha and the launchers
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync } from 'node:fs';
@@ -104,6 +105,17 @@ const targets = [
     ...common,
     entryPoints: ['src/webview/datasetGrid.ts'],
     outfile: 'dist/datasetGrid.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: production,
+  },
+  {
+    // The spend view: a webview bundle of its own, loaded only when the view opens.
+    ...common,
+    entryPoints: ['src/webview/spend/main.ts'],
+    outfile: 'dist/spendView.js',
     bundle: true,
     platform: 'browser',
     format: 'iife',

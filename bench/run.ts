@@ -18,6 +18,7 @@ const modules: [file: string, exportName: string][] = [
   ['streamingBench', 'benchStreaming'],
   ['datasetBench', 'benchDatasets'],
   ['markdownBench', 'benchStreamingMarkdown'],
+  ['ledgerBench', 'benchLedger'],
 ];
 
 async function main(): Promise<void> {

@@ -22,6 +22,7 @@ import { ResponseChannel } from './run/responseChannel';
 import { registerRunCommands } from './run/registerRunCommands';
 import { RunController, type RunSummary } from './run/runController';
 import { SpendTracking } from './spend/spendTracking';
+import { SpendView } from './spendView/spendView';
 import { CostStatusBar } from './statusBar/costStatusBar';
 import type { PromptWorkbenchApi } from './testApi';
 import { TestProbe } from './testProbe';
@@ -53,6 +54,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const spend = new SpendTracking({ globalStorageUri: context.globalStorageUri, config, prices, api, log });
   const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend, ...(probe ? { onCountSent: () => probe.countRequestsSent++ } : {}) });
   const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend, onShown: () => walkthrough.mark(walkthroughContext.costRead) });
+  const spendView = new SpendView({ extensionUri: context.extensionUri, spend, config, log });
   const output = new ResponseChannel(probe ? (text) => probe.recordOutput(text) : undefined);
   // The panel's webview is created on the first run (or restored by its serializer), not here.
   const panel: RunPanel = new RunPanel(
@@ -90,6 +92,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     prices,
     files,
     spend,
+    spendView,
     documents,
     statusBar,
     costDetails.disposable,
@@ -132,6 +135,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
         countCalls: totals.countCalls,
         lastRefusal: runs.lastRefusal,
         warnings: [...spend.warningsShown],
+        report: spendView.report(),
       };
     },
     datasetPanel: () => ({ ...datasetPanel.snapshot(), job: datasets.snapshot() }),

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { SpendReport } from './core/spend/spendReport';
 import type { PanelState, PanelToHost } from './protocol';
 import type { JobProgress } from './core/dataset/datasetJob';
 import type { GridRow, GridToHost, JobState, PlanView, ProgressView } from './datasets/datasetProtocol';
@@ -16,6 +17,8 @@ export interface SpendSnapshot {
   lastRefusal: string | undefined;
   /** Threshold warnings shown in this window. */
   warnings: string[];
+  /** What the spend view was last given to draw. */
+  report: SpendReport | undefined;
 }
 
 /**

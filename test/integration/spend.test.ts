@@ -96,9 +96,26 @@ describe('spend ledger, monthly budget and rate limits', function () {
       assert.match(details, /\| Input tokens per minute \| 987,000 \|/);
       assert.match(details, /\| Output tokens per minute \| 65,000 \|/);
       assert.match(details, /Evaluation, Start, Build, Scale, Custom/);
-      assert.match(details, /### Spend this month\n\n\$0\.00 this month \(no monthly budget set\); simulated apart: \d+ calls?/);
+      assert.match(details, /### Spend this month\n\n\\?\$0\.00 this month \(no monthly budget set\); simulated apart: \d+ calls?/);
     } finally {
       harness.sim.configure({ rateLimits: {} });
     }
+  });
+
+  it('the spend view shows what the ledger holds and Export CSV writes this month\'s calls', async () => {
+    const summary = await vscode.commands.executeCommand<RunSummary | undefined>('promptWorkbench.run', workspaceFile('hello.prompt.json'));
+    assert.equal(summary?.status, 'completed');
+    const report = await vscode.commands.executeCommand<{ simulated: { calls: number }; month: string; byDay: number[]; totalUsd: number } | undefined>('promptWorkbench.showSpend');
+    assert.ok(report);
+    assert.equal(report.month, monthOf(Date.now()));
+    assert.equal(report.simulated.calls, harness.api.spend().simulatedCalls);
+    assert.equal(Math.round(report.byDay.reduce((a, b) => a + b, 0) * 1e9), Math.round(report.totalUsd * 1e9));
+    const target = workspaceFile('spend-export.csv');
+    await vscode.commands.executeCommand('promptWorkbench.exportSpendCsv', target);
+    const csv = new TextDecoder().decode(await vscode.workspace.fs.readFile(target));
+    assert.match(csv, /^time,kind,model,prompt,/);
+    assert.ok(csv.includes(summary.outcome.requestId ?? 'missing'), 'the run is in the export');
+    await vscode.workspace.fs.delete(target);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });

@@ -188,6 +188,18 @@ interface MonthCursor {
   totals: SpendTotals;
   offset: number;
   pending: string;
+  /** Offset of the last checkpoint written or read for this month. */
+  checkpointed: number;
+}
+
+/** A checkpoint is rewritten once this many bytes were read past the last one (about 3,000 lines). */
+const CHECKPOINT_EVERY_BYTES = 1_000_000;
+
+/** The running totals up to a byte offset of a month file, so a new window need not read the whole month. */
+interface Checkpoint {
+  v: 1;
+  offset: number;
+  totals: Omit<SpendTotals, 'byModel' | 'byPrompt'> & { byModel: [string, { usd: number; calls: number }][]; byPrompt: [string, { usd: number; calls: number }][] };
 }
 
 /** Append-only JSON Lines, one file per UTC month, with running totals of the current month. */
@@ -199,6 +211,7 @@ export class SpendLedger {
   private queue: LedgerLine[] = [];
   private flushing: Promise<void> | undefined;
   private reading: Promise<void> = Promise.resolve();
+  private queuedRead: Promise<void> | undefined;
   private readonly listeners = new Set<LedgerListener>();
   private countsPending = { real: 0, simulated: 0 };
 
@@ -206,12 +219,17 @@ export class SpendLedger {
     this.folder = options.folder;
     this.now = options.now ?? Date.now;
     this.writer = options.writer ?? randomUUID().slice(0, 8);
-    this.cursor = { totals: emptyTotals(monthOf(this.now())), offset: 0, pending: '' };
+    this.cursor = { totals: emptyTotals(monthOf(this.now())), offset: 0, pending: '', checkpointed: 0 };
   }
 
   /** The file of a month, e.g. spend-2026-11.jsonl. */
   fileFor(month: string): string {
     return join(this.folder, `spend-${month}.jsonl`);
+  }
+
+  /** The month's checkpoint: totals up to an offset, rewritten (atomically) as the file grows. */
+  checkpointFor(month: string): string {
+    return join(this.folder, `spend-${month}.totals.json`);
   }
 
   /**
@@ -228,15 +246,26 @@ export class SpendLedger {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  /** Reads what was appended since the last read (switching files at a month boundary). */
+  /**
+   * Reads what was appended since the last read (switching files at a month boundary). Reads run
+   * one at a time; callers that arrive while one is waiting to start share it (it will see
+   * everything written before it starts), so a burst of appends costs a few reads, not one each.
+   */
   refresh(): Promise<SpendTotals> {
-    this.reading = this.reading.then(() => this.readNewLines()).catch(() => undefined);
-    return this.reading.then(() => this.cursor.totals);
+    if (!this.queuedRead) {
+      const queued = this.reading.then(() => {
+        this.queuedRead = undefined;
+        return this.readNewLines();
+      });
+      this.queuedRead = queued;
+      this.reading = queued.catch(() => undefined);
+    }
+    return this.queuedRead.catch(() => undefined).then(() => this.cursor.totals);
   }
 
   private async readNewLines(): Promise<void> {
     const month = monthOf(this.now());
-    if (month !== this.cursor.totals.month) this.cursor = { totals: emptyTotals(month), offset: 0, pending: '' };
+    if (month !== this.cursor.totals.month) this.cursor = { totals: emptyTotals(month), offset: 0, pending: '', checkpointed: 0 };
     const cursor = this.cursor;
     let handle: fs.FileHandle;
     try {
@@ -247,6 +276,7 @@ export class SpendLedger {
     }
     try {
       const { size } = await handle.stat();
+      if (cursor.offset === 0 && size > 0) await this.resumeFromCheckpoint(handle, cursor, size);
       if (size <= cursor.offset) return;
       const buffer = Buffer.alloc(size - cursor.offset);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, cursor.offset);
@@ -271,8 +301,47 @@ export class SpendLedger {
         }
         start = stop + 1;
       }
+      if (cursor.offset - cursor.pending.length - cursor.checkpointed >= CHECKPOINT_EVERY_BYTES) await this.writeCheckpoint(month, cursor);
     } finally {
       await handle.close();
+    }
+  }
+
+  /**
+   * Starts a month from its checkpoint when one matches the file: the offset is within the file
+   * and ends a line. Anything else (no checkpoint, another version, a file that was replaced) and
+   * the month is read from the start, as before.
+   */
+  private async resumeFromCheckpoint(handle: fs.FileHandle, cursor: MonthCursor, size: number): Promise<void> {
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = JSON.parse(await fs.readFile(this.checkpointFor(cursor.totals.month), 'utf8')) as Checkpoint;
+    } catch {
+      return;
+    }
+    const t = checkpoint.totals;
+    if (checkpoint.v !== 1 || !Number.isInteger(checkpoint.offset) || checkpoint.offset <= 0 || checkpoint.offset > size || t?.month !== cursor.totals.month) return;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, checkpoint.offset - 1);
+    if (last[0] !== 0x0a || !Array.isArray(t.byDay) || !Array.isArray(t.byModel) || !Array.isArray(t.byPrompt)) return;
+    cursor.totals = { ...t, byModel: new Map(t.byModel), byPrompt: new Map(t.byPrompt) };
+    cursor.offset = checkpoint.offset;
+    cursor.checkpointed = checkpoint.offset;
+  }
+
+  private async writeCheckpoint(month: string, cursor: MonthCursor): Promise<void> {
+    const offset = cursor.offset - Buffer.byteLength(cursor.pending, 'utf8');
+    const totals = cursor.totals;
+    const checkpoint: Checkpoint = { v: 1, offset, totals: { ...totals, byModel: [...totals.byModel], byPrompt: [...totals.byPrompt] } };
+    // Written aside and renamed over: a reader sees the old checkpoint or the new one, never half.
+    const temp = `${this.checkpointFor(month)}.${this.writer}.tmp`;
+    try {
+      await fs.writeFile(temp, JSON.stringify(checkpoint), { mode: 0o600 });
+      await fs.rename(temp, this.checkpointFor(month));
+      cursor.checkpointed = offset;
+    } catch {
+      // A checkpoint only saves time; the month file stays the truth.
+      await fs.rm(temp, { force: true }).catch(() => undefined);
     }
   }
 

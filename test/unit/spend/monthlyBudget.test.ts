@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { keyFingerprint, readOrCreateSalt } from '../../../src/core/spend/keyFingerprint';
 import { monthToDateText, ThresholdWatch, type BudgetSettings } from '../../../src/core/spend/monthlyBudget';
 import { SpendLedger } from '../../../src/core/spend/spendLedger';
-import { entry, tempFolder } from './spendLedger.test';
+import { entry, tempFolder } from './ledgerFixture';
 
 describe('monthly budget', () => {
   async function watched(settings: BudgetSettings, writer = 'me') {

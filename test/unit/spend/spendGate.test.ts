@@ -6,7 +6,7 @@ import { findPrice, BUNDLED_PRICES } from '../../../src/core/pricing/priceTable'
 import { RateLimitBoard } from '../../../src/core/spend/rateLimitHeaders';
 import { costOfCall, SpendGate, SpendRefusedError, type BilledJob, type SpendLimits } from '../../../src/core/spend/spendGate';
 import { SpendLedger } from '../../../src/core/spend/spendLedger';
-import { entry, tempFolder } from './spendLedger.test';
+import { entry, tempFolder } from './ledgerFixture';
 
 const now = Date.parse('2026-11-14T10:00:00Z');
 

@@ -1,31 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monthOf, SpendLedger, type LedgerCall } from '../../../src/core/spend/spendLedger';
-
-type Entry = Omit<LedgerCall, 'type' | 'time' | 'writer'> & { time?: string };
-
-export function entry(overrides: Partial<Entry> = {}): Entry {
-  return {
-    keyFingerprint: '0123456789ab',
-    baseUrlHost: 'api.anthropic.com',
-    model: 'claude-sonnet-5-5',
-    promptName: 'Classify',
-    kind: 'run',
-    usage: { inputTokens: 1_000, outputTokens: 200, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 },
-    costUsd: 0.004,
-    priceAsOf: '2026-11-25',
-    requestId: 'req_1',
-    simulated: false,
-    ...overrides,
-  };
-}
-
-export async function tempFolder(): Promise<string> {
-  return fs.mkdtemp(join(tmpdir(), 'pw-ledger-'));
-}
+import { monthOf, SpendLedger } from '../../../src/core/spend/spendLedger';
+import { entry, tempFolder } from './ledgerFixture';
 
 describe('SpendLedger', () => {
   it('appends JSON lines to the month file and reads them back with every field', async () => {
@@ -176,5 +154,40 @@ describe('SpendLedger', () => {
     await ledger.append(entry());
     const mode = (await fs.stat(join(folder, 'spend-2026-11.jsonl'))).mode & 0o777;
     if (process.platform !== 'win32') assert.equal(mode, 0o600);
+  });
+
+  it('a new window starts from the month\'s checkpoint and gets the same totals as a full read', async () => {
+    const folder = await tempFolder();
+    const now = () => Date.parse('2026-11-14T10:00:00Z');
+    const writer = new SpendLedger({ folder, now });
+    const appends: Promise<unknown>[] = [];
+    for (let i = 0; i < 4_000; i++) appends.push(writer.append(entry({ costUsd: 0.001, promptName: `p${i % 7}`, model: i % 2 ? 'claude-haiku-5-5' : 'claude-sonnet-5-5' })));
+    await Promise.all(appends);
+    await writer.append(entry({ costUsd: 2, promptName: 'after' }));
+    const checkpointFile = join(folder, 'spend-2026-11.totals.json');
+    const checkpoint = JSON.parse(await fs.readFile(checkpointFile, 'utf8')) as { offset: number };
+    const size = (await fs.stat(join(folder, 'spend-2026-11.jsonl'))).size;
+    assert.ok(checkpoint.offset > 0 && checkpoint.offset < size, 'a checkpoint part-way through the month');
+
+    const fromCheckpoint = await new SpendLedger({ folder, now }).refresh();
+    await fs.rm(checkpointFile);
+    const fromScratch = await new SpendLedger({ folder, now }).refresh();
+    assert.equal(fromScratch.calls, 4_001);
+    assert.deepEqual({ ...fromCheckpoint, byModel: [...fromCheckpoint.byModel], byPrompt: [...fromCheckpoint.byPrompt] }, { ...fromScratch, byModel: [...fromScratch.byModel], byPrompt: [...fromScratch.byPrompt] });
+  });
+
+  it('ignores a checkpoint that does not match the file (offset past the end, or inside a line)', async () => {
+    const folder = await tempFolder();
+    const now = () => Date.parse('2026-11-14T10:00:00Z');
+    await new SpendLedger({ folder, now }).append(entry({ costUsd: 1 }));
+    const bogus = (offset: number) => JSON.stringify({ v: 1, offset, totals: { month: '2026-11', usd: 999, calls: 999, byDay: [], byModel: [], byPrompt: [] } });
+    for (const offset of [10_000_000, 5]) {
+      await fs.writeFile(join(folder, 'spend-2026-11.totals.json'), bogus(offset));
+      assert.equal((await new SpendLedger({ folder, now }).refresh()).usd, 1, `offset ${offset}`);
+    }
+    // The same checkpoint at the end of the line is taken (so the two cases above were refusals).
+    const size = (await fs.stat(join(folder, 'spend-2026-11.jsonl'))).size;
+    await fs.writeFile(join(folder, 'spend-2026-11.totals.json'), bogus(size));
+    assert.equal((await new SpendLedger({ folder, now }).refresh()).usd, 999);
   });
 });
