@@ -22,7 +22,7 @@ import { ResponseChannel } from './run/responseChannel';
 import { registerRunCommands } from './run/registerRunCommands';
 import { RunController, type RunSummary } from './run/runController';
 import { SpendTracking } from './spend/spendTracking';
-import { SpendView } from './spendView/spendView';
+import { SpendView } from './spend/spendView';
 import { CostStatusBar } from './statusBar/costStatusBar';
 import type { PromptWorkbenchApi } from './testApi';
 import { TestProbe } from './testProbe';

@@ -6,7 +6,7 @@
 import { formatUsd } from '../../core/format';
 import type { RateLimitBucket, RateLimitSnapshot } from '../../core/spend/rateLimitHeaders';
 import type { SpendReport, SpendShare } from '../../core/spend/spendReport';
-import type { HostToSpendView, SpendViewToHost } from '../../spendView/spendViewProtocol';
+import type { HostToSpendView, SpendViewToHost } from '../../spend/spendViewProtocol';
 import { button, el, type Child } from '../dom';
 
 interface VsCodeApi {

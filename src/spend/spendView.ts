@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { ledgerCsv, buildSpendReport, type SpendReport } from '../core/spend/spendReport';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import { createNonce, panelHtml } from '../panel/panelHtml';
-import type { SpendTracking } from '../spend/spendTracking';
+import type { SpendTracking } from './spendTracking';
 import { asSpendViewMessage, type HostToSpendView } from './spendViewProtocol';
 
 export const spendViewType = 'promptWorkbench.spend';
