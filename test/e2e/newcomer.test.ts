@@ -111,7 +111,7 @@ async function openWorkbench(browser: Browser, url: string): Promise<Page> {
 const historyDir = join(repoRoot, 'examples', '.prompt-history');
 
 function historyFiles(): string[] {
-  return existsSync(historyDir) ? readdirSync(historyDir).map((name) => join(historyDir, name)) : [];
+  return existsSync(historyDir) ? readdirSync(historyDir).filter((name) => name.endsWith('.jsonl')).map((name) => join(historyDir, name)) : [];
 }
 
 /** npm start opens the repository's own examples/, so the runs' history lands there: put it back as it was. */
