@@ -20,7 +20,7 @@ const RUNS = 3;
 
 async function writeCsv(path: string): Promise<void> {
   const out = createWriteStream(path);
-  const filler = 'lorem ipsum dolor sit amet, consectetur adipiscing elit; '.repeat(34);
+  const filler = 'lorem ipsum dolor sit amet; consectetur adipiscing elit; '.repeat(34);
   const write = (text: string): Promise<void> => new Promise((resolve) => (out.write(text) ? resolve() : out.once('drain', () => resolve())));
   await write('id,tier,ticket\r\n');
   for (let i = 0; i < ROWS; i++) {
