@@ -14,6 +14,7 @@ const modules: [file: string, exportName: string][] = [
   ['simulatorBench', 'benchSimulatorStreaming'],
   ['validationBench', 'benchValidation'],
   ['estimateBench', 'benchEstimate'],
+  ['editPathBench', 'benchEditPath'],
   ['countingBench', 'benchCounting'],
   ['streamingBench', 'benchStreaming'],
   ['datasetBench', 'benchDatasets'],

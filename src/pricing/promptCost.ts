@@ -8,7 +8,6 @@ import { cacheBreakpoints, countableRequest } from '../core/counting/tokenEstima
 import type { PromptFile } from '../core/prompt/promptFile';
 import { resolveRequest } from '../core/prompt/template';
 import type { ModelLimits } from '../models/modelLimits';
-import type { PromptDocuments } from '../promptDocuments';
 import type { Prices } from './prices';
 
 /** Said in the tooltip and the cost details while the local API simulator answers. */
@@ -18,8 +17,16 @@ export const simulatorNote =
 /** Why the count is an estimate in Restricted Mode: shown in the tooltip and the cost details. */
 export const restrictedCountReason = 'Restricted Mode: the exact count comes once you trust this folder';
 
-/** The request the prompt resolves to with its own defaults (nothing is asked for a count). */
-export function requestForCounting(documents: PromptDocuments, document: vscode.TextDocument, prompt: PromptFile): Record<string, unknown> {
+/**
+ * The request the prompt resolves to with its own defaults (nothing is asked for a count), read
+ * through PromptDocuments' cached named files. Structural in what it reads through, so
+ * `npm run bench` (editPathBench) measures this very function.
+ */
+export function requestForCounting<Document = vscode.TextDocument>(
+  documents: { defaults: (document: Document, prompt: PromptFile) => Record<string, string> },
+  document: Document,
+  prompt: PromptFile,
+): Record<string, unknown> {
   let values: Record<string, string> = {};
   try {
     values = documents.defaults(document, prompt);
@@ -30,7 +37,7 @@ export function requestForCounting(documents: PromptDocuments, document: vscode.
 }
 
 /** Every cost figure for a request and a count, with prices, window and cache plan. */
-export function costSummaryFor(deps: { prices: Prices; limits: ModelLimits }, prompt: PromptFile, request: Record<string, unknown>, count: TokenCountState): CostSummary {
+export function costSummaryFor(deps: { prices: Pick<Prices, 'find'>; limits: Pick<ModelLimits, 'get'> }, prompt: PromptFile, request: Record<string, unknown>, count: TokenCountState): CostSummary {
   const model = count.model;
   const window = deps.limits.get(model)?.contextWindow;
   return buildCostSummary({
