@@ -2,6 +2,7 @@
 //   extension  dist/extension.js      Node, CommonJS, `vscode` external, minified with --production:
 //                                     activation only; it requires dist/features.js on first need
 //   features   dist/features.js       every feature, the same way
+//   datasets   dist/datasets.js       the dataset feature, required by features on its first use
 //   sdk        dist/anthropic-sdk.js  the official SDK, bundled apart so activation never loads it
 //   webview    dist/webview.js        browser IIFE for the panel
 //   spendView  dist/spendView.js      browser IIFE for the spend view
@@ -69,6 +70,14 @@ const featuresAsSiblingBundle = {
   },
 };
 
+/** In the features bundle, the dataset feature stays a separate file, required on its first use. */
+const datasetsAsSiblingBundle = {
+  name: 'datasets-as-sibling-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/datasets\/datasetFeature$/ }, () => ({ path: './datasets.js', external: true }));
+  },
+};
+
 const targets = [
   {
     ...nodeBundle('src/extension.ts', 'dist/extension.js', [featuresAsSiblingBundle]),
@@ -77,7 +86,9 @@ const targets = [
     banner: { js: 'var __promptWorkbenchLoadStart = performance.now();' },
     footer: { js: 'var __promptWorkbenchLoadEnd = performance.now();' },
   },
-  nodeBundle('src/features.ts', 'dist/features.js', [lazySiblingBundles]),
+  nodeBundle('src/features.ts', 'dist/features.js', [lazySiblingBundles, datasetsAsSiblingBundle]),
+  // Run Prompt over Dataset… and its panel: CSV parsing, the plan, the scheduler (see src/datasets/datasetFeature.ts).
+  nodeBundle('src/datasets/datasetFeature.ts', 'dist/datasets.js', [lazySiblingBundles]),
   // The structured-output schema check runs in a worker thread, which needs a file of its own.
   nodeBundle('src/core/run/schemaValidationWorker.ts', 'dist/schemaValidationWorker.js', [lazySiblingBundles]),
   {

@@ -8,8 +8,8 @@ import { WorkbenchConfig } from './config/workbenchConfig';
 import { isSdkLoaded } from './core/api/apiClient';
 import { describeTarget } from './core/api/simulatorOffer';
 import { registerCostDetails } from './costDetails/costDetails';
-import { DatasetController } from './datasets/datasetController';
-import { DatasetPanel } from './datasets/datasetPanel';
+import type * as DatasetFeatureModule from './datasets/datasetFeature';
+import type { DatasetFeature } from './datasets/datasetFeature';
 import { createNonce, panelHtml } from './panel/panelHtml';
 import { registerDatasetCommands } from './datasets/registerDatasetCommands';
 import { registerPromptDiagnostics } from './diagnostics/promptDiagnostics';
@@ -80,8 +80,15 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   });
   const walkthrough = new WalkthroughProgress(api, () => runs.showHistory(vscode.window.activeTextEditor?.document.uri));
   const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
-  const datasetPanel = new DatasetPanel(context.extensionUri, (message) => void datasets.handle(message), { html: panelHtml, createNonce });
-  const datasets = new DatasetController({ documents, api, config, prices, spend, panel: () => datasetPanel, log, workspaceState: context.workspaceState });
+  // Datasets are a sibling bundle (dist/datasets.js), required the first time they are used.
+  let datasetFeature: DatasetFeature | undefined;
+  const datasets = (): DatasetFeature => {
+    if (datasetFeature) return datasetFeature;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createDatasetFeature } = require('./datasets/datasetFeature') as typeof DatasetFeatureModule;
+    datasetFeature = createDatasetFeature(context.extensionUri, { html: panelHtml, createNonce }, { documents, api, config, prices, spend, log, workspaceState: context.workspaceState });
+    return datasetFeature;
+  };
 
   context.subscriptions.push(
     logChannel,
@@ -106,9 +113,8 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     registerPromptCommands({ documents, config, recent, redactor: api.redactor }),
     registerPromptCodeLens(documents, statusBar),
     registerRunCommands(runs),
-    datasetPanel,
-    datasets,
-    registerDatasetCommands(datasets),
+    { dispose: () => datasetFeature?.dispose() },
+    registerDatasetCommands(() => datasets().controller),
   );
 
   if (!probe) return { api: undefined, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
@@ -138,10 +144,10 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
         report: spendView.report(),
       };
     },
-    datasetPanel: () => ({ ...datasetPanel.snapshot(), job: datasets.snapshot() }),
+    datasetPanel: () => ({ ...datasets().panel.snapshot(), job: datasets().controller.snapshot() }),
     datasetMessage: async (message) => {
-      await datasets.handle(message);
-      await datasets.settled();
+      await datasets().controller.handle(message);
+      await datasets().controller.settled();
     },
     storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()),
   };

@@ -43,10 +43,13 @@ describe('packaged extension (.vsix)', function () {
 
   it('holds only the bundles, media, schema, README, LICENSE, CHANGELOG and package.json', async () => {
     const files = (await vsixEntries(vsix)).filter((name) => name.startsWith('extension/')).map((name) => name.slice('extension/'.length));
-    const allowed = [/^dist\/(extension|features|anthropic-sdk|ajv|webview)\.js$/, /^media\/[^/]+$/, /^schemas\/prompt\.schema\.json$/, /^(readme\.md|LICENSE\.txt|changelog\.md|package\.json)$/];
+    const bundles = ['extension', 'features', 'datasets', 'anthropic-sdk', 'ajv', 'schemaValidationWorker', 'webview', 'datasetGrid', 'spendView'].map((name) => `dist/${name}.js`);
+    const allowed = [/^dist\/[A-Za-z-]+\.js$/, /^media\/(walkthrough\/)?[^/]+$/, /^schemas\/prompt\.schema\.json$/, /^(readme\.md|LICENSE\.txt|changelog\.md|package\.json)$/];
     const unexpected = files.filter((file) => !allowed.some((pattern) => pattern.test(file)));
     assert.deepEqual(unexpected, [], 'nothing outside the allowlist is shipped');
-    for (const required of ['package.json', 'readme.md', 'LICENSE.txt', 'changelog.md', 'dist/extension.js', 'dist/features.js', 'dist/anthropic-sdk.js', 'dist/ajv.js', 'dist/webview.js']) {
+    // Every bundle the extension loads, and nothing else from dist/.
+    assert.deepEqual(files.filter((file) => file.startsWith('dist/')).sort(), [...bundles].sort());
+    for (const required of ['package.json', 'readme.md', 'LICENSE.txt', 'changelog.md', 'media/walkthrough/run.md']) {
       assert.ok(files.includes(required), `${required} is in the package`);
     }
     assert.ok(!files.some((file) => file.endsWith('.map') || file.endsWith('.ts')), 'no sources or source maps');

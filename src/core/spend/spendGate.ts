@@ -92,7 +92,15 @@ export interface BilledCall<T> extends SentCall<T> {
   entry?: LedgerCall;
 }
 
+/** Marks a refusal so that `instanceof` holds across bundles (datasets load as a bundle of their own). */
+const spendRefusedBrand = Symbol.for('promptWorkbench.SpendRefusedError');
+
 export class SpendRefusedError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[spendRefusedBrand] === true;
+  }
+  readonly [spendRefusedBrand] = true;
+
   constructor(
     message: string,
     /** Nothing of the job had been sent (`open`), or it stopped before a later request (`call`). */

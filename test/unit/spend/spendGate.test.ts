@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SIMULATOR_ORGANIZATION_ID } from '../../../src/core/api/simulatedResponse';
 import { findPrice, BUNDLED_PRICES } from '../../../src/core/pricing/priceTable';
 import { RateLimitBoard } from '../../../src/core/spend/rateLimitHeaders';
+import type * as SpendGateModule from '../../../src/core/spend/spendGate';
 import { costOfCall, SpendGate, SpendRefusedError, type BilledJob, type SpendLimits } from '../../../src/core/spend/spendGate';
 import { SpendLedger } from '../../../src/core/spend/spendLedger';
 import { entry, tempFolder } from './ledgerFixture';
@@ -214,5 +215,20 @@ describe('SpendGate', () => {
     handle.close();
     const text = await fs.readFile(join(folder, 'spend-2026-11.jsonl'), 'utf8');
     assert.match(text, /"keyFingerprint":"fp0123456789"/);
+  });
+  it('recognises a refusal thrown by another bundle\'s copy of the gate (datasets load as a bundle of their own)', () => {
+    const modulePath = require.resolve('../../../src/core/spend/spendGate');
+    const cached = require.cache[modulePath];
+    delete require.cache[modulePath];
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const copy = require(modulePath) as typeof SpendGateModule;
+      assert.notEqual(copy.SpendRefusedError, SpendRefusedError, 'a second copy of the class');
+      const refusal = new copy.SpendRefusedError('over budget', 'before-job');
+      assert.ok(refusal instanceof SpendRefusedError);
+      assert.ok(!(new Error('other') instanceof SpendRefusedError));
+    } finally {
+      if (cached) require.cache[modulePath] = cached;
+    }
   });
 });
