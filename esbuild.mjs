@@ -62,6 +62,18 @@ const nodeBundle = (entry, outfile, plugins) => ({
   plugins,
 });
 
+/** A webview's browser bundle: one IIFE script per panel, loaded by the panel's page under its CSP. */
+const browserBundle = (entry, outfile) => ({
+  ...common,
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  minify: production,
+});
+
 /** In the activation bundle, `./features` stays a separate file, required on first need. */
 const featuresAsSiblingBundle = {
   name: 'features-as-sibling-bundle',
@@ -101,38 +113,11 @@ const targets = [
     target: 'node20',
     minify: production,
   },
-  {
-    ...common,
-    entryPoints: ['src/webview/main.ts'],
-    outfile: 'dist/webview.js',
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    minify: production,
-  },
+  browserBundle('src/webview/main.ts', 'dist/webview.js'),
   // The dataset panel (plan, progress, results grid): its own bundle, loaded only when it opens.
-  {
-    ...common,
-    entryPoints: ['src/webview/datasetGrid.ts'],
-    outfile: 'dist/datasetGrid.js',
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    minify: production,
-  },
-  {
-    // The spend view: a webview bundle of its own, loaded only when the view opens.
-    ...common,
-    entryPoints: ['src/webview/spend/main.ts'],
-    outfile: 'dist/spendView.js',
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    minify: production,
-  },
+  browserBundle('src/webview/datasetGrid.ts', 'dist/datasetGrid.js'),
+  // The spend view: a webview bundle of its own, loaded only when the view opens.
+  browserBundle('src/webview/spend/main.ts', 'dist/spendView.js'),
   {
     ...common,
     sourcemap: true,
