@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PromptWorkbenchApi } from '../../src/testApi';
 
@@ -50,4 +52,16 @@ export async function resetEditors(): Promise<void> {
     await document.save();
   }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+/** Every file below `dir` (none when it does not exist). */
+export function filesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir).flatMap((name) => {
+      const full = join(dir, name);
+      return statSync(full).isDirectory() ? filesUnder(full) : [full];
+    });
+  } catch {
+    return [];
+  }
 }

@@ -1,23 +1,12 @@
 // A key with a stray newline cannot go in a header; fetch (undici) then repeats the header value,
 // key included, in its error text. Nothing the extension shows or logs may carry it (issue 11).
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../src/run/runController';
 import { TEST_KEY, useSimulator } from './apiHarness';
-import { eventually, workspaceFile } from './helpers';
-
-function filesUnder(dir: string): string[] {
-  try {
-    return readdirSync(dir).flatMap((name) => {
-      const full = join(dir, name);
-      return statSync(full).isDirectory() ? filesUnder(full) : [full];
-    });
-  } catch {
-    return [];
-  }
-}
+import { eventually, filesUnder, workspaceFile } from './helpers';
 
 describe('key redaction in what is shown and logged', function () {
   this.timeout(60_000);

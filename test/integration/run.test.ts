@@ -1,29 +1,18 @@
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { PanelState } from '../../src/protocol';
 import type { RunSummary } from '../../src/run/runController';
 import { replyTextFor } from '../simulator/replyModel';
 import { TEST_KEY, useSimulator } from './apiHarness';
-import { eventually, workspaceFile, writePrompt } from './helpers';
+import { eventually, filesUnder, workspaceFile, writePrompt } from './helpers';
 
 const model = 'claude-sonnet-5-5';
 const userMessage = (text: string): Record<string, unknown>[] => [{ role: 'user', content: text }];
 
 function panelText(state: PanelState): string {
   return (state.current?.blocks ?? []).filter((b) => b.kind === 'text').map((b) => b.text).join('');
-}
-
-function filesUnder(dir: string): string[] {
-  try {
-    return readdirSync(dir).flatMap((name) => {
-      const full = join(dir, name);
-      return statSync(full).isDirectory() ? filesUnder(full) : [full];
-    });
-  } catch {
-    return [];
-  }
 }
 
 describe('running prompts', function () {
