@@ -24,7 +24,22 @@ import type { Prices } from '../pricing/prices';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 import type { SpendTracking } from '../spend/spendTracking';
 import type { DatasetPanel } from './datasetPanel';
-import type { GridRow, GridToHost, JobState, PlanView, ProgressView } from './datasetProtocol';
+import type { BatchResultsView, GridRow, GridToHost, JobState, PlanView, ProgressView } from './datasetProtocol';
+
+/** A planned job, as Submit as Batch hands it over: everything the batch needs, in core types. */
+export interface PlannedDatasetJob {
+  promptPath: string;
+  prompt: PromptFile;
+  promptValues: Record<string, string>;
+  source: DatasetSource;
+  plan: DatasetPlan;
+  resultsPath: string;
+  /** The workspace folder every path stays inside. */
+  root: string;
+}
+
+/** What Submit as Batch did: submitted (the batch ids), or why not, in words the panel shows. */
+export type BatchSubmission = { submitted: true; message: string } | { submitted: false; message: string };
 
 export interface DatasetDeps {
   documents: PromptDocuments;
@@ -36,6 +51,8 @@ export interface DatasetDeps {
   panel: () => DatasetPanel;
   log: vscode.LogOutputChannel;
   workspaceState: vscode.Memento;
+  /** Submit as Batch: the batches feature (a bundle of its own) takes the planned job from here. */
+  submitAsBatch?: (job: PlannedDatasetJob) => Promise<BatchSubmission>;
 }
 
 /** What is remembered of a job so it can be resumed after a reload. */
@@ -65,6 +82,8 @@ export class DatasetController implements vscode.Disposable {
   private state: JobState = 'planned';
   private lastLimits: Partial<RateLimits> | undefined;
   private lastProgress: JobProgress | undefined;
+  /** Set while the panel shows a batch job's results: its Retry sends a new batch, not a run now. */
+  private batchResults: { retry: () => Promise<void> } | undefined;
 
   constructor(private readonly deps: DatasetDeps) {}
 
@@ -150,6 +169,7 @@ export class DatasetController implements vscode.Disposable {
       return undefined;
     }
     this.prepared = { promptUri, prompt, promptValues, source, root, resultsPath, plan };
+    this.batchResults = undefined;
     this.state = 'planned';
     const view = await this.planView(this.prepared);
     const panel = this.deps.panel();
@@ -166,7 +186,9 @@ export class DatasetController implements vscode.Disposable {
       case 'ready':
         return;
       case 'start':
-        return this.start();
+        return this.batchResults ? undefined : this.start();
+      case 'submitBatch':
+        return this.batchResults ? undefined : this.submitBatch();
       case 'cancel':
         this.controller?.abort();
         return;
@@ -177,10 +199,27 @@ export class DatasetController implements vscode.Disposable {
         this.job?.resume();
         return;
       case 'retryFailed':
-        return this.start({ retryFailed: true });
+        return this.batchResults ? this.batchResults.retry() : this.start({ retryFailed: true });
       case 'exportCsv':
-        return this.exportCsv();
+        return this.batchResults ? undefined : this.exportCsv();
     }
+  }
+
+  /**
+   * Shows a batch job's results file in the grid (opened from the Batches view), with the actual
+   * cost against the estimate; the panel's Retry then calls `retry` (a new batch).
+   */
+  async showBatchResults(resultsPath: string, batch: BatchResultsView, retry: () => Promise<void>): Promise<void> {
+    if (this.running) {
+      void vscode.window.showWarningMessage('A dataset job is running in the dataset panel. Cancel it first, or wait for it to end, to open the batch results.');
+      return;
+    }
+    this.batchResults = { retry };
+    const panel = this.deps.panel();
+    panel.show(batch.title);
+    panel.post({ type: 'batchResults', batch });
+    panel.post({ type: 'state', state: 'finished', message: batch.summary });
+    panel.post({ type: 'rows', rows: await this.gridRowsOf(resultsPath), reset: true });
   }
 
   /** For tests: the state of the current job. */
@@ -300,6 +339,29 @@ export class DatasetController implements vscode.Disposable {
     })();
   }
 
+  /** Submit as Batch: only from a valid plan, only on the user's click; a refusal stays on the panel. */
+  private async submitBatch(): Promise<void> {
+    const prepared = this.prepared;
+    if (!prepared || this.running || this.state !== 'planned') return;
+    if (!this.deps.submitAsBatch) return;
+    if (prepared.plan.errors.length > 0) {
+      void vscode.window.showErrorMessage(`Not submitted: ${prepared.plan.errors[0]}`);
+      return;
+    }
+    const outcome = await this.deps.submitAsBatch({
+      promptPath: prepared.promptUri.fsPath,
+      prompt: prepared.prompt,
+      promptValues: prepared.promptValues,
+      source: prepared.source,
+      plan: prepared.plan,
+      resultsPath: prepared.resultsPath,
+      root: prepared.root,
+    });
+    // Submitted: the plan is spent (Start would send the rows twice). Refused: it stays startable.
+    if (outcome.submitted) this.setState('submitted', outcome.message);
+    else this.deps.panel().post({ type: 'state', state: this.state, message: outcome.message });
+  }
+
   /** The limits the last response for this model reported (any call: a run, a count, a job). */
   private limitsSeen(model: string): Partial<RateLimits> | undefined {
     const seen = this.deps.spend.rateLimits.forModel(model);
@@ -308,15 +370,16 @@ export class DatasetController implements vscode.Disposable {
   }
 
   /** The job as the spend gate sees it: its whole worst case (or the failed rows' share of it). */
-  private billedJob(plan: DatasetPlan, share: number): BilledJob {
-    const worst = plan.cost.now?.worstCaseUsd;
+  private billedJob(plan: DatasetPlan, share: number, options: { batch?: boolean } = {}): BilledJob {
+    const worst = options.batch ? plan.cost.batch?.worstCaseUsd : plan.cost.now?.worstCaseUsd;
     const rows = Math.round(plan.rows.runnable * share);
     return {
-      kind: 'dataset',
+      kind: options.batch ? 'batch' : 'dataset',
+      ...(options.batch ? { batch: true } : {}),
       model: plan.model,
       promptName: plan.promptName,
       worstCaseUsd: worst === undefined ? undefined : worst * share,
-      what: `${rows.toLocaleString('en-US')} rows, about ${Math.round(plan.tokens.total * share).toLocaleString('en-US')} input tokens + up to ${plan.maxTokens.toLocaleString('en-US')} output tokens each on ${plan.model}${worst === undefined ? '' : `, ${formatUsd(worst * share)} at worst`}`,
+      what: `${rows.toLocaleString('en-US')} rows${options.batch ? ' as a batch' : ''}, about ${Math.round(plan.tokens.total * share).toLocaleString('en-US')} input tokens + up to ${plan.maxTokens.toLocaleString('en-US')} output tokens each on ${plan.model}${worst === undefined ? '' : `, ${formatUsd(worst * share)} at worst`}`,
     };
   }
 
@@ -439,6 +502,7 @@ export class DatasetController implements vscode.Disposable {
     const { plan } = prepared;
     const statuses = await latestStatuses(prepared.resultsPath);
     const decision = plan.errors.length > 0 ? { kind: 'refuse' as const, message: 'The plan has errors.' } : await this.deps.spend.gate.assess(this.billedJob(plan, 1));
+    const batchDecision = plan.errors.length > 0 ? decision : await this.deps.spend.gate.assess(this.billedJob(plan, 1, { batch: true }));
     return {
       promptName: plan.promptName,
       model: plan.model,
@@ -452,6 +516,11 @@ export class DatasetController implements vscode.Disposable {
       cost: { known: plan.cost.known, reason: plan.cost.reason, now: plan.cost.now, batch: plan.cost.batch, notes: plan.cost.notes },
       time: { seconds: plan.time.seconds, boundBy: plan.time.boundBy, limits: plan.time.limits },
       limitsCheck: decision.kind === 'send' ? { kind: 'send' } : { kind: decision.kind, message: decision.message },
+      batchLimitsCheck: !this.deps.submitAsBatch
+        ? { kind: 'refuse', message: 'Batches are not available here.' }
+        : batchDecision.kind === 'send'
+          ? { kind: 'send' }
+          : { kind: batchDecision.kind, message: batchDecision.message },
       alreadyDone: statuses.size,
     };
   }
@@ -480,6 +549,7 @@ export function gridRowOf(result: RowResult): GridRow {
     costUsd: result.costUsd,
     ...(result.requestId ? { requestId: result.requestId } : {}),
     ...(result.error ? { error: result.error.message } : {}),
+    ...(result.error?.type ? { errorType: result.error.type } : {}),
   };
 }
 

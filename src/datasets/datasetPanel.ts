@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseGridMessage, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
+import { parseGridMessage, type BatchResultsView, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
 
 export const datasetPanelViewType = 'promptWorkbench.dataset';
 
@@ -18,6 +18,7 @@ export class DatasetPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private plan: PlanView | undefined;
+  private batchResults: BatchResultsView | undefined;
   private state: { state: JobState; message?: string } | undefined;
   private progress: ProgressView | undefined;
   private readonly rows = new Map<string, GridRow>();
@@ -54,6 +55,7 @@ export class DatasetPanel implements vscode.Disposable {
         if (message.type === 'ready') {
           this.ready = true;
           if (this.plan) void webview.postMessage({ type: 'plan', plan: this.plan } satisfies HostToGrid);
+          if (this.batchResults) void webview.postMessage({ type: 'batchResults', batch: this.batchResults } satisfies HostToGrid);
           if (this.state) void webview.postMessage({ type: 'state', ...this.state } satisfies HostToGrid);
           if (this.progress) void webview.postMessage({ type: 'progress', progress: this.progress } satisfies HostToGrid);
           void webview.postMessage({ type: 'rows', rows: [...this.rows.values()], reset: true } satisfies HostToGrid);
@@ -76,6 +78,12 @@ export class DatasetPanel implements vscode.Disposable {
     switch (message.type) {
       case 'plan':
         this.plan = message.plan;
+        this.batchResults = undefined;
+        break;
+      case 'batchResults':
+        this.batchResults = message.batch;
+        this.plan = undefined;
+        this.progress = undefined;
         break;
       case 'state':
         this.state = { state: message.state, ...(message.message ? { message: message.message } : {}) };
@@ -92,8 +100,8 @@ export class DatasetPanel implements vscode.Disposable {
   }
 
   /** What the panel has been told (for tests): the plan, the state and the rows by key. */
-  snapshot(): { plan?: PlanView; state?: JobState; message?: string; rows: GridRow[]; progress?: ProgressView; visible: boolean } {
-    return { plan: this.plan, state: this.state?.state, message: this.state?.message, rows: [...this.rows.values()], progress: this.progress, visible: this.panel !== undefined };
+  snapshot(): { plan?: PlanView; batchResults?: BatchResultsView; state?: JobState; message?: string; rows: GridRow[]; progress?: ProgressView; visible: boolean } {
+    return { plan: this.plan, batchResults: this.batchResults, state: this.state?.state, message: this.state?.message, rows: [...this.rows.values()], progress: this.progress, visible: this.panel !== undefined };
   }
 
   dispose(): void {

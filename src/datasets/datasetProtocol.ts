@@ -17,6 +17,8 @@ export interface PlanView {
   time: { seconds?: number; boundBy?: string; limits?: { requestsPerMinute?: number; inputTokensPerMinute?: number; outputTokensPerMinute?: number } };
   /** The spend cap / budget check on the whole job's worst case. */
   limitsCheck: { kind: 'send' | 'confirm' | 'refuse'; message?: string };
+  /** The same check on the whole job's worst case at batch prices (×0.5), for Submit as Batch. */
+  batchLimitsCheck: { kind: 'send' | 'confirm' | 'refuse'; message?: string };
   /** Rows already finished in this results file (a resumed job). */
   alreadyDone: number;
 }
@@ -34,6 +36,8 @@ export interface GridRow {
   costUsd?: number | null;
   requestId?: string;
   error?: string;
+  /** The API's error type (`invalid_request_error` means the request must be fixed before a retry). */
+  errorType?: string;
 }
 
 export interface ProgressView {
@@ -51,10 +55,24 @@ export interface ProgressView {
   paused: boolean;
 }
 
-export type JobState = 'planned' | 'running' | 'finished' | 'cancelled' | 'stopped' | 'failed';
+export type JobState = 'planned' | 'running' | 'finished' | 'cancelled' | 'stopped' | 'failed' | 'submitted';
+
+/** A Message Batch job's results, shown in place of the plan (opened from the Batches view). */
+export interface BatchResultsView {
+  title: string;
+  batchIds: string[];
+  /** Rows by status, and the actual cost (at batch prices) against the plan's estimate, in words. */
+  summary: string;
+  /** Rows that can be sent again as a new batch (errored but not invalid requests, expired, canceled). */
+  retryable: number;
+  /** Errored rows whose request the API rejected: fix the prompt or the row before retrying. */
+  invalidRequests: number;
+}
 
 export type HostToGrid =
   | { type: 'plan'; plan: PlanView }
+  /** The panel shows a batch job's results instead of a plan (Start hides; Retry sends a new batch). */
+  | { type: 'batchResults'; batch: BatchResultsView }
   | { type: 'state'; state: JobState; message?: string }
   | { type: 'progress'; progress: ProgressView }
   /** Rows to add or replace (by key), in arrival order. `reset` clears the grid first. */
@@ -63,13 +81,15 @@ export type HostToGrid =
 export type GridToHost =
   | { type: 'ready' }
   | { type: 'start' }
+  /** Submit as Batch: the plan's rows as a Message Batch, at half price. */
+  | { type: 'submitBatch' }
   | { type: 'cancel' }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'retryFailed' }
   | { type: 'exportCsv' };
 
-const GRID_MESSAGES: readonly GridToHost['type'][] = ['ready', 'start', 'cancel', 'pause', 'resume', 'retryFailed', 'exportCsv'];
+const GRID_MESSAGES: readonly GridToHost['type'][] = ['ready', 'start', 'submitBatch', 'cancel', 'pause', 'resume', 'retryFailed', 'exportCsv'];
 
 /** A message from the webview, checked at run time (the webview is not trusted to send only what it should). */
 export function parseGridMessage(message: unknown): GridToHost | undefined {

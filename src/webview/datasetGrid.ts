@@ -4,7 +4,7 @@
 // reason, with totals and a row opened beside the grid. Every string from the host or the model
 // is shown with textContent; positions are set through the CSSOM (the CSP forbids style
 // attributes, not style properties).
-import type { GridRow, GridToHost, HostToGrid, JobState, PlanView, ProgressView } from '../datasets/datasetProtocol';
+import type { BatchResultsView, GridRow, GridToHost, HostToGrid, JobState, PlanView, ProgressView } from '../datasets/datasetProtocol';
 import { button, el } from './dom';
 
 interface VsCodeApi {
@@ -21,6 +21,10 @@ let view: GridRow[] = [];
 let selectedKey: string | undefined;
 let state: JobState | undefined;
 let viewDirty = true;
+/** Set while the panel shows a Message Batch job's results rather than a plan. */
+let batchResults: BatchResultsView | undefined;
+/** The plan is valid and its batch worst case within the limits: Submit as Batch is selectable. */
+let planAllowsBatch = false;
 
 const fmtInt = (n: number | undefined): string => (n === undefined ? '' : Math.round(n).toLocaleString('en-US'));
 const fmtUsd = (n: number | null | undefined): string => (n === undefined || n === null ? '' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
@@ -39,14 +43,19 @@ const progressBar = el('progress', { max: 1, value: 0 });
 const progressText = el('div', { class: 'progress-text', role: 'status' });
 const stateText = el('div', { class: 'state', role: 'status' });
 const startButton = button('Start', () => vscode.postMessage({ type: 'start' }), { class: 'primary', 'data-action': 'start' });
+const submitBatchButton = button('Submit as Batch (×0.5)', () => {
+  // One click, one submission: the host answers with the new state (submitted, or why not).
+  submitBatchButton.disabled = true;
+  vscode.postMessage({ type: 'submitBatch' });
+}, { 'data-action': 'submitBatch', title: 'Send the rows as a Message Batch at half price; results usually arrive within an hour (at most 24 h).' });
 const pauseButton = button('Pause', () => vscode.postMessage({ type: 'pause' }), { 'data-action': 'pause' });
 const resumeButton = button('Resume', () => vscode.postMessage({ type: 'resume' }), { 'data-action': 'resume' });
 const cancelButton = button('Cancel', () => vscode.postMessage({ type: 'cancel' }), { 'data-action': 'cancel' });
 const retryButton = button('Retry failed rows', () => vscode.postMessage({ type: 'retryFailed' }), { 'data-action': 'retryFailed' });
 const exportButton = button('Export CSV', () => vscode.postMessage({ type: 'exportCsv' }), { 'data-action': 'exportCsv' });
-progressSection.append(el('div', { class: 'buttons' }, startButton, pauseButton, resumeButton, cancelButton, retryButton, exportButton), stateText, progressBar, progressText);
+progressSection.append(el('div', { class: 'buttons' }, startButton, submitBatchButton, pauseButton, resumeButton, cancelButton, retryButton, exportButton), stateText, progressBar, progressText);
 
-const statusFilter = el('select', { 'aria-label': 'Filter by status', 'data-control': 'status' }, ...['all', 'succeeded', 'errored', 'skipped'].map((s) => el('option', { value: s }, s === 'all' ? 'All statuses' : s)));
+const statusFilter = el('select', { 'aria-label': 'Filter by status', 'data-control': 'status' }, ...['all', 'succeeded', 'errored', 'skipped', 'canceled', 'expired'].map((s) => el('option', { value: s }, s === 'all' ? 'All statuses' : s)));
 const search = el('input', { type: 'search', placeholder: 'Search output, keys, errors', 'aria-label': 'Search', 'data-control': 'search' });
 const sortBy = el(
   'select',
@@ -74,6 +83,7 @@ app.append(planSection, progressSection, toolbar, gridArea);
 // ----- plan
 
 function renderPlan(plan: PlanView): void {
+  batchResults = undefined;
   planSection.replaceChildren();
   planSection.append(el('h2', {}, `${plan.promptName} over ${plan.dataset}`));
   const list = el('dl', {});
@@ -93,7 +103,7 @@ function renderPlan(plan: PlanView): void {
   );
   if (plan.cost.known && plan.cost.now && plan.cost.batch) {
     add('Cost now', `${fmtUsd(plan.cost.now.expectedUsd)} expected · ${fmtUsd(plan.cost.now.worstCaseUsd)} worst case`);
-    add('As a batch (×0.5)', `${fmtUsd(plan.cost.batch.expectedUsd)} expected · ${fmtUsd(plan.cost.batch.worstCaseUsd)} worst case (not selectable yet)`);
+    add('As a batch (×0.5)', `${fmtUsd(plan.cost.batch.expectedUsd)} expected · ${fmtUsd(plan.cost.batch.worstCaseUsd)} worst case · within 24 h; prompt caching applies, but cache hits in a batch are best effort`);
   } else {
     add('Cost', plan.cost.reason ?? 'unknown');
   }
@@ -106,6 +116,7 @@ function renderPlan(plan: PlanView): void {
       : 'unknown until the first response reports your rate limits',
   );
   add('Limits', plan.limitsCheck.kind === 'send' ? 'within the spend cap' : (plan.limitsCheck.message ?? plan.limitsCheck.kind));
+  if (plan.batchLimitsCheck.kind !== 'send') add('Limits as a batch', plan.batchLimitsCheck.message ?? plan.batchLimitsCheck.kind);
   add('Results', plan.results);
   planSection.append(list);
   for (const error of plan.errors) planSection.append(el('p', { class: 'error', role: 'alert' }, error));
@@ -118,17 +129,38 @@ function renderPlan(plan: PlanView): void {
     planSection.append(details);
   }
   startButton.disabled = plan.errors.length > 0 || plan.limitsCheck.kind === 'refuse' || plan.rows.runnable === 0;
+  planAllowsBatch = plan.errors.length === 0 && plan.batchLimitsCheck.kind !== 'refuse' && plan.rows.runnable > 0;
+  submitBatchButton.disabled = !planAllowsBatch;
+}
+
+function renderBatchResults(batch: BatchResultsView): void {
+  batchResults = batch;
+  planSection.replaceChildren(el('h2', {}, batch.title));
+  const list = el('dl', {});
+  list.append(el('dt', {}, batch.batchIds.length === 1 ? 'Batch' : 'Batches'), el('dd', {}, batch.batchIds.join(', ')));
+  list.append(el('dt', {}, 'Results'), el('dd', { 'data-batch-summary': '' }, batch.summary));
+  planSection.append(list);
+  if (batch.invalidRequests > 0) {
+    planSection.append(el('p', { class: 'warning' }, `${fmtInt(batch.invalidRequests)} rows were rejected as invalid requests: fix the prompt or those rows first (a retry would fail the same way).`));
+  }
+  retryButton.textContent = 'Retry failed rows as a new batch';
+  renderState(state ?? 'finished');
 }
 
 function renderState(next: JobState, message?: string): void {
   state = next;
   stateText.textContent = message ?? (next === 'planned' ? 'Nothing is sent until you start the job.' : next);
   const running = next === 'running';
-  startButton.hidden = next !== 'planned';
+  startButton.hidden = next !== 'planned' || batchResults !== undefined;
+  submitBatchButton.hidden = startButton.hidden;
+  // A refused submission comes back as 'planned' with the reason: the button is offered again.
+  if (next === 'planned') submitBatchButton.disabled = !planAllowsBatch;
   pauseButton.hidden = !running;
   resumeButton.hidden = true;
   cancelButton.hidden = !running;
-  retryButton.hidden = running;
+  retryButton.hidden = running || next === 'submitted' || (batchResults !== undefined && batchResults.retryable === 0);
+  if (!batchResults) retryButton.textContent = 'Retry failed rows';
+  exportButton.hidden = batchResults !== undefined || next === 'submitted';
   document.body.dataset.state = next;
 }
 
@@ -213,6 +245,7 @@ function openRow(key: string): void {
     el('p', {}, `${fmtInt(row.inputTokens)} input · ${fmtInt(row.outputTokens)} output tokens · ${fmtUsd(row.costUsd)}`),
   );
   if (row.error) detail.append(el('p', { class: 'error' }, row.error));
+  if (row.errorType === 'invalid_request_error') detail.append(el('p', { class: 'warning' }, 'The API rejected this request as invalid: fix the prompt or this row before retrying it.'));
   if (row.output !== undefined) detail.append(el('pre', { class: 'output-full' }, row.output));
   renderRows();
 }
@@ -240,6 +273,9 @@ window.addEventListener('message', (event: MessageEvent<HostToGrid>) => {
   switch (message.type) {
     case 'plan':
       renderPlan(message.plan);
+      break;
+    case 'batchResults':
+      renderBatchResults(message.batch);
       break;
     case 'state':
       renderState(message.state, message.message);
