@@ -16,7 +16,6 @@ async function main(): Promise<void> {
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath: join(repoRoot, 'out', 'test', 'integration', 'index.js'),
       launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
-      extensionTestsEnv: { PROMPT_WORKBENCH_TEST: '1' },
     });
   } finally {
     rmSync(workspace, { recursive: true, force: true });

@@ -56,7 +56,7 @@ export interface SuiteOptions {
 
 export async function runIntegrationSuite(host: TestHost, suite: string, options: SuiteOptions = {}): Promise<number> {
   const workspace = freshWorkspace(options.workspaceSource);
-  const server = await startServer(host, { env: { PROMPT_WORKBENCH_TEST: '1', ...options.env } });
+  const server = await startServer(host, options.env ? { env: options.env } : {});
   const browser = await launchBrowser(host);
   try {
     const page = await browser.newPage();
