@@ -1,7 +1,9 @@
 // One measurement for datasetBench: parse and bind every row of a CSV (or only count its lines,
-// the baseline), in a process of its own so its peak RSS is the reading's alone.
+// the baseline; or only run csv-parse over it with the options readDataset uses, the parser's own
+// ceiling), in a process of its own so its peak RSS is the reading's alone.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { parse as parseCsv } from 'csv-parse';
 import { bindColumns, bindRow, promptVariables } from '../src/core/dataset/datasetBinding';
 import { declaredColumns, readDataset } from '../src/core/dataset/datasetSource';
 import type { PromptFile } from '../src/core/prompt/promptFile';
@@ -13,9 +15,14 @@ const prompt: PromptFile = {
 async function main(): Promise<void> {
   const [mode, path] = process.argv.slice(2) as [string, string];
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   let rows = 0;
   if (mode === 'baseline') {
     for await (const _line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) rows++;
+    rows -= 1;
+  } else if (mode === 'csv-parse') {
+    const parser = parseCsv({ bom: true, info: true, skip_empty_lines: true, skip_records_with_error: true });
+    for await (const _record of createReadStream(path).pipe(parser)) rows++;
     rows -= 1;
   } else {
     const source = { format: 'csv' as const, path };
@@ -26,7 +33,8 @@ async function main(): Promise<void> {
     }
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(JSON.stringify({ rows, ms, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  const cpu = process.cpuUsage(cpuStarted);
+  process.stdout.write(JSON.stringify({ rows, ms, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
 void main();

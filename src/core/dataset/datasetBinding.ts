@@ -3,7 +3,7 @@
 // file or values file); one with neither is an error of the whole plan, found before anything is
 // sent. A row that lacks a value for a bound column is skipped with the reason.
 import type { PromptFile } from '../prompt/promptFile';
-import { findPlaceholders, resolveRequest } from '../prompt/template';
+import { compileRequest, findPlaceholders, type CompiledRequest } from '../prompt/template';
 import type { DatasetRow } from './datasetSource';
 
 /** What a prompt (or the command) says about binding: `.prompt.json` `dataset.map` and `dataset.keyColumn`. */
@@ -79,17 +79,27 @@ export function rowKey(row: DatasetRow, binding: ColumnBinding): string {
   return keyValue ?? String(row.index);
 }
 
-/** The request for one row, or why the row is skipped (a bound column without a value). */
+/** Each prompt request's compiled template, built on its first row (see compileRequest). */
+const compiledRequests = new WeakMap<object, CompiledRequest>();
+
+/**
+ * The request for one row, or why the row is skipped (a bound column without a value). The
+ * request shares the parts without a placeholder with every other row's (frozen): treat it as
+ * read-only, and copy it before changing it.
+ */
 export function bindRow(prompt: Pick<PromptFile, 'request'>, row: DatasetRow, binding: ColumnBinding, promptValues: Readonly<Record<string, string>>): BoundRow {
   const key = rowKey(row, binding);
-  const values: Record<string, string> = Object.create(null) as Record<string, string>;
-  Object.assign(values, promptValues);
-  const missing: string[] = [];
+  let missing: string[] | undefined;
   for (const [variable, column] of binding.columns) {
-    const value = row.values[column];
-    if (value === undefined) missing.push(variable === column ? `"${column}"` : `"${column}" (for {{${variable}}})`);
-    else values[variable] = value;
+    if (row.values[column] === undefined) (missing ??= []).push(variable === column ? `"${column}"` : `"${column}" (for {{${variable}}})`);
   }
-  if (missing.length > 0) return { kind: 'skipped', key, reason: `no value in ${missing.join(', ')}` };
-  return { kind: 'runnable', key, request: resolveRequest(prompt, values).request };
+  if (missing) return { kind: 'skipped', key, reason: `no value in ${missing.join(', ')}` };
+  let compiled = compiledRequests.get(prompt.request);
+  if (!compiled) compiledRequests.set(prompt.request, (compiled = compileRequest(prompt.request)));
+  const lookup = (name: string): string | undefined => {
+    const column = binding.columns.get(name);
+    if (column !== undefined) return row.values[column];
+    return Object.hasOwn(promptValues, name) ? promptValues[name] : undefined;
+  };
+  return { kind: 'runnable', key, request: compiled(lookup) };
 }

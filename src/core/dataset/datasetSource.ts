@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, opendir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parse as parseCsv, type CsvError } from 'csv-parse';
+import { parse as parseCsv, type CsvError, type Options as CsvOptions } from 'csv-parse';
 import { formatCount } from '../format';
 import { JsonArraySyntaxError, JsonArrayStream, type JsonArrayElement } from './jsonArrayStream';
 
@@ -160,42 +160,59 @@ class CsvLines {
   }
 }
 
+/** A CSV record's fields and the 1-based line it starts on. */
+interface CsvRecord {
+  record: string[];
+  line: number;
+}
+
 async function* readCsv(source: DatasetSource, signal?: AbortSignal): AsyncGenerator<DatasetRecord> {
   const delimiter = csvDelimiter(source);
   let header: string[] | undefined;
   // Skipped records are reported through a callback while good ones come through the stream; both
   // carry the parser's line, so they are merged back into file order.
-  const skipped: BadRow[] = [];
+  // The message waits for the flush: the parser reads ahead, so a record's error can come before
+  // the header has come through the stream.
+  const skipped: { line: number; err: CsvError }[] = [];
   let index = 0;
   const lines = new CsvLines();
-  const parser = parseCsv({
+  // Records come as arrays (no `columns`): csv-parse builds an object per record with
+  // defineProperty per field, which cost more than the whole binding of a row. The first record is
+  // the header, and csv-parse holds every later one to its length (CSV_RECORD_INCONSISTENT_FIELDS_LENGTH).
+  // Lines are worked out in on_record and on_skip, which run as the parser meets each record, in
+  // file order: the stream hands records over later (the parser reads ahead), so a CRLF counted
+  // there would come after the bad rows parsed meanwhile and put them on the wrong line.
+  const options: CsvOptions<CsvRecord, string[]> = {
     bom: true,
     delimiter,
-    info: true,
+    on_record: (record, context) => ({ record, line: lines.startOf(context.lines, record) }),
     skip_empty_lines: true,
     skip_records_with_error: true,
-    columns: (names: string[]) => (header = checkHeader(names)),
     on_skip: (err: CsvError | undefined) => {
       if (!err) return;
       const record = Array.isArray(err.record) ? (err.record as unknown[]) : [];
-      skipped.push({ index: -1, line: lines.startOf(Number(err.lines) || 1, record), message: csvMessage(err) });
+      skipped.push({ line: lines.startOf(Number(err.lines) || 1, record), err });
     },
-  });
+  };
+  // The overload without `columns` is typed for string[] records only; on_record turns them into CsvRecord.
+  const parser = parseCsv(options as unknown as CsvOptions);
   const stream = createReadStream(source.path, { signal });
   stream.on('error', (err) => parser.destroy(err));
   const flushSkipped = function* (beforeLine: number): Generator<DatasetRecord> {
-    for (let bad = skipped[0]; bad !== undefined && (bad.line ?? 0) < beforeLine; bad = skipped[0]) {
+    for (let bad = skipped[0]; bad !== undefined && bad.line < beforeLine; bad = skipped[0]) {
       skipped.shift();
-      yield { kind: 'bad', bad: { ...bad, index: index++ } };
+      yield { kind: 'bad', bad: { index: index++, line: bad.line, message: csvMessage(bad.err, header?.length) } };
     }
   };
   try {
     for await (const chunk of stream.pipe(parser)) {
-      const { record, info } = chunk as { record: Record<string, string>; info: { lines: number } };
-      const fields = header ? header.map((name) => record[name]) : Object.values(record);
-      const line = lines.startOf(info.lines, fields);
+      const { record, line } = chunk as CsvRecord;
+      if (!header) {
+        header = checkHeader(record);
+        continue;
+      }
       yield* flushSkipped(line);
-      yield { kind: 'row', row: { index: index++, line, values: nonEmptyValues(record) } };
+      yield { kind: 'row', row: { index: index++, line, values: nonEmptyValues(header, record) } };
     }
     yield* flushSkipped(Infinity);
   } catch (err) {
@@ -206,12 +223,12 @@ async function* readCsv(source: DatasetSource, signal?: AbortSignal): AsyncGener
   }
 }
 
-function csvMessage(err: CsvError): string {
+function csvMessage(err: CsvError, headerLength: number | undefined): string {
   switch (err.code) {
     case 'CSV_RECORD_INCONSISTENT_COLUMNS':
     case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
       const got = Array.isArray(err.record) ? err.record.length : undefined;
-      return `wrong number of fields${got !== undefined ? ` (${got})` : ''}: the header has ${String((err as { columns?: unknown[] }).columns?.length ?? 'a different number of')} columns`;
+      return `wrong number of fields${got !== undefined ? ` (${got})` : ''}: the header has ${String(headerLength ?? 'a different number of')} columns`;
     }
     case 'CSV_QUOTE_NOT_CLOSED':
       return 'a quoted field is not closed';
@@ -222,10 +239,13 @@ function csvMessage(err: CsvError): string {
   }
 }
 
-/** CSV values: an empty field counts as a missing value (CSV has no other way to say so). */
-function nonEmptyValues(record: Record<string, string>): Record<string, string> {
+/** CSV values by column name: an empty field counts as a missing value (CSV has no other way to say so). */
+function nonEmptyValues(header: readonly string[], fields: readonly string[]): Record<string, string> {
   const values: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, value] of Object.entries(record)) if (value !== '') values[name] = value;
+  for (let i = 0; i < header.length; i++) {
+    const value = fields[i];
+    if (value !== undefined && value !== '') values[header[i] as string] = value;
+  }
   return values;
 }
 

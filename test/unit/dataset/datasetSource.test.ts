@@ -52,6 +52,18 @@ describe('dataset sources', () => {
     assert.match(records[5] ?? '', /^5@\d+!a quoted field is not closed$/);
   });
 
+  it('gives a bad row that spans lines (a quoted CRLF) the line it starts on, and the rows after it theirs', async () => {
+    const path = await file('bad-multiline.csv', 'a,b\r\n1,"two\r\nlines",extra\r\n\r\n2,"x\ny\nz"\r\n3,4\r\n5,"p\r\nq"\r\n6\r\n7,8\r\n');
+    assert.deepEqual(summary(await readAll({ format: 'csv', path })), [
+      '0@2!wrong number of fields (3): the header has 2 columns',
+      '1@5:{"a":"2","b":"x\\ny\\nz"}',
+      '2@8:{"a":"3","b":"4"}',
+      '3@9:{"a":"5","b":"p\\r\\nq"}',
+      '4@11!wrong number of fields (1): the header has 2 columns',
+      '5@12:{"a":"7","b":"8"}',
+    ]);
+  });
+
   it('uses a chosen delimiter, tab for .tsv, and treats empty fields as missing values', async () => {
     const semi = await file('semi.csv', 'a;b\nx;\n');
     assert.deepEqual(summary(await readAll({ format: 'csv', path: semi, delimiter: ';' })), ['0@2:{"a":"x"}']);

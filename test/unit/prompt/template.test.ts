@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { PromptFile } from '../../../src/core/prompt/promptFile';
-import { collectDefaults, findPlaceholders, resolveRequest, scanPlaceholders, stringifyVariableValue } from '../../../src/core/prompt/template';
+import { collectDefaults, compileRequest, findPlaceholders, resolveRequest, scanPlaceholders, stringifyVariableValue } from '../../../src/core/prompt/template';
 import { random } from './promptTestSupport';
 
 function scan(text: string): { placeholders: [string, number, number][]; malformed: [number, number][] } {
@@ -157,6 +157,47 @@ describe('resolveRequest', () => {
   it('substitutes the inner placeholder of "{{ {{x}} }}" only', () => {
     const { request: resolved } = resolveRequest({ request: request('{{ {{x}} }}') }, { x: 'X' });
     assert.equal(at(resolved, 'messages', 0, 'content'), '{{ X }}');
+  });
+});
+
+describe('compileRequest (binding many rows)', () => {
+  const lookupIn = (values: Record<string, string>) => (name: string): string | undefined => (Object.hasOwn(values, name) ? values[name] : undefined);
+
+  it('builds what resolveRequest builds, on 2,000 random requests and value sets', () => {
+    const pieces = ['{{a}}', '{{ b }}', '\\{{a}}', '{{c}}', 'x', ' ', '{{', '}}', '\\', 'é', '{{1}}'];
+    const next = random(11);
+    const text = (): string => Array.from({ length: Math.floor(next() * 8) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
+    for (let round = 0; round < 2000; round++) {
+      const original = JSON.parse(JSON.stringify({
+        model: next() < 0.2 ? '{{a}}' : 'm',
+        max_tokens: 7,
+        system: [{ type: 'text', text: text(), cache_control: { type: 'ephemeral' } }],
+        messages: [{ role: 'user', content: [{ type: 'text', text: text() }, { type: 'text', text: 'fixed' }] }],
+        metadata: { '__proto__': text(), n: null, flag: true },
+      })) as PromptFile['request'];
+      const values: Record<string, string> = {};
+      if (next() < 0.7) values.a = text();
+      if (next() < 0.7) values.b = '$& {{c}}';
+      const compiled = compileRequest(original);
+      assert.deepEqual(compiled(lookupIn(values)), resolveRequest({ request: original }, values).request, JSON.stringify({ original, values }));
+    }
+  });
+
+  it('shares the parts without placeholders between requests, frozen, and gives each request its own top level and placeholder path', () => {
+    const original = { model: 'm', max_tokens: 5, system: [{ type: 'text', text: 'constant' }], messages: [{ role: 'user', content: 'Hi {{x}}' }] } as PromptFile['request'];
+    const compiled = compileRequest(original);
+    const one = compiled(lookupIn({ x: '1' }));
+    const two = compiled(lookupIn({ x: '2' }));
+    assert.equal(at(one, 'messages', 0, 'content'), 'Hi 1');
+    assert.equal(at(two, 'messages', 0, 'content'), 'Hi 2');
+    assert.notEqual(one.messages, two.messages);
+    assert.equal(one.system, two.system);
+    assert.ok(Object.isFrozen(one.system));
+    assert.throws(() => ((one.system as { text: string }[])[0] as { text: string }).text = 'changed', TypeError);
+    one.extra = true;
+    assert.equal(two.extra, undefined);
+    // The prompt's own request is neither shared nor frozen.
+    assert.ok(!Object.isFrozen(original.system));
   });
 });
 
