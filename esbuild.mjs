@@ -1,31 +1,62 @@
-// One build script for every target.
-//   extension  dist/extension.js      Node, CommonJS, `vscode` external, minified with --production:
-//                                     activation only; it requires dist/features.js on first need
-//   features   dist/features.js       every feature, the same way
-//   datasets   dist/datasets.js       the dataset feature, required by features on its first use
-//   sdk        dist/anthropic-sdk.js  the official SDK, bundled apart so activation never loads it
-//   webview    dist/webview.js        browser IIFE for the panel
-//   spendView  dist/spendView.js      browser IIFE for the spend view
-//   node code  out/**                 src, test and bench transpiled file by file for mocha and the launchers
+// One build script for every target. The bundles in dist/ are declared in bundles.mjs (file, entry,
+// kind, who loads them); this file turns each into esbuild options:
+//   node, sibling, worker  Node, CommonJS, `vscode` external, minified with --production. dist/extension.js
+//                  is activation only; it requires dist/features.js on first need, which requires
+//                  its own siblings (datasets, ...) on their first use.
+//   library        a dependency bundled apart, so activation and features.js never load it
+//   browser        a webview's IIFE
+//   node code      out/**: src, test and bench transpiled file by file for mocha and the launchers
+// Each Node bundle's metafile goes to out/meta/<file>.json: test/unit/bundles.test.ts checks the
+// siblings stay lazy, and `npm run bench` lists what makes up each bundle.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bundles } from './bundles.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
 /**
  * Heavy libraries used only after activation (the SDK on first network use, ajv when a structured
- * output is validated) are bundled apart; their imports in the extension bundle become lazy
- * requires of the sibling bundle, which keeps activation and the main bundle small.
+ * output is validated) are bundled apart; their imports in the extension's bundles become lazy
+ * requires of the library bundle, which keeps activation and the main bundle small.
  */
-const lazySiblings = { '@anthropic-ai/sdk': 'anthropic-sdk', ajv: 'ajv' };
-const lazySiblingBundles = {
-  name: 'lazy-sibling-bundles',
+const libraries = bundles.filter((b) => b.kind === 'library');
+const librariesApart = {
+  name: 'libraries-apart',
   setup(build) {
-    build.onResolve({ filter: /^(@anthropic-ai\/sdk|ajv)$/ }, (args) => ({ path: `./${lazySiblings[args.path]}.js`, external: true }));
+    const byModule = new Map(libraries.map((b) => [b.module, b.file]));
+    build.onResolve({ filter: /^[@a-z]/ }, (args) => (byModule.has(args.path) ? { path: `./${byModule.get(args.path)}.js`, external: true } : undefined));
   },
 };
+
+/**
+ * In every Node bundle but its own, an import of a sibling bundle's entry stays a require of the
+ * sibling's file (all bundles sit side by side in dist/), so its code is not copied in.
+ */
+const siblingEntries = new Map(bundles.filter((b) => b.kind === 'sibling').map((b) => [resolve(b.entry), b.file]));
+const siblingsApart = (ownFile) => ({
+  name: 'siblings-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const target = resolve(args.resolveDir, args.path);
+      const file = siblingEntries.get(`${target}.ts`) ?? siblingEntries.get(target);
+      return file && file !== ownFile ? { path: `./${file}.js`, external: true } : undefined;
+    });
+  },
+});
+
+/** Writes a bundle's metafile to out/meta/<file>.json after each (re)build. */
+const metafileOut = (file) => ({
+  name: 'metafile-out',
+  setup(build) {
+    build.onEnd((result) => {
+      if (!result.metafile) return;
+      mkdirSync('out/meta', { recursive: true });
+      writeFileSync(`out/meta/${file}.json`, JSON.stringify(result.metafile));
+    });
+  },
+});
 
 function tsFiles(dir) {
   const found = [];
@@ -43,11 +74,11 @@ function tsFiles(dir) {
 
 const common = { logLevel: 'warning', sourcemap: !production, sourcesContent: false };
 
-/** The extension's own Node bundles: the activation shim and the features it loads on first need. */
-const nodeBundle = (entry, outfile, plugins) => ({
+/** One of the extension's own Node bundles: activation, features, a sibling, the worker. */
+const nodeBundle = ({ entry, file }) => ({
   ...common,
   entryPoints: [entry],
-  outfile,
+  outfile: `dist/${file}.js`,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -59,14 +90,15 @@ const nodeBundle = (entry, outfile, plugins) => ({
   mainFields: ['module', 'main'],
   // Lazy imports become require() calls (loaded on first use, CommonJS interop like the rest).
   supported: { 'dynamic-import': false },
-  plugins,
+  metafile: true,
+  plugins: [librariesApart, siblingsApart(file), metafileOut(file)],
 });
 
 /** A webview's browser bundle: one IIFE script per panel, loaded by the panel's page under its CSP. */
-const browserBundle = (entry, outfile) => ({
+const browserBundle = ({ entry, file }) => ({
   ...common,
   entryPoints: [entry],
-  outfile,
+  outfile: `dist/${file}.js`,
   bundle: true,
   platform: 'browser',
   format: 'iife',
@@ -74,38 +106,11 @@ const browserBundle = (entry, outfile) => ({
   minify: production,
 });
 
-/** In the activation bundle, `./features` stays a separate file, required on first need. */
-const featuresAsSiblingBundle = {
-  name: 'features-as-sibling-bundle',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/features$/ }, () => ({ path: './features.js', external: true }));
-  },
-};
-
-/** In the features bundle, the dataset feature stays a separate file, required on its first use. */
-const datasetsAsSiblingBundle = {
-  name: 'datasets-as-sibling-bundle',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/datasets\/datasetFeature$/ }, () => ({ path: './datasets.js', external: true }));
-  },
-};
-
 const targets = [
-  {
-    ...nodeBundle('src/extension.ts', 'dist/extension.js', [featuresAsSiblingBundle]),
-    // The bundle's first and last statements time its evaluation, so activation cost can be
-    // measured as the extension's own work (evaluation + activate()), without the host's waits.
-    banner: { js: 'var __promptWorkbenchLoadStart = performance.now();' },
-    footer: { js: 'var __promptWorkbenchLoadEnd = performance.now();' },
-  },
-  nodeBundle('src/features.ts', 'dist/features.js', [lazySiblingBundles, datasetsAsSiblingBundle]),
-  // Run Prompt over Dataset… and its panel: CSV parsing, the plan, the scheduler (see src/datasets/datasetFeature.ts).
-  nodeBundle('src/datasets/datasetFeature.ts', 'dist/datasets.js', [lazySiblingBundles]),
-  // The structured-output schema check runs in a worker thread, which needs a file of its own.
-  nodeBundle('src/core/run/schemaValidationWorker.ts', 'dist/schemaValidationWorker.js', [lazySiblingBundles]),
+  ...bundles.filter((b) => ['node', 'sibling', 'worker'].includes(b.kind)).map(nodeBundle),
   {
     ...common,
-    entryPoints: Object.fromEntries(Object.entries(lazySiblings).map(([module, file]) => [file, module])),
+    entryPoints: Object.fromEntries(libraries.map((b) => [b.file, b.module])),
     outdir: 'dist',
     bundle: true,
     platform: 'node',
@@ -113,11 +118,7 @@ const targets = [
     target: 'node20',
     minify: production,
   },
-  browserBundle('src/webview/main.ts', 'dist/webview.js'),
-  // The dataset panel (plan, progress, results grid): its own bundle, loaded only when it opens.
-  browserBundle('src/webview/datasetGrid.ts', 'dist/datasetGrid.js'),
-  // The spend view: a webview bundle of its own, loaded only when the view opens.
-  browserBundle('src/webview/spend/main.ts', 'dist/spendView.js'),
+  ...bundles.filter((b) => b.kind === 'browser').map(browserBundle),
   {
     ...common,
     sourcemap: true,
@@ -130,6 +131,12 @@ const targets = [
     target: 'node20',
   },
 ];
+// The activation bundle's first and last statements time its evaluation, so activation cost can be
+// measured as the extension's own work (evaluation + activate()), without the host's waits.
+Object.assign(targets.find((t) => t.outfile === 'dist/extension.js'), {
+  banner: { js: 'var __promptWorkbenchLoadStart = performance.now();' },
+  footer: { js: 'var __promptWorkbenchLoadEnd = performance.now();' },
+});
 
 if (watch) {
   for (const options of targets) {

@@ -69,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi |
     sdkLoaded: () => features?.api?.sdkLoaded() ?? false,
     activationMs: () => activationMs,
     featuresLoaded: () => features !== undefined,
+    siblingsLoaded: () => features?.api?.siblingsLoaded() ?? [],
     panelState: () => api().panelState(),
     outputText: () => api().outputText(),
     lastRun: () => api().lastRun(),

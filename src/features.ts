@@ -9,9 +9,9 @@ import { isSdkLoaded } from './core/api/apiClient';
 import { describeTarget } from './core/api/simulatorOffer';
 import { registerCostDetails } from './costDetails/costDetails';
 import type * as DatasetFeatureModule from './datasets/datasetFeature';
-import type { DatasetFeature } from './datasets/datasetFeature';
 import { createNonce, panelHtml } from './panel/panelHtml';
 import { registerDatasetCommands } from './datasets/registerDatasetCommands';
+import { lazyFeature } from './lazyFeature';
 import { registerPromptDiagnostics } from './diagnostics/promptDiagnostics';
 import { ModelLimits } from './models/modelLimits';
 import { RunPanel } from './panel/runPanel';
@@ -80,15 +80,15 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   });
   const walkthrough = new WalkthroughProgress(api, () => runs.showHistory(vscode.window.activeTextEditor?.document.uri));
   const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
-  // Datasets are a sibling bundle (dist/datasets.js), required the first time they are used.
-  let datasetFeature: DatasetFeature | undefined;
-  const datasets = (): DatasetFeature => {
-    if (datasetFeature) return datasetFeature;
+  // Datasets are a sibling bundle (dist/datasets.js, see bundles.mjs), required the first time they are used.
+  const datasets = lazyFeature('datasets', () =>
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createDatasetFeature } = require('./datasets/datasetFeature') as typeof DatasetFeatureModule;
-    datasetFeature = createDatasetFeature(context.extensionUri, { html: panelHtml, createNonce }, { documents, api, config, prices, spend, log, workspaceState: context.workspaceState });
-    return datasetFeature;
-  };
+    (require('./datasets/datasetFeature') as typeof DatasetFeatureModule).createDatasetFeature(
+      context.extensionUri,
+      { html: panelHtml, createNonce },
+      { documents, api, config, prices, spend, log, workspaceState: context.workspaceState },
+    ),
+  );
 
   context.subscriptions.push(
     logChannel,
@@ -113,8 +113,8 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     registerPromptCommands({ documents, config, recent, redactor: api.redactor }),
     registerPromptCodeLens(documents, statusBar),
     registerRunCommands(runs),
-    { dispose: () => datasetFeature?.dispose() },
-    registerDatasetCommands(() => datasets().controller),
+    datasets,
+    registerDatasetCommands(() => datasets.get().controller),
   );
 
   if (!probe) return { api: undefined, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
@@ -123,6 +123,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     countRequestsSent: () => probe.countRequestsSent,
     costDetails: () => costDetails.lastDetails(),
     sdkLoaded: isSdkLoaded,
+    siblingsLoaded: () => [datasets].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
     panelState: () => panel.state(),
     outputText: () => probe.outputText(),
     lastRun: () => probe.lastRun,
@@ -144,10 +145,10 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
         report: spendView.report(),
       };
     },
-    datasetPanel: () => ({ ...datasets().panel.snapshot(), job: datasets().controller.snapshot() }),
+    datasetPanel: () => ({ ...datasets.get().panel.snapshot(), job: datasets.get().controller.snapshot() }),
     datasetMessage: async (message) => {
-      await datasets().controller.handle(message);
-      await datasets().controller.settled();
+      await datasets.get().controller.handle(message);
+      await datasets.get().controller.settled();
     },
     storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()),
   };

@@ -38,6 +38,8 @@ export interface PromptWorkbenchApi {
   activationMs(): number | undefined;
   /** Whether the features bundle has been loaded (it is loaded on first need, not at activation). */
   featuresLoaded(): boolean;
+  /** The sibling bundles (bundles.mjs) the features bundle has required so far, by name. */
+  siblingsLoaded(): string[];
   /** What the panel has been told to show. */
   panelState(): PanelState;
   /** What the *Prompt Workbench* output channel printed (bounded). */

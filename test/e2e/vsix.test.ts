@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yauzl from 'yauzl';
+import { declaredBundles } from '../launcher/declaredBundles';
 import { ensureTestHost, repoRoot } from '../launcher/hostSetup';
 import { freshWorkspace } from '../launcher/testHost';
 import { installVsix, launchBrowser, startServer, workbenchUrl } from '../launcher/vscodeServer';
@@ -43,7 +44,9 @@ describe('packaged extension (.vsix)', function () {
 
   it('holds only the bundles, media, schema, README, LICENSE, CHANGELOG and package.json', async () => {
     const files = (await vsixEntries(vsix)).filter((name) => name.startsWith('extension/')).map((name) => name.slice('extension/'.length));
-    const bundles = ['extension', 'features', 'datasets', 'anthropic-sdk', 'ajv', 'schemaValidationWorker', 'webview', 'datasetGrid', 'spendView'].map((name) => `dist/${name}.js`);
+    // The one list of bundles esbuild.mjs builds (bundles.mjs).
+    const bundles = (await declaredBundles()).map((bundle) => `dist/${bundle.file}.js`);
+    assert.ok(bundles.includes('dist/features.js') && bundles.includes('dist/anthropic-sdk.js'), 'the declared list is the real one');
     const allowed = [/^dist\/[A-Za-z-]+\.js$/, /^media\/(walkthrough\/)?[^/]+$/, /^schemas\/prompt\.schema\.json$/, /^(readme\.md|LICENSE\.txt|changelog\.md|package\.json)$/];
     const unexpected = files.filter((file) => !allowed.some((pattern) => pattern.test(file)));
     assert.deepEqual(unexpected, [], 'nothing outside the allowlist is shipped');

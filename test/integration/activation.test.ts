@@ -29,11 +29,14 @@ describe('activation', () => {
     assert.equal(typeof api.panelMessage, 'function');
   });
 
-  it('the features bundle itself registers every contributed command (not only the activation stand-ins)', async () => {
+  it('the features bundle itself registers every contributed command (not only the activation stand-ins), before any sibling bundle loads', async () => {
     const api = await activateExtension();
     // Loading the features disposes every stand-in first, so what is left is the features' own.
-    api.panelState();
+    api.statusBar();
     assert.equal(api.featuresLoaded(), true);
+    // The commands of the features in sibling bundles (bundles.mjs) are registered by features.js
+    // itself; their code loads on first use (this suite runs first in its host: none was used yet).
+    assert.deepEqual(api.siblingsLoaded(), [], 'no sibling bundle is loaded with the features bundle');
     const registered = new Set(await vscode.commands.getCommands(true));
     const extension = vscode.extensions.getExtension('prompt-workbench.prompt-workbench');
     const contributed = (extension?.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);

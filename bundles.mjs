@@ -1,0 +1,46 @@
+// Every file esbuild writes to dist/, declared once. esbuild.mjs builds them from this list,
+// `.vscodeignore` lets exactly these into the .vsix, and test/e2e/vsix.test.ts expects exactly
+// these in the package (test/unit/bundles.test.ts checks the first two agree).
+//
+// Kinds:
+//   node     CommonJS for the extension host.
+//   sibling  a node bundle another one requires lazily, on its first use. In every other bundle an
+//            import of its entry becomes `require('./<file>.js')`, so its code and its module-level
+//            state exist once, in its own file. Require it only inside a function (see
+//            `lazyFeature` in src/lazyFeature.ts): a static import would load it with its loader,
+//            and test/unit/bundles.test.ts fails. `owns` lists the sources (a path, or a folder
+//            ending in /) that only load with it: the bundles loaded before it (its `loadedBy`
+//            chain) must not contain them, which keeps dist/features.js small.
+//   worker   a node bundle a worker thread runs; it may import a library statically.
+//   library  a dependency bundled apart (`import 'ajv'` becomes `require('./ajv.js')` everywhere).
+//   browser  a webview's IIFE script, loaded by its page.
+
+/**
+ * @typedef {{ file: string, kind: 'node' | 'sibling' | 'worker' | 'library' | 'browser', entry?: string, module?: string,
+ *   loadedBy?: string, owns?: string[], note: string }} DeclaredBundle
+ * @type {DeclaredBundle[]}
+ */
+export const bundles = [
+  { file: 'extension', kind: 'node', entry: 'src/extension.ts', note: 'activation only: a 2 KB shim that requires features.js on first need' },
+  {
+    file: 'features',
+    kind: 'sibling',
+    entry: 'src/features.ts',
+    loadedBy: 'extension',
+    note: 'every feature registered, and what the edit path needs (checks, counts, status bar); loaded by the first prompt, command or panel to restore',
+  },
+  {
+    file: 'datasets',
+    kind: 'sibling',
+    entry: 'src/datasets/datasetFeature.ts',
+    loadedBy: 'features',
+    owns: ['src/core/dataset/', 'src/core/scheduler/', 'src/datasets/datasetController.ts', 'src/datasets/datasetPanel.ts'],
+    note: 'Run Prompt over Dataset… and its panel: sources, the plan, the scheduler',
+  },
+  { file: 'schemaValidationWorker', kind: 'worker', entry: 'src/core/run/schemaValidationWorker.ts', note: 'the structured-output schema check, in a worker thread' },
+  { file: 'anthropic-sdk', kind: 'library', module: '@anthropic-ai/sdk', note: 'the official SDK, on first network use' },
+  { file: 'ajv', kind: 'library', module: 'ajv', note: 'JSON Schema validation of structured output, in the worker' },
+  { file: 'webview', kind: 'browser', entry: 'src/webview/main.ts', note: 'the run panel' },
+  { file: 'datasetGrid', kind: 'browser', entry: 'src/webview/datasetGrid.ts', note: 'the dataset panel: plan, progress, results grid' },
+  { file: 'spendView', kind: 'browser', entry: 'src/webview/spend/main.ts', note: 'the spend view' },
+];
