@@ -230,6 +230,18 @@ export class SpendGate {
     return handle;
   }
 
+  /**
+   * Takes back a job that was sent before this window started (a Message Batch still processing
+   * after a reload): reserves what it may still cost without checking, since a refusal cannot
+   * un-send it, so that later jobs are checked against it. Its results are recorded through the
+   * handle's `recordResult`; `close` releases the rest.
+   */
+  adopt(job: BilledJob): BilledJobHandle {
+    const handle = new BilledJobHandle(this, this.deps, job, job.worstCaseUsd ?? job.atLeastUsd ?? 0);
+    this.open_.add(handle);
+    return handle;
+  }
+
   /** @internal the handle asks whether `moreUsd` may be added to its reservation. */
   mayGrow(handle: BilledJobHandle, job: BilledJob, neededUsd: number): string | undefined {
     const limits = this.deps.limits();
@@ -308,6 +320,15 @@ export class BilledJobHandle {
     if (!sent.usage) return sent;
     const entry = await this.record(spec, sent, sent.usage);
     return { ...sent, entry };
+  }
+
+  /**
+   * Records the actual cost of something this job sent whose usage arrives later and apart from
+   * `call` (a Message Batch result): no check, since it was sent (and checked) when the batch was
+   * created. Allowed after `close` too: real spend is always recorded.
+   */
+  async recordResult(spec: CallSpec, sent: Omit<SentCall<undefined>, 'result' | 'usage'> & { usage: ApiUsage }): Promise<LedgerCall> {
+    return this.record(spec, { ...sent, result: undefined }, sent.usage);
   }
 
   private now(): number {

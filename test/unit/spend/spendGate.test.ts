@@ -196,6 +196,38 @@ describe('SpendGate', () => {
     assert.deepEqual(costOfCall(undefined, usage), { costUsd: null, cacheSavingsUsd: 0, batchSavingsUsd: 0 });
   });
 
+  it('records a batch result that arrives apart from any call, at batch prices, and takes the cost out of the reservation', async () => {
+    const { gate, ledger } = await setup({ monthlyBudgetUsd: 10 });
+    const handle = await gate.open(job(2, { kind: 'batch', batch: true }));
+    const created = await handle.call({ model: 'claude-sonnet-5-5', worstCaseUsd: undefined }, async () => ({ result: 'msgbatch_1', batchId: 'msgbatch_1' }));
+    assert.equal(created.entry, undefined, 'creating a batch bills nothing');
+    assert.equal(gate.monthToDate.reservedUsd, 2);
+    const entry = await handle.recordResult({ model: 'claude-sonnet-5-5', worstCaseUsd: undefined }, { usage, batchId: 'msgbatch_1', requestId: 'msg_1', isBatchResult: true });
+    assert.equal(entry.costUsd, 0.002);
+    assert.equal(entry.kind, 'batch');
+    assert.equal(entry.batchId, 'msgbatch_1');
+    assert.equal(entry.requestId, 'msg_1');
+    assert.equal(entry.batchSavingsUsd, 0.002);
+    assert.equal(ledger.totals.usd, 0.002);
+    assert.ok(Math.abs(gate.monthToDate.reservedUsd - 1.998) < 1e-12);
+    handle.close();
+    // Real spend is recorded even after the job is closed (a result that came in late).
+    await handle.recordResult({ model: 'claude-sonnet-5-5', worstCaseUsd: undefined }, { usage, batchId: 'msgbatch_1', isBatchResult: true });
+    assert.equal(ledger.totals.usd, 0.004);
+    assert.equal(gate.monthToDate.reservedUsd, 0);
+  });
+
+  it('adopts a job sent before this window started: holds its worst case without checking, so later jobs are checked against it', async () => {
+    const { gate } = await setup({ monthlyBudgetUsd: 10 }, 9);
+    // Already sent: even past the budget, refusing could not un-send it.
+    const adopted = gate.adopt(job(3, { kind: 'batch', batch: true }));
+    assert.equal(gate.monthToDate.reservedUsd, 3);
+    assert.equal((await gate.assess(job(0.5))).kind, 'refuse');
+    adopted.close();
+    assert.equal(gate.monthToDate.reservedUsd, 0);
+    assert.equal((await gate.assess(job(0.5))).kind, 'send');
+  });
+
   it('a closed job cannot send', async () => {
     const { gate } = await setup();
     const handle = await gate.open(job(1));

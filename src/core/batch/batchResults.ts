@@ -1,0 +1,298 @@
+// Joining a batch's results back to the rows they answer. The results stream from the SDK's
+// `batches.results()` iterator (JSONL, in no particular order) and are never held whole; each line
+// is matched to its row through the job's custom_id mapping, and written to the job's results file
+// in the same format as a run made now (RowResult lines), so the same grid shows it. Each
+// succeeded row's actual cost, at batch prices, is recorded in the spend ledger through the job's
+// billed handle, and written on its line.
+//
+// A line is joined only when the mapping passed its hash check, knows the custom_id, and puts it
+// in this batch; every other line is reported and kept, raw, in an `.unjoined.jsonl` file beside
+// the results, so nothing is lost and nothing lands on the wrong row. An interrupted join resumes
+// without writing (or billing) a row twice.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Message } from '@anthropic-ai/sdk/resources/messages';
+import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
+import { readResultLines, ResultsWriter, type RowResult } from '../dataset/datasetResults';
+import type { ApiUsage } from '../pricing/priceTable';
+import type { CallSpec } from '../spend/spendGate';
+import { monthOf, type LedgerLine } from '../spend/spendLedger';
+import { readMapping, type MappingEntry, type MappingRead } from './batchMapping';
+import { batchesApi, type BatchesClient } from './batchesApi';
+import { emptyTotals, type BatchPartRecord, type BatchRecord, type BatchTotals } from './batchRecord';
+
+/** A batch row's result line: a RowResult, plus which batch and custom_id it came from. */
+export interface BatchRowResult extends RowResult {
+  batchId: string;
+  customId: string;
+  /** Errored with invalid_request_error: the request must be fixed before it is sent again. */
+  fixFirst?: true;
+}
+
+/** Records a result's actual cost: BilledJobHandle's `recordResult` has this shape. */
+export interface BatchResultBilling {
+  recordResult(spec: CallSpec, sent: { usage: ApiUsage; batchId?: string; requestId?: string; isBatchResult?: boolean; simulated?: boolean }): Promise<{ costUsd: number | null }>;
+}
+
+export const FIX_FIRST_PREFIX = 'Fix the request first: ';
+
+/** The file beside the results that keeps result lines that could not be joined, as they came. */
+export function unjoinedPathFor(resultsPath: string): string {
+  return resultsPath.replace(/(\.results)?\.jsonl$/, '') + '.unjoined.jsonl';
+}
+
+/** Lines joined and recorded together: the ledger writes them as one append. Bounds memory too. */
+const GROUP = 1_000;
+const MAX_PROBLEMS = 20;
+
+function replyText(message: Message): string {
+  let text = '';
+  for (const block of message.content) if (block.type === 'text') text += block.text;
+  return text;
+}
+
+interface JoinState {
+  totals: BatchTotals;
+  unjoined?: WriteStream;
+  unjoinedPath: string;
+}
+
+function problem(totals: BatchTotals, message: string): void {
+  if (totals.problems.length < MAX_PROBLEMS) totals.problems.push(message);
+}
+
+async function keepUnjoined(state: JoinState, line: MessageBatchIndividualResponse, batchId: string): Promise<void> {
+  state.totals.unjoined++;
+  state.unjoined ??= createWriteStream(state.unjoinedPath, { flags: 'a', mode: 0o600 });
+  const stream = state.unjoined;
+  if (!stream.write(`${JSON.stringify({ batchId, ...line })}\n`)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+}
+
+export interface JoinBatchPartOptions {
+  record: BatchRecord;
+  part: BatchPartRecord;
+  /** The batch's result lines, as the SDK's results() iterator yields them. */
+  lines: AsyncIterable<MessageBatchIndividualResponse>;
+  mapping: MappingRead;
+  billing: BatchResultBilling;
+  writer: ResultsWriter;
+  /** custom_ids of this batch already in the results file (an interrupted join); skipped. */
+  alreadyJoined?: ReadonlySet<string>;
+  /** Message ids of this batch already in the spend ledger, with their cost (an interrupted join): not recorded again. */
+  alreadyBilled?: ReadonlyMap<string, number | null>;
+  totals?: BatchTotals;
+  now?: () => number;
+  onResult?: (result: BatchRowResult) => void;
+}
+
+/** Joins one batch's result lines to their rows. Returns the totals, added to `options.totals` when given. */
+export async function joinBatchPart(options: JoinBatchPartOptions): Promise<BatchTotals> {
+  const { record, part, mapping, billing, writer } = options;
+  const state: JoinState = { totals: options.totals ?? emptyTotals(), unjoinedPath: unjoinedPathFor(record.resultsPath) };
+  const totals = state.totals;
+  const now = options.now ?? Date.now;
+  const seen = new Set<string>();
+  if (!mapping.ok) problem(totals, `Results of batch ${part.id} not joined: ${mapping.problem}. They are kept in ${state.unjoinedPath}.`);
+
+  let group: { line: BatchRowResult; cost?: Promise<{ costUsd: number | null }> }[] = [];
+  const flush = async (): Promise<void> => {
+    const pending = group;
+    group = [];
+    // The costs are recorded before the lines are written, so a join interrupted between the two
+    // finds them in the ledger when it resumes (alreadyBilled) and neither loses nor repeats one.
+    const costs = await Promise.all(pending.map((p) => p.cost));
+    for (let i = 0; i < pending.length; i++) {
+      const entry = pending[i]!;
+      const cost = costs[i];
+      if (cost) {
+        entry.line.costUsd = cost.costUsd;
+        if (cost.costUsd === null) totals.unpriced++;
+        else totals.costUsd += cost.costUsd;
+      }
+      await writer.append(entry.line);
+      options.onResult?.(entry.line);
+    }
+  };
+
+  try {
+    for await (const line of options.lines) {
+      const customId = line.custom_id;
+      const entry: MappingEntry | undefined = mapping.ok ? mapping.entries.get(customId) : undefined;
+      if (!mapping.ok) {
+        await keepUnjoined(state, line, part.id);
+        continue;
+      }
+      if (!entry || entry.part !== part.part || seen.has(customId)) {
+        problem(totals, !entry ? `Batch ${part.id} returned a result for custom_id ${JSON.stringify(customId)}, which the mapping does not know: not joined.` : seen.has(customId) ? `Batch ${part.id} returned custom_id ${customId} twice: the second is not joined.` : `Batch ${part.id} returned custom_id ${customId}, which the mapping puts in another batch: not joined.`);
+        await keepUnjoined(state, line, part.id);
+        continue;
+      }
+      seen.add(customId);
+      if (options.alreadyJoined?.has(customId)) continue;
+      const base = { type: 'row' as const, key: entry.key, index: entry.index, where: entry.where, batchId: part.id, customId, time: new Date(now()).toISOString() };
+      const result = line.result;
+      switch (result.type) {
+        case 'succeeded': {
+          const message = result.message;
+          const text = replyText(message);
+          let structured: unknown;
+          if (record.structured) {
+            try {
+              structured = JSON.parse(text);
+            } catch {
+              structured = undefined;
+            }
+          }
+          const usage = message.usage as ApiUsage;
+          totals.succeeded++;
+          totals.inputTokens += usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
+          totals.outputTokens += usage.output_tokens;
+          // The message id goes in the ledger entry's request id: a resumed join finds it there.
+          const billed = options.alreadyBilled?.get(message.id);
+          const cost =
+            billed !== undefined
+              ? Promise.resolve({ costUsd: billed })
+              : billing.recordResult({ model: message.model || record.model, worstCaseUsd: undefined }, { usage, batchId: part.id, requestId: message.id, isBatchResult: true, simulated: record.simulated });
+          group.push({ line: { ...base, status: 'succeeded', text, ...(structured !== undefined ? { structured } : {}), stopReason: message.stop_reason, usage, costUsd: null }, cost });
+          break;
+        }
+        case 'errored': {
+          const error = result.error?.error as { type?: string; message?: string } | undefined;
+          const fixFirst = error?.type === 'invalid_request_error';
+          totals.errored++;
+          if (fixFirst) totals.fixFirst++;
+          const message = error?.message ?? 'The request failed.';
+          const requestId = (result.error as { request_id?: string | null } | undefined)?.request_id ?? undefined;
+          group.push({
+            line: {
+              ...base,
+              status: 'errored',
+              error: { message: fixFirst ? `${FIX_FIRST_PREFIX}${message}` : message, ...(error?.type ? { type: error.type } : {}) },
+              ...(requestId ? { requestId } : {}),
+              ...(fixFirst ? { fixFirst: true as const } : {}),
+            },
+          });
+          break;
+        }
+        case 'canceled':
+          totals.canceled++;
+          group.push({ line: { ...base, status: 'canceled', error: { message: 'Canceled before it was processed.' } } });
+          break;
+        case 'expired':
+          totals.expired++;
+          group.push({ line: { ...base, status: 'expired', error: { message: 'Expired: the batch did not reach it within 24 hours.' } } });
+          break;
+        default: {
+          problem(totals, `Batch ${part.id} returned a result of an unknown type for custom_id ${customId}: not joined.`);
+          await keepUnjoined(state, line, part.id);
+        }
+      }
+      if (group.length >= GROUP) await flush();
+    }
+    await flush();
+    if (mapping.ok) {
+      // Rows the batch held that came back with no line at all: say so on the row, so a retry takes them.
+      let missing = 0;
+      for (const entry of mapping.entries.values()) {
+        if (entry.part !== part.part || seen.has(entry.customId)) continue;
+        missing++;
+        totals.missing++;
+        const line: BatchRowResult = { type: 'row', key: entry.key, index: entry.index, where: entry.where, batchId: part.id, customId: entry.customId, status: 'errored', error: { message: `Batch ${part.id} returned no result for this row.` }, time: new Date(now()).toISOString() };
+        await writer.append(line);
+        options.onResult?.(line);
+      }
+      if (missing > 0) problem(totals, `Batch ${part.id} returned no result for ${missing} row(s): they are marked errored.`);
+    }
+  } finally {
+    const stream = state.unjoined;
+    if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
+  }
+  return totals;
+}
+
+/** custom_ids of one batch already written to the results file. */
+async function joinedIds(resultsPath: string, batchId: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const line of readResultLines(resultsPath)) {
+    const row = line as Partial<BatchRowResult>;
+    if (row.type === 'row' && row.batchId === batchId && typeof row.customId === 'string') ids.add(row.customId);
+  }
+  return ids;
+}
+
+/** The part of the spend ledger a resumed join reads: SpendLedger has this shape. */
+export interface BatchLedgerReader {
+  readMonth(month: string): Promise<LedgerLine[]>;
+}
+
+/** Message ids (with their cost) of one batch already recorded in the ledger, in the months since it was created. */
+export async function billedResults(ledger: BatchLedgerReader, batchId: string, since: string, now: number): Promise<Map<string, number | null>> {
+  const billed = new Map<string, number | null>();
+  const end = monthOf(now);
+  for (let month = monthOf(Date.parse(since)); month <= end; month = nextMonth(month)) {
+    for (const line of await ledger.readMonth(month)) {
+      if (line.type === 'call' && line.batchId === batchId && line.requestId) billed.set(line.requestId, line.costUsd);
+    }
+  }
+  return billed;
+}
+
+function nextMonth(month: string): string {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`;
+}
+
+export interface CollectBatchResultsOptions {
+  client: BatchesClient;
+  record: BatchRecord;
+  billing: BatchResultBilling;
+  /** The spend ledger: a join interrupted part-way reads which results it already recorded. */
+  ledger?: BatchLedgerReader;
+  signal?: AbortSignal;
+  now?: () => number;
+  onResult?: (result: BatchRowResult) => void;
+  /** Called with the record as each batch's join starts and ends, so it can be saved. */
+  onRecord?: (record: BatchRecord) => void | Promise<void>;
+}
+
+/**
+ * Streams and joins the results of every batch of the job that has ended and is not joined yet.
+ * Returns the updated record (its `totals` hold the actual cost against `estimate`).
+ */
+export async function collectBatchResults(options: CollectBatchResultsOptions): Promise<BatchRecord> {
+  const api = batchesApi(options.client, options.record.betas);
+  const record: BatchRecord = structuredClone(options.record);
+  const waiting = record.parts.filter((p) => p.processingStatus === 'ended' && p.joined !== 'done');
+  if (waiting.length === 0) return record;
+  const mapping = await readMapping(record.mapping.path, record.mapping.sha256);
+  record.totals ??= emptyTotals();
+  const writer = await ResultsWriter.open(record.resultsPath);
+  try {
+    for (const part of waiting) {
+      options.signal?.throwIfAborted();
+      const resuming = part.joined === 'started';
+      const alreadyJoined = resuming ? await joinedIds(record.resultsPath, part.id) : undefined;
+      const alreadyBilled = resuming && options.ledger ? await billedResults(options.ledger, part.id, part.createdAt, (options.now ?? Date.now)()) : undefined;
+      part.joined = 'started';
+      await options.onRecord?.(structuredClone(record));
+      const lines = await api.results(part.id, options.signal);
+      await joinBatchPart({
+        record,
+        part,
+        lines,
+        mapping,
+        billing: options.billing,
+        writer,
+        totals: record.totals,
+        ...(alreadyJoined ? { alreadyJoined } : {}),
+        ...(alreadyBilled ? { alreadyBilled } : {}),
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.onResult ? { onResult: options.onResult } : {}),
+      });
+      part.joined = 'done';
+      await options.onRecord?.(structuredClone(record));
+    }
+  } finally {
+    await writer.close();
+  }
+  return record;
+}

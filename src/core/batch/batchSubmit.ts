@@ -1,0 +1,224 @@
+// Submitting a planned dataset job as Message Batches, through the one billed-call path. Before
+// the first batch, the spend gate checks the whole job's worst case at batch prices against the
+// spend cap and the monthly budget and reserves it (`gate.open`); each batch is then created
+// through the job's handle (`call`, which re-checks the remaining worst case against spend other
+// windows made meanwhile). A create bills nothing by itself: the actual costs are recorded from
+// each result's usage when the results are joined (batchResults.ts, `recordResult`), and the
+// handle's `close` releases what the reservation did not use.
+//
+// The rows stream from the dataset into the batches' bodies (batchRequests.ts); the mapping of
+// custom_ids back to rows is written on the way, and rows that cannot be sent (bad rows, missing
+// values, a request larger than a batch) are written to the results file as skipped, as a run
+// made now writes them.
+import { randomUUID } from 'node:crypto';
+import { join, dirname, basename } from 'node:path';
+import { isSimulatedResponse } from '../api/simulatedResponse';
+import type { DatasetPlan } from '../dataset/datasetPlan';
+import { ResultsWriter, RESULTS_FORMAT_VERSION, type RowResult } from '../dataset/datasetResults';
+import { formatUsd } from '../format';
+import type { PromptFile } from '../prompt/promptFile';
+import type { BilledJob, BilledJobHandle, CallSpec, SentCall } from '../spend/spendGate';
+import { MappingWriter, readMapping } from './batchMapping';
+import { BATCH_LIMITS, BatchSplitter, buildBatchRequests, type BatchLimits, type BatchRowRef } from './batchRequests';
+import { batchesApi, type BatchesClient } from './batchesApi';
+import { BATCH_RECORD_VERSION, datasetHashOf, partFromApi, promptHashOf, type BatchEstimate, type BatchRecord } from './batchRecord';
+
+/** The spend gate as submission uses it: SpendGate has this shape. */
+export interface BatchSpendGate {
+  open(job: BilledJob, options?: { confirmed?: boolean }): Promise<BatchJobBilling>;
+}
+
+/** An open billed job: SpendGate's BilledJobHandle has this shape. */
+export interface BatchJobBilling {
+  call<T>(spec: CallSpec, send: () => Promise<SentCall<T>>): Promise<SentCall<T>>;
+  recordResult: BilledJobHandle['recordResult'];
+  close(): void;
+}
+
+/** The job as the spend gate sees it: all its rows (a retry: its share) at batch prices. */
+export function batchBilledJob(plan: DatasetPlan, rows = plan.rows.runnable): BilledJob {
+  const estimate = batchEstimate(plan, rows);
+  const worst = estimate.worstCaseUsd;
+  return {
+    kind: 'batch',
+    batch: true,
+    model: plan.model,
+    promptName: plan.promptName,
+    worstCaseUsd: worst,
+    ...(worst === undefined && estimate.unknownReason ? { unknownReason: estimate.unknownReason } : {}),
+    what: `a batch of ${rows.toLocaleString('en-US')} rows, about ${Math.round(plan.rows.runnable > 0 ? (plan.tokens.total * rows) / plan.rows.runnable : 0).toLocaleString('en-US')} input tokens + up to ${plan.maxTokens.toLocaleString('en-US')} output tokens each on ${plan.model} at batch prices (×0.5)${worst === undefined ? '' : `, ${formatUsd(worst)} at worst`}`,
+  };
+}
+
+/** The plan's batch cost for `rows` of its runnable rows. */
+export function batchEstimate(plan: DatasetPlan, rows = plan.rows.runnable): BatchEstimate {
+  const share = plan.rows.runnable > 0 ? rows / plan.rows.runnable : 0;
+  const line = plan.cost.known ? plan.cost.batch : undefined;
+  if (!line) return { rows, unknownReason: plan.cost.reason ?? 'the batch cost is not known' };
+  return { rows, expectedUsd: line.expectedUsd * share, worstCaseUsd: line.worstCaseUsd * share };
+}
+
+/** Where a job's mapping goes by default: beside its results file. */
+export function defaultMappingPath(resultsPath: string, jobId: string): string {
+  return join(dirname(resultsPath), `${basename(resultsPath).replace(/\.results\.jsonl$|\.jsonl$/, '')}.batch-${jobId}.mapping.jsonl`);
+}
+
+export interface SubmitBatchJobOptions {
+  client: BatchesClient;
+  gate: BatchSpendGate;
+  /** The user confirmed the gate's `confirm` decision (assess first, as for a run). */
+  confirmed?: boolean;
+  plan: DatasetPlan;
+  prompt: PromptFile;
+  promptValues: Readonly<Record<string, string>>;
+  promptPath?: string;
+  /** The results file (same format as a run made now); a retry appends to the job's own. */
+  resultsPath: string;
+  /** Default: beside the results file (defaultMappingPath). */
+  mappingPath?: string;
+  /** Only these row keys (a retry of failed rows). */
+  onlyKeys?: ReadonlySet<string>;
+  retryOf?: string;
+  /** Host of the API base URL, kept in the record. */
+  baseUrlHost?: string;
+  /** Default: 100,000 requests and 256 MB per batch. */
+  limits?: BatchLimits;
+  jobId?: string;
+  now?: () => number;
+  signal?: AbortSignal;
+  /** Called with the record after each batch is created, so it can be saved before the next. */
+  onRecord?: (record: BatchRecord) => void | Promise<void>;
+}
+
+export interface SubmittedBatchJob {
+  record: BatchRecord;
+  /** The open billed job: keep it to record the results' costs; close it when they are joined. */
+  billing: BatchJobBilling;
+}
+
+/**
+ * Submits the job. Throws SpendRefusedError (from the gate) before anything is sent when the job's
+ * worst case does not fit, and rethrows the first create's error (nothing was sent). When a later
+ * batch cannot be created, the batches already created stand: the record says so in
+ * `notSent.failure`, and the rows left out are written to the results file as errored, so a retry
+ * picks them up.
+ */
+export async function submitBatchJob(options: SubmitBatchJobOptions): Promise<SubmittedBatchJob> {
+  const { plan, prompt } = options;
+  if (plan.errors.length > 0) throw new Error(`The plan has errors: ${plan.errors.join(' ')}`);
+  const now = options.now ?? Date.now;
+  const rows = options.onlyKeys ? options.onlyKeys.size : plan.rows.runnable;
+  const billing = await options.gate.open(batchBilledJob(plan, rows), { confirmed: options.confirmed ?? false });
+  const jobId = options.jobId ?? `b${now().toString(36)}${randomUUID().slice(0, 8)}`;
+  const mappingPath = options.mappingPath ?? defaultMappingPath(options.resultsPath, jobId);
+  const betas = prompt.betas ?? [];
+  const api = batchesApi(options.client, betas);
+  const limits = options.limits ?? BATCH_LIMITS;
+  const iso = (): string => new Date(now()).toISOString();
+
+  const record: BatchRecord = {
+    v: BATCH_RECORD_VERSION,
+    jobId,
+    promptName: plan.promptName,
+    ...(options.promptPath ? { promptPath: options.promptPath } : {}),
+    datasetPath: plan.source.path,
+    model: plan.model,
+    betas: [...betas],
+    promptHash: promptHashOf(prompt, options.promptValues),
+    datasetHash: '',
+    structured: (prompt.request.output_config as { format?: unknown } | undefined)?.format !== undefined,
+    mapping: { path: mappingPath, sha256: '', rows: 0 },
+    resultsPath: options.resultsPath,
+    createdAt: iso(),
+    expiresAt: iso(),
+    estimate: batchEstimate(plan, rows),
+    parts: [],
+    notSent: { skipped: 0, failed: 0 },
+    simulated: false,
+    ...(options.baseUrlHost ? { baseUrlHost: options.baseUrlHost } : {}),
+    ...(options.retryOf ? { retryOf: options.retryOf } : {}),
+  };
+
+  let mapping: MappingWriter | undefined;
+  let results: ResultsWriter | undefined;
+  try {
+    record.datasetHash = await datasetHashOf(plan.source);
+    mapping = await MappingWriter.open(mappingPath, jobId);
+    results = await ResultsWriter.open(options.resultsPath);
+    await results.append({ type: 'job', v: RESULTS_FORMAT_VERSION, jobId, promptName: plan.promptName, ...(options.promptPath ? { promptPath: options.promptPath } : {}), datasetPath: plan.source.path, model: plan.model, mode: 'batch', startedAt: iso() });
+    const writer = results;
+    const map = mapping;
+    const rowLine = (row: BatchRowRef, fields: Pick<RowResult, 'status' | 'error'>): RowResult => ({ type: 'row', key: row.key, index: row.index, where: row.where, ...fields, time: iso() });
+
+    const splitter = new BatchSplitter(
+      buildBatchRequests({ plan, prompt, promptValues: options.promptValues, limits, ...(options.onlyKeys ? { onlyKeys: options.onlyKeys } : {}), ...(options.signal ? { signal: options.signal } : {}) }),
+      limits,
+      {
+        onRequest: (request, part) => map.append({ customId: request.customId, part, ...request.row }),
+        onSkipped: async (skipped) => {
+          record.notSent.skipped++;
+          await writer.append(rowLine(skipped.row, { status: 'skipped', error: { message: skipped.reason } }));
+        },
+      },
+    );
+
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const next = await splitter.next();
+      if (!next) break;
+      let created;
+      try {
+        created = await billing.call({ model: plan.model, worstCaseUsd: undefined }, async () => {
+          const { batch, headers } = await api.create(next.body, options.signal);
+          return { result: batch, headers, batchId: batch.id };
+        });
+      } catch (error) {
+        if (record.parts.length === 0) throw error;
+        // Later batches: the ones created stand; every row left out is written as errored.
+        record.notSent.failure = `Batch ${next.part + 1} could not be created: ${messageOf(error)}`;
+        await map.flush();
+        const leftOut = { message: `Not sent: ${record.notSent.failure}` };
+        for await (const request of splitter.drain()) {
+          await map.append({ customId: request.customId, part: next.part, ...request.row });
+        }
+        const written = await mapping.close();
+        mapping = undefined;
+        record.mapping = written;
+        const check = await readMapping(written.path, written.sha256);
+        if (check.ok) {
+          for (const entry of check.entries.values()) {
+            if (entry.part < next.part) continue;
+            record.notSent.failed++;
+            await writer.append(rowLine(entry, { status: 'errored', error: leftOut }));
+          }
+        }
+        break;
+      }
+      const batch = created.result;
+      if (record.parts.length === 0) {
+        record.simulated = isSimulatedResponse(created.headers);
+        record.createdAt = batch.created_at;
+      }
+      record.parts.push(partFromApi(next.part, batch, next.tally()));
+      record.expiresAt = batch.expires_at;
+      await options.onRecord?.(structuredClone(record));
+    }
+    if (mapping) {
+      record.mapping = await mapping.close();
+      mapping = undefined;
+    }
+  } catch (error) {
+    billing.close();
+    throw error;
+  } finally {
+    if (mapping) await mapping.close().catch(() => undefined);
+    await results?.close();
+  }
+  if (record.parts.length === 0) billing.close();
+  await options.onRecord?.(structuredClone(record));
+  return { record, billing };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
