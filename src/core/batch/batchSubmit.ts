@@ -50,6 +50,24 @@ export function batchBilledJob(plan: DatasetPlan, rows = plan.rows.runnable): Bi
   };
 }
 
+/**
+ * The billed job of a submitted record, for `gate.adopt` after a reload: what the job may still
+ * cost is its worst case less what its joined results already cost.
+ */
+export function billedJobOfRecord(record: BatchRecord): BilledJob {
+  const worst = record.estimate.worstCaseUsd;
+  const outstanding = worst === undefined ? undefined : Math.max(0, worst - (record.totals?.costUsd ?? 0));
+  return {
+    kind: 'batch',
+    batch: true,
+    model: record.model,
+    promptName: record.promptName,
+    worstCaseUsd: outstanding,
+    ...(outstanding === undefined ? { unknownReason: record.estimate.unknownReason ?? 'the batch cost is not known' } : {}),
+    what: `a batch of ${record.estimate.rows.toLocaleString('en-US')} rows on ${record.model} at batch prices (×0.5), submitted ${record.createdAt}${outstanding === undefined ? '' : `, ${formatUsd(outstanding)} still possible at worst`}`,
+  };
+}
+
 /** The plan's batch cost for `rows` of its runnable rows. */
 export function batchEstimate(plan: DatasetPlan, rows = plan.rows.runnable): BatchEstimate {
   const share = plan.rows.runnable > 0 ? rows / plan.rows.runnable : 0;

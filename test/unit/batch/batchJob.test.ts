@@ -5,7 +5,7 @@ import { isJobSettled, jobProcessingStatus, jobRequestCounts, type BatchRecord }
 import { cancelBatchJob, refreshBatchJob } from '../../../src/core/batch/batchPolling';
 import { collectBatchResults, FIX_FIRST_PREFIX, unjoinedPathFor, type BatchRowResult } from '../../../src/core/batch/batchResults';
 import { retrySetOf } from '../../../src/core/batch/batchRetry';
-import { batchBilledJob, submitBatchJob, type SubmittedBatchJob } from '../../../src/core/batch/batchSubmit';
+import { batchBilledJob, billedJobOfRecord, submitBatchJob, type SubmittedBatchJob } from '../../../src/core/batch/batchSubmit';
 import type { PromptFile } from '../../../src/core/prompt/promptFile';
 import { costOfCall, SpendRefusedError } from '../../../src/core/spend/spendGate';
 import { ManualClock, useSimulator } from '../simulator/simulatorFixture';
@@ -88,8 +88,12 @@ describe('batch jobs against the simulator', function () {
     const ended = await finish(record);
     assert.deepEqual(jobRequestCounts(ended), { processing: 0, succeeded: 12, errored: 0, canceled: 0, expired: 0 });
 
-    const joined = await collectBatchResults({ client: fx.client, record: ended, billing, now: clock.now });
+    // A reload: the window's handle is gone; the gate takes the job back and the join records through it.
     billing.close();
+    const adopted = setup.gate.adopt(billedJobOfRecord(ended));
+    assert.equal(setup.gate.monthToDate.reservedUsd, record.estimate.worstCaseUsd);
+    const joined = await collectBatchResults({ client: fx.client, record: ended, billing: adopted, now: clock.now });
+    adopted.close();
     assert.equal(isJobSettled(joined), true);
     const rows = await latestRows(setup.resultsPath);
     assert.equal(rows.size, 12);
@@ -125,6 +129,7 @@ describe('batch jobs against the simulator', function () {
     assert.equal(setup.ledger.totals.usd, 0, 'simulated answers never count as real spend');
 
     // Joining again writes nothing more.
+    assert.ok(Math.abs(billedJobOfRecord(joined).worstCaseUsd! - (joined.estimate.worstCaseUsd! - joined.totals!.costUsd)) < 1e-12);
     const again = await collectBatchResults({ client: fx.client, record: joined, billing, now: clock.now });
     assert.equal(again.totals!.succeeded, 12);
     assert.equal((await setup.ledger.readMonth(new Date(clock.now()).toISOString().slice(0, 7))).filter((l) => l.type === 'call').length, 12);
