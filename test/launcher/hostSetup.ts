@@ -6,7 +6,7 @@
 // in test/launcher/hostLock/ (npm checks every package against its integrity hash), and an
 // existing install is used only when its recorded integrity matches the lockfile's.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -147,10 +147,69 @@ function ensureCodeServer(node24: string): string {
   return serverMain;
 }
 
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `work` while holding `lockDir` (created atomically with mkdir, holding the owner's pid), so
+ * two test runs started at once on a fresh machine do not both install into `.vscode-test/` (the
+ * second would delete the first's half-done install). A lock left by a process that died is taken
+ * over; so is one whose owner never wrote its pid within `staleMs`.
+ */
+export function withInstallLock<T>(lockDir: string, work: () => T, staleMs = 60_000): T {
+  mkdirSync(dirname(lockDir), { recursive: true });
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let owner: number | undefined;
+    try {
+      owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+    } catch {
+      owner = undefined;
+    }
+    const abandoned = owner !== undefined && Number.isInteger(owner) && owner > 0 ? !processIsAlive(owner) : lockAgeMs(lockDir) > staleMs;
+    if (abandoned) {
+      rmSync(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    if (!told) log(`waiting for another test run (pid ${owner ?? '?'}) to finish installing the test host`);
+    told = true;
+    Atomics.wait(sleeper, 0, 0, 250);
+  }
+  try {
+    writeFileSync(join(lockDir, 'pid'), String(process.pid));
+    return work();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+function lockAgeMs(lockDir: string): number {
+  try {
+    return Date.now() - statSync(lockDir).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 /** Installs what is missing (first run only) and returns the paths the launchers need. */
 export function ensureTestHost(): TestHost {
   const chromium = ensureChromium();
-  const node24 = ensureNode24();
-  const serverMain = ensureCodeServer(node24);
-  return { node24, serverMain, chromium };
+  return withInstallLock(join(cacheDir, '.install.lock'), () => {
+    const node24 = ensureNode24();
+    const serverMain = ensureCodeServer(node24);
+    return { node24, serverMain, chromium };
+  });
 }
