@@ -30,7 +30,32 @@ export class FileStore {
   constructor(
     private readonly now: () => number,
     private readonly uploadsDownloadable: () => boolean,
+    /** The organization's storage quota in bytes (sheet §16: 100 GB). */
+    private readonly quotaBytes: () => number = () => Infinity,
   ) {}
+
+  /** Bytes held by live (not expired) files. */
+  private usedBytes(): number {
+    let used = 0;
+    for (const file of this.files.values()) if (!this.isExpired(file)) used += file.content.length;
+    return used;
+  }
+
+  private isExpired(file: StoredFile): boolean {
+    return file.meta.expires_at !== null && file.meta.expires_at !== undefined && Date.parse(file.meta.expires_at) <= this.now();
+  }
+
+  /** Makes a file expire now, as if its expires_at had passed (tests of re-upload). */
+  expire(id: string): void {
+    const file = this.files.get(id);
+    if (file) file.meta = { ...file.meta, expires_at: new Date(this.now() - 1).toISOString() };
+  }
+
+  /** Whether the file existed and its expires_at has passed. */
+  expired(id: string): boolean {
+    const file = this.files.get(id);
+    return file !== undefined && this.isExpired(file);
+  }
 
   clear(): void {
     this.files.clear();
@@ -45,6 +70,9 @@ export class FileStore {
     const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
     if (file.expiresInSeconds !== undefined && !(Number.isInteger(file.expiresInSeconds) && file.expiresInSeconds >= 3600 && file.expiresInSeconds <= 7_776_000)) {
       throw invalidRequest('expires_in_seconds: Input should be an integer between 3600 and 7776000');
+    }
+    if (this.usedBytes() + content.length > this.quotaBytes()) {
+      throw new SimulatedApiError('invalid_request_error', 'Storage quota exceeded: delete files to free up space, then retry the upload.', { error_code: 'storage_quota_exceeded' });
     }
     const meta: FileMetadata = {
       id: newId('file_011C', 20),

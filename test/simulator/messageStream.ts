@@ -1,7 +1,7 @@
 // Turning a planned reply into the wire format: the Message object (sheet §7) and its SSE stream in
 // the documented order (§9): message_start, per block content_block_start / deltas /
 // content_block_stop, message_delta with cumulative usage, message_stop, with pings in between.
-import type { ContentBlock, Message, RawMessageStreamEvent, Usage } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlock, Message, RawMessageStreamEvent, ServerToolUseBlock, TextBlock, TextCitation, Usage } from '@anthropic-ai/sdk/resources/messages';
 import type { CacheOutcome } from './promptCache';
 import type { Exchange } from './exchange';
 import type { ActiveFault } from './faults';
@@ -20,7 +20,7 @@ export function usageOf(
     cache_creation: { ephemeral_5m_input_tokens: cache.cacheWrite5mTokens, ephemeral_1h_input_tokens: cache.cacheWrite1hTokens },
     output_tokens: plan.outputTokens,
     output_tokens_details: plan.thinkingTokens === null ? null : { thinking_tokens: plan.thinkingTokens },
-    server_tool_use: null,
+    server_tool_use: plan.serverToolUse,
     service_tier: serviceTier,
     speed: body.speed === 'fast' ? 'fast' : 'standard',
     // UNVERIFIED value (sheet §7); the request's inference_geo when it names one.
@@ -33,7 +33,11 @@ function finalBlock(block: PlannedBlock): ContentBlock {
     case 'thinking':
       return { type: 'thinking', thinking: block.thinking, signature: block.signature };
     case 'text':
-      return { type: 'text', text: block.text, citations: null };
+      return { type: 'text', text: block.text, citations: (block.citations ?? null) as TextBlock['citations'] };
+    case 'server_tool_use':
+      return { type: 'server_tool_use', id: block.id, name: block.name as ServerToolUseBlock['name'], input: block.input, caller: { type: 'direct' } };
+    case 'server_tool_result':
+      return block.block as unknown as ContentBlock;
     case 'tool_use':
       return { type: 'tool_use', id: block.id, name: block.name, input: block.input, caller: { type: 'direct' } };
     case 'compaction':
@@ -53,7 +57,7 @@ export function buildMessage(id: string, model: string, plan: ReplyPlan, usage: 
     stop_reason: plan.stopReason as Message['stop_reason'],
     stop_sequence: plan.stopSequence,
     stop_details: null,
-    container: null,
+    container: plan.container,
     diagnostics: null,
     usage,
   };
@@ -77,6 +81,10 @@ function* blockEvents(block: PlannedBlock, index: number): Generator<StreamEvent
       break;
     case 'text':
       yield { event: { type: 'content_block_start', index, content_block: { type: 'text', text: '', citations: null } }, tokens: 0 };
+      // Citations arrive as citations_delta events before the text they support (sheet §9).
+      for (const citation of block.citations ?? []) {
+        yield { event: { type: 'content_block_delta', index, delta: { type: 'citations_delta', citation: citation as unknown as TextCitation } } as RawMessageStreamEvent, tokens: 0 };
+      }
       for (const piece of block.pieces) {
         yield { event: { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece.text } }, tokens: piece.tokens };
       }
@@ -90,6 +98,19 @@ function* blockEvents(block: PlannedBlock, index: number): Generator<StreamEvent
       for (const piece of block.pieces) {
         yield { event: { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece.text } }, tokens: piece.tokens };
       }
+      break;
+    case 'server_tool_use':
+      yield {
+        event: { type: 'content_block_start', index, content_block: { type: 'server_tool_use', id: block.id, name: block.name as ServerToolUseBlock['name'], input: {}, caller: { type: 'direct' } } },
+        tokens: 0,
+      };
+      for (const piece of block.pieces) {
+        yield { event: { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece.text } }, tokens: piece.tokens };
+      }
+      break;
+    case 'server_tool_result':
+      // A server tool's result arrives whole in its content_block_start.
+      yield { event: { type: 'content_block_start', index, content_block: block.block as unknown as ContentBlock } as RawMessageStreamEvent, tokens: 0 };
       break;
     case 'compaction':
       // Beta events (sheet §9, §14): the block starts empty and one compaction_delta carries its final value.
@@ -109,7 +130,8 @@ export function* messageEvents(message: Message, plan: ReplyPlan): Generator<Str
   yield {
     event: {
       type: 'message_start',
-      message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: Math.min(1, usage.output_tokens) } },
+      // The container is reported with message_delta, once the tools have run.
+      message: { ...message, content: [], stop_reason: null, stop_sequence: null, container: null, usage: { ...usage, output_tokens: Math.min(1, usage.output_tokens), server_tool_use: null } },
     },
     tokens: 0,
   };
@@ -126,13 +148,13 @@ export function* messageEvents(message: Message, plan: ReplyPlan): Generator<Str
   yield {
     event: {
       type: 'message_delta',
-      delta: { stop_reason: plan.stopReason as Message['stop_reason'], stop_sequence: plan.stopSequence, stop_details: null, container: null },
+      delta: { stop_reason: plan.stopReason as Message['stop_reason'], stop_sequence: plan.stopSequence, stop_details: null, container: message.container },
       usage: {
         output_tokens: usage.output_tokens,
         input_tokens: usage.input_tokens,
         cache_creation_input_tokens: usage.cache_creation_input_tokens,
         cache_read_input_tokens: usage.cache_read_input_tokens,
-        server_tool_use: null,
+        server_tool_use: usage.server_tool_use,
         output_tokens_details: usage.output_tokens_details,
       },
     },

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { newId } from './apiError';
 import { prng, sampleFromSchema } from './schemaSample';
+import { planServerTools, type ServerToolRuntime, type SimulatedContainer } from './serverTools';
 import { countTextTokens } from './tokenizer';
 
 /** One streamed delta and what it costs, for pacing. */
@@ -15,8 +16,12 @@ export interface ReplyPiece {
 
 export type PlannedBlock =
   | { type: 'thinking'; thinking: string; signature: string; pieces: ReplyPiece[]; tokens: number }
-  | { type: 'text'; text: string; pieces: ReplyPiece[]; tokens: number }
+  | { type: 'text'; text: string; pieces: ReplyPiece[]; tokens: number; citations?: Record<string, unknown>[] }
   | { type: 'tool_use'; id: string; name: string; input: unknown; pieces: ReplyPiece[]; tokens: number }
+  /** A server tool call (sheet §7): its input streams like a tool_use's and counts as output. */
+  | { type: 'server_tool_use'; id: string; name: string; input: unknown; pieces: ReplyPiece[]; tokens: number }
+  /** A server tool's result block (web_search_tool_result, ...): it arrives whole and is not output. */
+  | { type: 'server_tool_result'; block: Record<string, unknown>; tokens: 0 }
   /** Beta (sheet §14): a compaction request's summary; its content arrives whole in one compaction_delta. */
   | { type: 'compaction'; content: string; encryptedContent: string; tokens: number };
 
@@ -32,6 +37,10 @@ export interface ReplyPlan {
   outputTokens: number;
   /** Set when the request asked for thinking (for usage.output_tokens_details). */
   thinkingTokens: number | null;
+  /** usage.server_tool_use: set when a server tool ran. */
+  serverToolUse: { web_search_requests: number; web_fetch_requests: number } | null;
+  /** Message.container: set when code execution ran. */
+  container: SimulatedContainer | null;
 }
 
 export interface ReplySettings {
@@ -236,13 +245,29 @@ export function planReply(
   limitReason: 'max_tokens' | 'model_context_window_exceeded',
   /** The request's anthropic-beta names: beta-only fields act only when their beta is named. */
   betas: readonly string[] = [],
+  /** Where server tools keep produced files and containers; without it server tools are not played. */
+  runtime?: ServerToolRuntime,
 ): ReplyPlan {
+  const extras: Pick<ReplyPlan, 'serverToolUse' | 'container'> = { serverToolUse: null, container: null };
+  const plan = planBlocks(body, settings, outputLimit, limitReason, betas, runtime, extras);
+  return { ...plan, ...extras };
+}
+
+function planBlocks(
+  body: Record<string, unknown>,
+  settings: ReplySettings,
+  outputLimit: number,
+  limitReason: 'max_tokens' | 'model_context_window_exceeded',
+  betas: readonly string[],
+  runtime: ServerToolRuntime | undefined,
+  extras: Pick<ReplyPlan, 'serverToolUse' | 'container'>,
+): Omit<ReplyPlan, 'serverToolUse' | 'container'> {
   const model = String(body.model);
   const seed = replySeed(body);
   const blocks: PlannedBlock[] = [];
   let remaining = outputLimit;
   let thinkingTokens: number | null = null;
-  const limited = (): ReplyPlan => ({ blocks, stopReason: limitReason, stopSequence: null, outputTokens: outputLimit - remaining, thinkingTokens });
+  const limited = (): Omit<ReplyPlan, 'serverToolUse' | 'container'> => ({ blocks, stopReason: limitReason, stopSequence: null, outputTokens: outputLimit - remaining, thinkingTokens });
 
   if (outputLimit <= 0) return limited();
 
@@ -269,6 +294,26 @@ export function planReply(
     remaining -= tokens;
     thinkingTokens = tokens;
     if (tokens < wanted || remaining <= 0) return limited();
+  }
+
+  // Server tools run first, each once, inside this one turn (sheet §17): their calls are output.
+  let citations: Record<string, unknown>[] = [];
+  const server = runtime ? planServerTools(body, seed, runtime) : undefined;
+  if (server) {
+    extras.serverToolUse = { web_search_requests: server.webSearchRequests, web_fetch_requests: server.webFetchRequests };
+    extras.container = server.container;
+    citations = server.citations;
+    for (const block of server.blocks) {
+      if (block.type === 'server_tool_result') {
+        blocks.push({ type: 'server_tool_result', block: block.block, tokens: 0 });
+        continue;
+      }
+      const tokens = countTextTokens(block.json, model);
+      if (tokens > remaining) return limited();
+      blocks.push({ type: 'server_tool_use', id: block.id, name: block.name, input: block.input, pieces: piecesOf(chunks(block.json, 12), model), tokens });
+      remaining -= tokens;
+    }
+    if (remaining <= 0) return limited();
   }
 
   const tool = chooseTool(body);
@@ -312,7 +357,7 @@ export function planReply(
   const { pieces, matched } = applyStopSequences(taken, body.stop_sequences, model);
   const text = join(pieces);
   const tokens = countTextTokens(text, model);
-  blocks.push({ type: 'text', text, pieces, tokens });
+  blocks.push({ type: 'text', text, pieces, tokens, ...(citations.length > 0 ? { citations } : {}) });
   remaining -= tokens;
   if (matched !== null) return { blocks, stopReason: 'stop_sequence', stopSequence: matched, outputTokens: outputLimit - remaining, thinkingTokens };
   if (truncated) return { ...limited(), outputTokens: outputLimit - remaining };

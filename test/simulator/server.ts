@@ -21,6 +21,7 @@ import {
   type FaultSpec,
 } from './faults';
 import { FileStore, parseLimit, parseMultipart, type NewFile } from './files';
+import { ContainerStore, type ServerToolRuntime } from './serverTools';
 import { buildMessage, messageEvents, usageOf, writeEventStream } from './messageStream';
 import { listModels, lookupModel, toApiModel } from './modelCatalogue';
 import { PromptCache, type CacheOutcome } from './promptCache';
@@ -38,6 +39,8 @@ export interface SimulatorLimits extends BatchLimits {
   maxRequestBytes: number;
   /** Largest file upload: 500 MB (sheet §16); larger gets 413. */
   maxFileBytes: number;
+  /** Total bytes of live files: 100 GB per organization (sheet §16); beyond it an upload gets 400 storage_quota_exceeded. */
+  storageQuotaBytes: number;
 }
 
 /** The real API's limits; tests shrink them through the `limits` option to exercise the checks cheaply. */
@@ -45,6 +48,7 @@ export const DEFAULT_LIMITS: SimulatorLimits = {
   ...DEFAULT_BATCH_LIMITS,
   maxRequestBytes: 32 * 1024 * 1024,
   maxFileBytes: 500 * 1024 * 1024,
+  storageQuotaBytes: 100 * 1024 * 1024 * 1024,
 };
 
 export interface SimulatorOptions {
@@ -234,6 +238,9 @@ export class Simulator {
   private readonly cache: PromptCache;
   private readonly rateLimiter: RateLimiter;
   private readonly files: FileStore;
+  private readonly containers: ContainerStore;
+  /** Produced files and containers for server tools (code execution). */
+  private readonly serverTools: ServerToolRuntime;
   private readonly batches: BatchStore;
   private address: AddressInfo | undefined;
   private openExchanges = 0;
@@ -243,7 +250,12 @@ export class Simulator {
     const now = (): number => this.settings.now();
     this.cache = new PromptCache(now, () => this.settings.minCacheableTokens);
     this.rateLimiter = new RateLimiter(now, (model) => ({ ...this.settings.rateLimits, ...this.settings.rateLimitsByModel?.[model] }));
-    this.files = new FileStore(now, () => this.settings.uploadsDownloadable);
+    this.files = new FileStore(now, () => this.settings.uploadsDownloadable, () => this.settings.limits.storageQuotaBytes);
+    this.containers = new ContainerStore(now);
+    this.serverTools = {
+      produceFile: (filename, content, mimeType) => this.files.add({ filename, content, mimeType, downloadable: true }).id,
+      container: (requested) => this.containers.get(requested),
+    };
     this.batches = new BatchStore(
       now,
       { validate: (params, context) => this.validateBatchParams(params, context), run: (params, context) => this.runBatchRequest(params, context) },
@@ -341,7 +353,13 @@ export class Simulator {
     this.cache.clear();
     this.rateLimiter.clear();
     this.files.clear();
+    this.containers.clear();
     this.batches.clear();
+  }
+
+  /** Lets a stored file expire now (its content becomes unavailable: 404 file_expired). */
+  expireFile(id: string): void {
+    this.files.expire(id);
   }
 
   /** Stores a file directly, e.g. a downloadable one as if a tool had produced it. */
@@ -420,7 +438,7 @@ export class Simulator {
       }
       if (jsonError) throw invalidRequest('The request body is not valid JSON.');
 
-      const ctx: ValidationContext = { apiVersion, betas: betasOf(headers), fileExists: (f) => this.files.exists(f) };
+      const ctx: ValidationContext = { apiVersion, betas: betasOf(headers), fileExists: (f) => this.files.exists(f), fileExpired: (f) => this.files.expired(f) };
       const bodyFault = fault && fault.name !== 'stall_before_headers' ? fault : undefined;
       const baseUrl = headers.host ? `http://${headers.host}` : this.url;
       switch (endpoint) {
@@ -578,6 +596,8 @@ export class Simulator {
     headers: Record<string, string>,
     fault: ActiveFault | undefined,
   ): Promise<void> {
+    // A named container must exist before anything is billed.
+    if (typeof body.container === 'string' || (typeof body.container === 'object' && body.container !== null && 'id' in body.container)) this.containers.get(body.container);
     const prepared = this.prepare(body, model, headers);
     const maxTokens = body.max_tokens as number;
     const { cache } = prepared;
@@ -588,7 +608,7 @@ export class Simulator {
 
     let plan: ReplyPlan | undefined;
     try {
-      plan = planReply(body, prepared.settings, prepared.outputLimit, prepared.limitReason, betasOf(headers));
+      plan = planReply(body, prepared.settings, prepared.outputLimit, prepared.limitReason, betasOf(headers), this.serverTools);
       const message = buildMessage(newId('msg_01', 22), String(body.model), plan, usageOf(cache, plan, body, 'standard'));
       const speedUp = body.speed === 'fast' ? 2.5 : 1;
       const pacing = {
@@ -611,7 +631,7 @@ export class Simulator {
 
   private validateBatchParams(params: unknown, context: BatchRequestContext): SimulatedApiError | undefined {
     try {
-      const { body, model } = validateMessageRequest(params, { apiVersion: context.apiVersion, betas: context.betas, fileExists: (f) => this.files.exists(f) });
+      const { body, model } = validateMessageRequest(params, { apiVersion: context.apiVersion, betas: context.betas, fileExists: (f) => this.files.exists(f), fileExpired: (f) => this.files.expired(f) });
       const total = countRequestTokens(body, model.id, (fileId) => this.files.lookup(fileId));
       if (total > model.contextWindow) return invalidRequest(`prompt is too long: ${total} tokens > ${model.contextWindow} maximum`);
       return undefined;
@@ -627,7 +647,7 @@ export class Simulator {
       if (!model) throw notFound(`model: ${String(params.model)}`);
       const prepared = this.prepare(params, model, context.headers);
       prepared.cache.commit();
-      const plan = planReply(params, prepared.settings, prepared.outputLimit, prepared.limitReason, context.betas);
+      const plan = planReply(params, prepared.settings, prepared.outputLimit, prepared.limitReason, context.betas, this.serverTools);
       return { type: 'succeeded', message: buildMessage(newId('msg_01', 22), String(params.model), plan, usageOf(prepared.cache, plan, params, 'batch')) };
     } catch (error) {
       if (!(error instanceof SimulatedApiError)) throw error;

@@ -14,6 +14,8 @@ export interface ValidationContext {
   /** anthropic-beta header values. */
   betas: readonly string[];
   fileExists: (fileId: string) => boolean;
+  /** Whether a file existed but its expires_at has passed (404 file_expired, sheet §16). */
+  fileExpired?: (fileId: string) => boolean;
 }
 
 export interface ValidatedRequest {
@@ -65,6 +67,7 @@ function checkSource(source: unknown, path: string, kinds: readonly string[], ct
   if (source.type === 'file') {
     if (typeof source.file_id !== 'string') throw invalidRequest(`${path}.file_id: Field required`);
     // UNVERIFIED which status the API gives for an unknown file id; 400 is the conservative guess.
+    if (ctx.fileExpired?.(source.file_id)) throw notFound(`${path}.file_id: File '${source.file_id}' has expired.`, 'file_expired');
     if (!ctx.fileExists(source.file_id)) throw invalidRequest(`${path}.file_id: File '${source.file_id}' not found.`);
   }
   if (source.type === 'base64' && typeof source.data !== 'string') throw invalidRequest(`${path}.data: Field required`);
