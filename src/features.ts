@@ -9,6 +9,8 @@ import { isSdkLoaded } from './core/api/apiClient';
 import { describeTarget } from './core/api/simulatorOffer';
 import { registerCostDetails } from './costDetails/costDetails';
 import type * as DatasetFeatureModule from './datasets/datasetFeature';
+import type * as FilesFeatureModule from './files/filesFeature';
+import { registerFilesView, type LoadedFiles } from './files/registerFilesView';
 import { createNonce, panelHtml } from './panel/panelHtml';
 import { registerDatasetCommands } from './datasets/registerDatasetCommands';
 import { lazyFeature } from './lazyFeature';
@@ -52,7 +54,15 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const documents = new PromptDocuments(files, (model) => limits.get(model)?.maxOutputTokens);
   const recent = new RecentVariableValues(context.globalState);
   const spend = new SpendTracking({ globalStorageUri: context.globalStorageUri, config, prices, api, log });
-  const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend, ...(probe ? { onCountSent: () => probe.countRequestsSent++ } : {}) });
+  // The Files API feature is a sibling bundle (dist/files.js), required the first time a prompt
+  // names a workspace file, a produced file is downloaded, or the Files view is opened.
+  const uploads = lazyFeature('files', (): LoadedFiles => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require('./files/filesFeature') as typeof FilesFeatureModule;
+    const { feature, tree } = module.createFilesFeature({ api, globalStorageUri: context.globalStorageUri, log, documents });
+    return { feature, tree, command: (command, row) => module.runFilesCommand(feature, documents, command, row), dispose: () => feature.dispose() };
+  });
+  const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend, filesForCount: (uri, request) => uploads.get().feature.countable(uri, request), ...(probe ? { onCountSent: () => probe.countRequestsSent++ } : {}) });
   const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend, onShown: () => walkthrough.mark(walkthroughContext.costRead) });
   const spendView = new SpendView({ extensionUri: context.extensionUri, spend, config, log });
   const output = new ResponseChannel(probe ? (text) => probe.recordOutput(text) : undefined);
@@ -66,6 +76,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     log,
   );
   const runs = new RunController({
+    files: () => uploads.get().feature,
     documents,
     api,
     config,
@@ -115,6 +126,8 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     registerRunCommands(runs),
     datasets,
     registerDatasetCommands(() => datasets.get().controller),
+    uploads,
+    registerFilesView(() => uploads.get()),
   );
 
   if (!probe) return { api: undefined, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
@@ -123,7 +136,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     countRequestsSent: () => probe.countRequestsSent,
     costDetails: () => costDetails.lastDetails(),
     sdkLoaded: isSdkLoaded,
-    siblingsLoaded: () => [datasets].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
+    siblingsLoaded: () => [datasets, uploads].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
     panelState: () => panel.state(),
     outputText: () => probe.outputText(),
     lastRun: () => probe.lastRun,

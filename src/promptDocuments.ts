@@ -1,6 +1,9 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { lexicalNamedPath, lookupOf, readNamedFile, type NamedFileLookup, type NamedFileScope } from './core/files/namedFiles';
+import { lexicalNamedPath, locateNamedFile, lookupOf, readNamedFile, type NamedFileLookup, type NamedFileScope } from './core/files/namedFiles';
+
+/** The Files API's per-file limit (anthropic-api.md §16); kept here so the live check does not load the files bundle. */
+const MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
 import { parsePromptFile, validateForSend, type ParsedPrompt, type PromptFile, type PromptParseOptions } from './core/prompt/promptFile';
 import { collectDefaults } from './core/prompt/template';
 import type { WorkbenchConfig } from './config/workbenchConfig';
@@ -91,6 +94,18 @@ export class PromptFiles implements vscode.Disposable {
     return lookupOf(read);
   }
 
+  /**
+   * Where a file to upload is (inside the workspace, a regular file, within the Files API's size
+   * limit), without reading it: the Files API takes it whole at run time.
+   */
+  locateUpload(document: vscode.TextDocument, written: string): NamedFileLookup {
+    if (!vscode.workspace.isTrusted) return { kind: 'unchecked', reason: restrictedModeReason };
+    const scope = this.scopeFor(document);
+    if (!scope) return { kind: 'unchecked', reason: 'the prompt is not saved in a folder, and paths are relative to it' };
+    const located = locateNamedFile(written, { ...scope, maxBytes: MAX_UPLOAD_BYTES, sizeLimitHint: '(the Files API takes at most 500 MB per file)' });
+    return located.ok ? { kind: 'found', text: '' } : { kind: 'problem', ...located.problem };
+  }
+
   /** The text of a file a prompt names; throws an Error saying why when it cannot be used. */
   read(document: vscode.TextDocument, written: string, options: { fresh?: boolean } = {}): string {
     const lookup = this.lookup(document, written, options);
@@ -168,7 +183,9 @@ export class PromptDocuments implements vscode.Disposable {
   private parseOptions(document: vscode.TextDocument, fresh: boolean): PromptParseOptions {
     return {
       // Untitled and virtual documents have no folder to resolve against: do not check their files.
-      ...(document.uri.scheme === 'file' ? { namedFile: (path: string) => this.files.lookup(document, path, { fresh }) } : {}),
+      ...(document.uri.scheme === 'file'
+        ? { namedFile: (path: string) => this.files.lookup(document, path, { fresh }), workspaceFile: (path: string) => this.files.locateUpload(document, path) }
+        : {}),
       maxOutputTokens: this.maxOutputTokens,
     };
   }

@@ -3,10 +3,10 @@
 // types only. The types core produces (blocks, errors, structured output) are core's own; this
 // file imports them from there, never the other way round (lint-enforced).
 import type { RunErrorView, ErrorAction } from './core/api/runError';
-import type { BlockAppend, BlockKind, BlockStart } from './core/run/streamBlocks';
+import type { ApiCitation, BlockAppend, BlockKind, BlockStart, CitationView, LinkView, ServerToolResultView } from './core/run/streamBlocks';
 import type { StructuredOutputView } from './core/run/structuredOutputView';
 
-export type { BlockAppend, BlockKind, BlockStart, ErrorAction, RunErrorView, StructuredOutputView };
+export type { ApiCitation, BlockAppend, BlockKind, BlockStart, CitationView, ErrorAction, LinkView, RunErrorView, ServerToolResultView, StructuredOutputView };
 
 export interface UsageView {
   inputTokens: number;
@@ -98,7 +98,11 @@ export type PanelToHost =
   | { type: 'openRun'; recordId: string }
   | { type: 'compareRuns'; leftRecordId: string; rightRecordId: string }
   | { type: 'rerun'; recordId: string }
-  | { type: 'errorAction'; runId: string; action: ErrorAction };
+  | { type: 'errorAction'; runId: string; action: ErrorAction }
+  /** Opens a link of a search result or citation in the browser (the host checks it is http(s)). */
+  | { type: 'openLink'; url: string }
+  /** Saves a file the run's code produced into the workspace, through a save dialog. */
+  | { type: 'downloadFile'; runId: string; fileId: string };
 
 /** What the panel persists with setState and gets back after a reload (and via the serializer). */
 export interface PanelState {

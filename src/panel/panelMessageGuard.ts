@@ -40,6 +40,10 @@ export function isPanelToHost(value: unknown): value is PanelToHost {
       return hasStrings(message, 'leftRecordId', 'rightRecordId');
     case 'errorAction':
       return hasStrings(message, 'runId', 'action') && errorActions.has(message['action'] as string);
+    case 'openLink':
+      return hasStrings(message, 'url');
+    case 'downloadFile':
+      return hasStrings(message, 'runId', 'fileId');
     default: {
       // A new message type must be added here too: this line stops compiling until it is.
       const unhandled: undefined = type;

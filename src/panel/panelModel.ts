@@ -216,6 +216,8 @@ export function blockTitle(block: BlockStart): string {
       return `Tool call: ${block.name ?? 'unnamed tool'}`;
     case 'server_tool':
       return `Server tool: ${block.name ?? 'unnamed tool'}`;
+    case 'server_tool_result':
+      return serverToolResultTitle(block.name ?? 'unknown');
     case 'other':
       return `Block: ${block.name ?? 'unknown type'}`;
     default:
@@ -269,4 +271,52 @@ export function formatTokensPerSecond(rate: number): string {
 export function formatStartedAt(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+/** The heading of a server tool's result block. */
+export function serverToolResultTitle(blockType: string): string {
+  switch (blockType) {
+    case 'code_execution_tool_result':
+      return 'Code execution result';
+    case 'bash_code_execution_tool_result':
+      return 'Bash result';
+    case 'text_editor_code_execution_tool_result':
+      return 'Text editor result';
+    case 'web_search_tool_result':
+      return 'Web search results';
+    case 'web_fetch_tool_result':
+      return 'Web fetch result';
+    default:
+      return `Result: ${blockType}`;
+  }
+}
+
+/** A server tool call's input as the panel shows it: a line saying what it does, and the code it runs. */
+export function serverToolCallView(name: string | undefined, inputJson: string): { label: string; code?: string } | undefined {
+  let input: unknown;
+  try {
+    input = JSON.parse(inputJson);
+  } catch {
+    return undefined;
+  }
+  if (typeof input !== 'object' || input === null) return undefined;
+  const fields = input as Record<string, unknown>;
+  const text = (key: string): string | undefined => (typeof fields[key] === 'string' ? (fields[key] as string) : undefined);
+  switch (name) {
+    case 'code_execution':
+      return text('code') !== undefined ? { label: 'Python', code: text('code') as string } : undefined;
+    case 'bash_code_execution':
+      return text('command') !== undefined ? { label: 'bash', code: text('command') as string } : undefined;
+    case 'text_editor_code_execution': {
+      const label = `${text('command') ?? 'edit'} ${text('path') ?? ''}`.trim();
+      const code = text('file_text') ?? text('new_str');
+      return code !== undefined ? { label, code } : { label };
+    }
+    case 'web_search':
+      return text('query') !== undefined ? { label: `Search: ${text('query') as string}` } : undefined;
+    case 'web_fetch':
+      return text('url') !== undefined ? { label: `Fetch: ${text('url') as string}` } : undefined;
+    default:
+      return undefined;
+  }
 }

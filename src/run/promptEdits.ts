@@ -11,10 +11,10 @@ function formatting(document: vscode.TextDocument): { tabSize: number; insertSpa
 }
 
 /** Appends turns to the prompt in place (an undoable edit, then saved). */
-export async function appendTurnsToPrompt(uri: vscode.Uri, turns: readonly Record<string, unknown>[]): Promise<vscode.Uri | undefined> {
+export async function appendTurnsToPrompt(uri: vscode.Uri, turns: readonly Record<string, unknown>[], requestFields: Record<string, unknown> = {}): Promise<vscode.Uri | undefined> {
   const document = await vscode.workspace.openTextDocument(uri);
   const text = document.getText();
-  const next = appendTurnsToText(text, turns, formatting(document));
+  const next = appendTurnsToText(text, turns, formatting(document), requestFields);
   const edit = new vscode.WorkspaceEdit();
   edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(text.length)), next);
   if (!(await vscode.workspace.applyEdit(edit))) {
@@ -26,9 +26,9 @@ export async function appendTurnsToPrompt(uri: vscode.Uri, turns: readonly Recor
 }
 
 /** Writes a copy of the prompt with the turns appended, next to it, and opens it. */
-export async function writeContinuedPrompt(uri: vscode.Uri, turns: readonly Record<string, unknown>[]): Promise<vscode.Uri> {
+export async function writeContinuedPrompt(uri: vscode.Uri, turns: readonly Record<string, unknown>[], requestFields: Record<string, unknown> = {}): Promise<vscode.Uri> {
   const document = await vscode.workspace.openTextDocument(uri);
-  const next = appendTurnsToText(document.getText(), turns, formatting(document));
+  const next = appendTurnsToText(document.getText(), turns, formatting(document), requestFields);
   const base = uri.path.replace(/\.prompt\.json$/, '').replace(/-turn\d+$/, '');
   let target: vscode.Uri | undefined;
   for (let i = 2; ; i++) {

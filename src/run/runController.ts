@@ -7,10 +7,14 @@ import { describeApiError } from '../core/api/apiErrors';
 import { errorActionLabel, type ErrorAction } from '../core/api/runError';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { continueMessages, toolResultMessages, toolRoundsUsed, type ToolResultInput } from '../core/run/conversation';
+import { containerOf, safeLinkUrl } from '../core/run/serverToolResults';
+import { requestNamesWorkspaceFiles } from '../core/files/workspaceFileRefs';
+import type { PreparedUploads } from '../core/files/workspaceUploads';
+import type Anthropic from '@anthropic-ai/sdk';
 import { formatCount, formatUsd } from '../core/format';
 import { spendCheckFields, worstCaseCost } from '../core/pricing/worstCase';
 import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../core/run/messageRunner';
-import { costFromUsage, type ApiUsage } from '../core/pricing/priceTable';
+import { costFromUsage, serverToolCostSuffix, type ApiUsage } from '../core/pricing/priceTable';
 import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import { appendRunRecord, errorViewOf, readRunRecords, recordedError, recordedRequestErrors, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
@@ -23,14 +27,25 @@ import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { RunPanel } from '../panel/runPanel';
 import type { Prices } from '../pricing/prices';
-import type { BlockKind, HistoryEntryView, PanelToHost, RunOutcomeView, RunView, ToolUseView, UsageView } from '../protocol';
+import type { ApiCitation, BlockKind, HistoryEntryView, PanelToHost, RunOutcomeView, RunView, ToolUseView, UsageView } from '../protocol';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 import { resolveVariables, type RecentVariableValues } from '../variables/variableValues';
 import type { SpendTracking } from '../spend/spendTracking';
 import type { ResponseChannel } from './responseChannel';
 import { appendTurnsToPrompt, writeContinuedPrompt } from './promptEdits';
 
+/** What runs need of the Files API feature (a sibling bundle, loaded on first use). */
+export interface RunFiles {
+  /** Uploads (once) the workspace files the request names; the request with file ids. */
+  prepare(promptUri: vscode.Uri, request: Record<string, unknown>, client: Anthropic): Promise<PreparedUploads>;
+  /** After a run failed on an expired or deleted file: forget it, so the next run uploads it again. */
+  afterRunError(request: Record<string, unknown>, error: unknown): Promise<boolean>;
+  /** Saves a file the reply's code produced (`content`: the reply's blocks) into the workspace through a save dialog. */
+  download(fileId: string, content: readonly unknown[]): Promise<vscode.Uri | undefined>;
+}
+
 export interface RunDeps {
+  files: () => RunFiles;
   documents: PromptDocuments;
   api: ApiConnection;
   config: WorkbenchConfig;
@@ -189,7 +204,8 @@ export class RunController implements vscode.Disposable {
   }
 
   /** Sends a resolved request after the trust, key and spend checks; streams it; records it. */
-  private async send(promptUri: vscode.Uri, prompt: Pick<PromptFile, 'name' | 'betas'>, request: Record<string, unknown>): Promise<RunSummary | undefined> {
+  private async send(promptUri: vscode.Uri, prompt: Pick<PromptFile, 'name' | 'betas'>, resolvedRequest: Record<string, unknown>): Promise<RunSummary | undefined> {
+    let request = resolvedRequest;
     if (this.refusedUntrusted()) return undefined;
     if (!(await this.deps.api.hasKey())) {
       const stored = await vscode.commands.executeCommand<boolean>('promptWorkbench.setApiKey');
@@ -215,6 +231,16 @@ export class RunController implements vscode.Disposable {
       const early = await gate.assess({ kind: 'run', model, promptName, worstCaseUsd: floorUsd, what: `up to ${formatCount(maxTokens)} output tokens on ${model}, before counting the input` });
       if (early.kind === 'refuse') {
         this.refuseSpend(early.message);
+        return undefined;
+      }
+    }
+    // Workspace files are uploaded (once; deduplicated by content) before the count, so the
+    // count, the guard and the run all see the documents by file_id.
+    if (requestNamesWorkspaceFiles(request)) {
+      try {
+        request = (await this.deps.files().prepare(promptUri, request, client)).request;
+      } catch (error) {
+        void vscode.window.showErrorMessage(`Not sent: ${this.deps.api.redactor.errorText(error)}`);
         return undefined;
       }
     }
@@ -323,6 +349,10 @@ export class RunController implements vscode.Disposable {
       outcome.status === 'completed' ? `(${outcome.stopReason ?? 'done'}; ${outcome.costText ?? ''})` : `(${outcome.status}${outcome.error ? `: ${outcome.error.title}` : ''}${partialKept})`,
     );
     this.deps.log.info(`Run ${runId} ${outcome.status}; request id ${result.requestId ?? 'none'}; ${outcome.costText ?? ''}`);
+    if (outcome.error && result.error !== undefined && JSON.stringify(request['messages'] ?? []).includes('"file_id"')) {
+      // A file the run sent expired or was deleted: forgotten, so the next run uploads it again.
+      await this.deps.files().afterRunError(request, result.error).catch((error: unknown) => this.deps.log.warn(`Could not update the uploads: ${String(error)}`));
+    }
     if (outcome.error) {
       this.deps.log.error(`Run ${runId}: ${outcome.error.title}: ${outcome.error.message} (request id ${outcome.error.requestId ?? 'none'})`);
       void this.notifyError(runId, outcome);
@@ -378,8 +408,8 @@ export class RunController implements vscode.Disposable {
     if (usage && message?.usage) {
       const price = this.deps.prices.find(model);
       if (result.status === 'completed') {
-        const cost = costFromUsage(price, message.usage);
-        outcome.costText = cost.known ? formatUsd(cost.usd) : cost.reason;
+        const cost = costFromUsage(price, message.usage, { ranCode: containerOf(message) !== undefined });
+        outcome.costText = cost.known ? `${formatUsd(cost.usd)}${serverToolCostSuffix(cost.notes)}` : cost.reason;
       } else {
         // Stopped before message_delta: the usage on hand is message_start's, whose output count
         // is a placeholder. Estimate the output from what arrived, and say it is an estimate.
@@ -456,7 +486,10 @@ export class RunController implements vscode.Disposable {
     const context = this.runs.get(runId);
     if (!context?.message) return undefined;
     const turns = continueMessages([], context.message, nextMessage);
-    const target = mode === 'inPlace' ? await appendTurnsToPrompt(context.promptUri, turns) : await writeContinuedPrompt(context.promptUri, turns);
+    // Code ran in a container: the next turn reuses it (its files and state), anthropic-api.md §17.
+    const container = containerOf(context.message);
+    const fields = container ? { container } : {};
+    const target = mode === 'inPlace' ? await appendTurnsToPrompt(context.promptUri, turns, fields) : await writeContinuedPrompt(context.promptUri, turns, fields);
     if (!target) return undefined;
     return this.run(target);
   }
@@ -478,7 +511,8 @@ export class RunController implements vscode.Disposable {
       void vscode.window.showErrorMessage(this.deps.api.redactor.errorText(error));
       return undefined;
     }
-    const target = await appendTurnsToPrompt(context.promptUri, turns);
+    const container = containerOf(context.message);
+    const target = await appendTurnsToPrompt(context.promptUri, turns, container ? { container } : {});
     return target ? this.run(target) : undefined;
   }
 
@@ -536,11 +570,17 @@ export class RunController implements vscode.Disposable {
         startedAt: record.startedAt,
         ...(record.simulated ? { simulated: true } : {}),
       },
-      blocks: (record.response?.content ?? []).map((block, index) => ({
-        index,
-        kind: blockKind(block.type),
-        text: block.type === 'text' ? block.text : block.type === 'thinking' ? block.thinking : block.type === 'tool_use' ? JSON.stringify(block.input) : JSON.stringify(block, null, 2),
-      })),
+      blocks: (record.response?.content ?? []).map((block, index) => {
+        const kind = blockKind(block.type);
+        return {
+          index,
+          kind,
+          ...(block.type === 'server_tool_use' ? { name: block.name, id: block.id } : kind === 'server_tool_result' || kind === 'other' ? { name: block.type } : {}),
+          ...(block.type === 'text' && block.citations?.length ? { citations: block.citations as unknown as ApiCitation[] } : {}),
+          text:
+            block.type === 'text' ? block.text : block.type === 'thinking' ? block.thinking : block.type === 'tool_use' || block.type === 'server_tool_use' ? JSON.stringify(block.input) : JSON.stringify(block, null, 2),
+        };
+      }),
       status: record.status,
       outcome,
     };
@@ -581,10 +621,29 @@ export class RunController implements vscode.Disposable {
       }
       case 'errorAction':
         return this.errorAction(message.runId, message.action);
+      case 'openLink': {
+        // Links come from web pages and the model: only http(s), opened by the editor (which asks first for unknown sites).
+        const url = safeLinkUrl(message.url);
+        if (url) await vscode.env.openExternal(vscode.Uri.parse(url, true));
+        else this.deps.log.warn('A link that is not http(s) was not opened.');
+        return;
+      }
+      case 'downloadFile':
+        return this.downloadProducedFile(message.runId, message.fileId);
       default: {
         const unexpected: never = message;
         this.deps.log.warn(`Unknown panel message ${JSON.stringify(unexpected)}`);
       }
+    }
+  }
+
+  /** Saves a file the run's code produced; only ids that run's reply names can be asked for. */
+  private async downloadProducedFile(runId: string, fileId: string): Promise<void> {
+    const content = this.runs.get(runId)?.message?.content ?? (await this.records()).find((r) => r.recordId === runId)?.response?.content ?? [];
+    try {
+      await this.deps.files().download(fileId, content);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Download failed: ${this.deps.api.redactor.errorText(error)}`);
     }
   }
 

@@ -5,6 +5,7 @@ import { TokenCountScheduler, type TokenCountState } from '../core/counting/toke
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
 import { countInputTokens } from '../core/counting/countTokens';
 import { countableRequest } from '../core/counting/tokenEstimate';
+import { requestNamesWorkspaceFiles } from '../core/files/workspaceFileRefs';
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { ModelLimits } from '../models/modelLimits';
@@ -34,6 +35,12 @@ export interface CostStatusDeps {
   spend: SpendTracking;
   /** Told of each exact count request sent (the tests count them; absent in a user's session). */
   onCountSent?: () => void;
+  /**
+   * Workspace files a prompt names are counted by the file_id of their upload. The live count
+   * never uploads (an upload is part of a run, or the Upload Prompt Files command): until a file
+   * is uploaded, the count is the estimate and says why.
+   */
+  filesForCount?: (promptUri: vscode.Uri, request: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
 
 /**
@@ -97,6 +104,12 @@ export class CostStatusBar implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) throw new Error(restrictedCountReason);
     // Without a key this throws NoApiKeyError, which the scheduler shows as "no API key".
     const client = await this.deps.api.client();
+    const named = params as unknown as Record<string, unknown>;
+    if (requestNamesWorkspaceFiles(named)) {
+      const uri = this.active?.document.uri;
+      if (!uri || !this.deps.filesForCount) throw new Error('workspace files are counted once uploaded');
+      params = (await this.deps.filesForCount(uri, named)) as unknown as MessageCountTokensParams;
+    }
     void this.deps.limits.refresh();
     this.deps.onCountSent?.();
     // No SDK retries: the scheduler backs off on 429 itself and shows why.

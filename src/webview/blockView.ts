@@ -1,8 +1,77 @@
 // A response's content blocks in the DOM: streamed as plain text, rendered once when the run ends.
-import type { BlockStart } from '../protocol';
+import type { BlockStart, CitationView, LinkView, ServerToolResultView } from '../protocol';
+import { describeCitations, describeServerToolResult } from '../core/run/serverToolResults';
 import { IncrementalMarkdown, renderMarkdown } from '../panel/markdown';
-import { assertNever, blockTitle, prettyJsonOrRaw, type RunBlock } from '../panel/panelModel';
-import { append, el, type Attributes } from './dom';
+import { assertNever, blockTitle, prettyJsonOrRaw, serverToolCallView, type RunBlock } from '../panel/panelModel';
+import { append, button, el, type Attributes } from './dom';
+
+/** What a block's links and produced files do; without it (history, comparison) they are shown as text. */
+export interface BlockActions {
+  openLink(url: string): void;
+  downloadFile(fileId: string): void;
+}
+
+/** A link as a button that asks the host to open it, with the address always visible (a title cannot disguise it). */
+function linkItem(link: { url?: string; title?: string }, actions: BlockActions | undefined, note?: string): HTMLElement {
+  const title = link.title ?? link.url ?? '';
+  const url = link.url;
+  return el(
+    'li',
+    { class: 'link-item' },
+    url && actions ? button(title, () => actions.openLink(url), { class: 'link-button', 'data-url': url, title: url }) : el('span', {}, title),
+    url && title !== url ? el('span', { class: 'description link-url' }, ` ${url}`) : null,
+    note ? el('span', { class: 'description' }, ` · ${note}`) : null,
+  );
+}
+
+/** A result block's view from its JSON text; undefined when the text is not the whole block (cut in a saved state). */
+function resultOf(text: string): ServerToolResultView | undefined {
+  try {
+    return describeServerToolResult(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A server tool's result: output, return code, produced files, links, or the error. */
+function serverToolResultBody(result: ServerToolResultView | undefined, actions: BlockActions | undefined): HTMLElement {
+  const body = el('div', { class: 'block-body server-tool-result' });
+  if (!result) {
+    append(body, el('p', { class: 'description' }, 'The result is too large to show here; the run history keeps it.'));
+    return body;
+  }
+  if (result.error) append(body, el('p', { class: 'error-text', 'data-testid': 'server-tool-error' }, `Failed: ${result.error}`));
+  if (result.encrypted) append(body, el('p', { class: 'description', 'data-testid': 'encrypted-result' }, 'Encrypted output: the code called web search, so only the API can read its output. It is sent back as it is on Continue.'));
+  if (result.summary) append(body, el('p', {}, result.summary));
+  if (result.stdout !== undefined) append(body, el('h5', {}, 'stdout'), el('pre', { class: 'code', 'data-testid': 'stdout' }, result.stdout));
+  if (result.stderr) append(body, el('h5', {}, 'stderr'), el('pre', { class: 'code stderr', 'data-testid': 'stderr' }, result.stderr));
+  if (result.returnCode !== undefined) append(body, el('p', { 'data-testid': 'return-code' }, `Return code: ${result.returnCode}`));
+  if (result.truncated) append(body, el('p', { class: 'description' }, 'Output cut for display; the run history keeps all of it.'));
+  if (result.fileIds?.length) {
+    const list = el('ul', { class: 'produced-files', 'aria-label': 'Files the code produced' });
+    for (const fileId of result.fileIds) {
+      append(list, el('li', {}, el('code', {}, fileId), ' ', actions ? button('Download…', () => actions.downloadFile(fileId), { 'data-file-id': fileId, 'data-testid': 'download-file' }) : null));
+    }
+    append(body, el('h5', {}, 'Produced files'), list);
+  }
+  if (result.links) {
+    const list = el('ul', { class: 'links', 'data-testid': 'result-links' });
+    for (const link of result.links as LinkView[]) list.appendChild(linkItem(link, actions, link.note));
+    append(body, result.links.length ? list : el('p', { class: 'description' }, 'No results.'));
+  }
+  return body;
+}
+
+/** The sources a text block cites, listed under it. */
+function citationList(citations: readonly CitationView[], actions: BlockActions | undefined): HTMLElement {
+  const list = el('ol', { class: 'citations', 'data-testid': 'citations' });
+  for (const citation of citations) {
+    const item = linkItem({ ...(citation.url ? { url: citation.url } : {}), title: citation.title ?? citation.url ?? 'document' }, actions);
+    if (citation.citedText) append(item, el('blockquote', {}, citation.citedText));
+    list.appendChild(item);
+  }
+  return el('div', { class: 'sources' }, el('h5', {}, 'Sources'), list);
+}
 
 /** A streamed text chunk this long starts a new element at its next line break (see StreamingText). */
 const STREAM_CHUNK_CHARS = 8 * 1024;
@@ -87,9 +156,21 @@ export class BlockView {
   private body: HTMLElement;
   private streaming: StreamingText | StreamingMarkdown | undefined;
 
-  constructor(private block: BlockStart, text: string, streaming: boolean) {
+  constructor(
+    private block: BlockStart,
+    text: string,
+    streaming: boolean,
+    private readonly actions?: BlockActions,
+  ) {
     let container: HTMLElement;
     switch (block.kind) {
+      case 'server_tool_result':
+        // Results arrive whole: rendered at once, never streamed.
+        this.heading = el('h4', { class: 'block-title' }, blockTitle(block));
+        this.root = el('div', { class: 'block block-server-tool-result', 'data-testid': 'server-tool-result' }, this.heading);
+        this.body = serverToolResultBody(resultOf(text), actions);
+        this.root.appendChild(this.body);
+        return;
       case 'text':
         this.root = el('div', { class: 'block block-text' });
         container = this.root;
@@ -138,8 +219,18 @@ export class BlockView {
   /** Replaces the streamed text with its final form: markdown for prose, pretty JSON for tool input. */
   finish(text: string): void {
     this.streaming = undefined;
+    if (this.block.kind === 'server_tool_result') {
+      const body = serverToolResultBody(resultOf(text), this.actions);
+      this.body.replaceWith(body);
+      this.body = body;
+      return;
+    }
     const body = el('div', { class: 'block-body' });
-    if (this.isJson()) {
+    const call = this.block.kind === 'server_tool' ? serverToolCallView(this.block.name, text) : undefined;
+    if (call) {
+      append(body, el('p', { class: 'server-tool-call' }, call.label));
+      if (call.code !== undefined) append(body, el('pre', { class: 'code', 'data-testid': 'server-tool-code' }, call.code));
+    } else if (this.isJson()) {
       // Input that never finished streaming is partial JSON: shown raw.
       append(body, el('pre', { class: 'code' }, prettyJsonOrRaw(text).text));
     } else if (this.block.kind === 'redacted_thinking') {
@@ -147,6 +238,8 @@ export class BlockView {
     } else {
       body.classList.add('markdown');
       body.innerHTML = renderMarkdown(text);
+      const citations = describeCitations(this.block.citations);
+      if (citations.length > 0) body.appendChild(citationList(citations, this.actions));
     }
     this.body.replaceWith(body);
     this.body = body;
@@ -158,9 +251,9 @@ export class BlockView {
 }
 
 /** Renders a finished run's blocks (history, comparison, reload) in their final form. */
-export function finishedBlocks(blocks: readonly RunBlock[], attributes: Attributes): HTMLElement {
+export function finishedBlocks(blocks: readonly RunBlock[], attributes: Attributes, actions?: BlockActions): HTMLElement {
   const output = el('div', { class: 'run-output', ...attributes });
-  for (const block of blocks) output.appendChild(new BlockView(block, block.text, false).root);
+  for (const block of blocks) output.appendChild(new BlockView(block, block.text, false, actions).root);
   if (blocks.length === 0) append(output, el('p', { class: 'description' }, 'No output.'));
   return output;
 }

@@ -126,7 +126,11 @@ export class RunSection {
   }
 
   private addBlock(block: BlockStart, text: string, streaming: boolean): BlockView {
-    const view = new BlockView(block, text, streaming);
+    const runId = this.runId ?? '';
+    const view = new BlockView(block, text, streaming, {
+      openLink: (url) => this.post({ type: 'openLink', url }),
+      downloadFile: (fileId) => this.post({ type: 'downloadFile', runId, fileId }),
+    });
     this.blockViews.set(block.index, view);
     // Blocks normally arrive in index order; keep the DOM in that order regardless.
     const later = [...this.blockViews.entries()].filter(([index]) => index > block.index).sort(([a], [b]) => a - b)[0];

@@ -361,6 +361,16 @@ export interface ApiUsage {
 /** Web search fee, USD per search: $10 per 1,000 searches (anthropic-api.md §20, [DOCS-old], UNVERIFIED now). */
 export const WEB_SEARCH_USD_PER_SEARCH = 10 / 1000;
 
+/**
+ * Code execution (anthropic-api.md §17, DOCS 2026-07, UNVERIFIED now): $0.05 per container-hour
+ * after 1,550 free hours a month per organization, free alongside web search or web fetch. The
+ * response reports no container time and the free hours left are the organization's, so the fee
+ * can be neither foreseen nor read back: it is named, never added as $0.
+ */
+export const CODE_EXECUTION_USD_PER_CONTAINER_HOUR = 0.05;
+export const CODE_EXECUTION_FREE_HOURS_PER_MONTH = 1550;
+export const CODE_EXECUTION_PRICE_NOTE = `code execution: $${CODE_EXECUTION_USD_PER_CONTAINER_HOUR} per container-hour after ${CODE_EXECUTION_FREE_HOURS_PER_MONTH.toLocaleString('en-US')} free hours a month per organization, free alongside web search or web fetch (UNVERIFIED); the API reports no container time, so it is not in this figure`;
+
 /** Converts API usage to TokenUsage per the sheet's cost formula (§20). */
 export function tokenUsageFromApi(usage: ApiUsage, options: { isBatchResult?: boolean } = {}): TokenUsage {
   const w1h = usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
@@ -378,9 +388,11 @@ export function tokenUsageFromApi(usage: ApiUsage, options: { isBatchResult?: bo
 }
 
 /** The cost of a finished request from its `usage` (§20 cost formula). */
-export function costFromUsage(price: PriceEntry | undefined, usage: ApiUsage, options: { isBatchResult?: boolean } = {}): CostEstimate {
-  const cost = estimateCost(price, tokenUsageFromApi(usage, options));
-  if (!cost.known) return cost;
+export function costFromUsage(price: PriceEntry | undefined, usage: ApiUsage, options: { isBatchResult?: boolean; ranCode?: boolean } = {}): CostEstimate {
+  const estimated = estimateCost(price, tokenUsageFromApi(usage, options));
+  if (!estimated.known) return estimated;
+  // Code ran in a container (Message.container): its time is billed apart and not reported.
+  const cost = options.ranCode ? { ...estimated, notes: [...estimated.notes, CODE_EXECUTION_PRICE_NOTE] } : estimated;
   // Server tools bill per call on top of the tokens. No discount is applied to the fee: whether
   // batch halves it is UNVERIFIED (§23), and the recorded spend must not come out low.
   const fetches = usage.server_tool_use?.web_fetch_requests ?? 0;
@@ -388,4 +400,18 @@ export function costFromUsage(price: PriceEntry | undefined, usage: ApiUsage, op
   const searches = usage.server_tool_use?.web_search_requests ?? 0;
   if (searches <= 0) return cost;
   return { ...cost, usd: cost.usd + searches * WEB_SEARCH_USD_PER_SEARCH, notes: [...cost.notes, `${searches} web search${searches === 1 ? '' : 'es'} at $10 per 1,000 (UNVERIFIED)`] };
+}
+
+/**
+ * What a run's cost line adds in words about server tools: the search fee it includes (UNVERIFIED)
+ * and the code execution time it cannot include. Empty when no server tool billed.
+ */
+export function serverToolCostSuffix(notes: readonly string[]): string {
+  const parts: string[] = [];
+  for (const note of notes) {
+    if (note === CODE_EXECUTION_PRICE_NOTE) {
+      parts.push(`plus code execution container time, not reported by the API: $${CODE_EXECUTION_USD_PER_CONTAINER_HOUR} per container-hour after ${CODE_EXECUTION_FREE_HOURS_PER_MONTH.toLocaleString('en-US')} free hours a month (UNVERIFIED)`);
+    } else if (/^\d+ web search/.test(note)) parts.push(`includes ${note}`);
+  }
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }

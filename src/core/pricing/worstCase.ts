@@ -17,7 +17,7 @@
 //   separately (web search $10 per 1,000 [DOCS-old], code execution per container-hour): unknown,
 //   with the part that can be priced as a lower bound, so a run already above the cap is refused.
 
-import { estimateCost, UNKNOWN_MODEL_REASON, WEB_SEARCH_USD_PER_SEARCH, type PriceEntry } from './priceTable';
+import { CODE_EXECUTION_PRICE_NOTE, estimateCost, UNKNOWN_MODEL_REASON, WEB_SEARCH_USD_PER_SEARCH, type PriceEntry } from './priceTable';
 
 
 export interface WorstCaseInput {
@@ -87,6 +87,11 @@ function serverTools(request: Readonly<Record<string, unknown>>): { names: strin
     if (type === undefined || type === null || (typeof type === 'string' && CLIENT_TOOL_TYPE.test(type))) continue;
     const name = typeof type === 'string' ? type : JSON.stringify(type);
     names.push(name);
+    if (typeof type === 'string' && type.startsWith('code_execution_')) {
+      feeNotes.push(CODE_EXECUTION_PRICE_NOTE);
+    } else if (typeof type === 'string' && type.startsWith('web_fetch_')) {
+      feeNotes.push('web fetch: the price sheet gives no fee per fetch (only the fetched content, billed as input tokens)');
+    }
     if (typeof type === 'string' && type.startsWith('web_search_')) {
       const maxUses = (tool as { max_uses?: unknown }).max_uses;
       if (typeof maxUses === 'number' && Number.isInteger(maxUses) && maxUses >= 0) {

@@ -7,6 +7,7 @@
 import { formatCount } from '../format';
 import { FAST_MODE_MODELS, findModel } from '../models/modelCatalogue';
 import { writtenPathProblem, type NamedFileLookup } from '../files/namedFiles';
+import { acceptedExtensions, uploadMediaType, WORKSPACE_FILE_SOURCE } from '../files/workspaceFileRefs';
 import type { PlaceholderOccurrence, PromptDiagnostic, PromptDiagnosticCode, PromptDiagnosticSeverity, PromptParseOptions } from './promptFormat';
 import type { JsonTree } from './promptJsonTree';
 import { scanPlaceholders, VARIABLE_NAME } from './template';
@@ -236,13 +237,13 @@ export class PromptChecker {
    * without asking the host), then what the host found there. Reports any problem at the path;
    * undefined when the host was not asked.
    */
-  private lookUpFile(node: number, path: string, what: string): NamedFileLookup | undefined {
+  private lookUpFile(node: number, path: string, what: string, find: ((path: string) => NamedFileLookup) | undefined = this.options.namedFile): NamedFileLookup | undefined {
     const written = writtenPathProblem(path);
     if (written) {
       this.errorAt(node, written.code, `${written.message} (${what})`);
       return { kind: 'problem', ...written };
     }
-    const lookup = this.options.namedFile?.(path);
+    const lookup = find?.(path);
     if (lookup?.kind === 'problem') {
       const message = lookup.code === 'file-not-found' ? `File not found: ${path} (${what}; paths are relative to this prompt file).` : `${lookup.message} (${what})`;
       this.errorAt(node, lookup.code, message);
@@ -568,9 +569,13 @@ export class PromptChecker {
         break;
       }
       case 'image':
-      case 'document':
+      case 'document': {
         requireField('source', 'object');
+        const source = tree.property(block, 'source');
+        const sourceType = source !== -1 && tree.type(source) === 'object' ? tree.property(source, 'type') : -1;
+        if (sourceType !== -1 && tree.type(sourceType) === 'string' && tree.stringValue(sourceType) === WORKSPACE_FILE_SOURCE) this.checkWorkspaceFile(source, blockType);
         break;
+      }
       case 'tool_use':
       case 'server_tool_use':
         requireField('id', 'string');
@@ -581,6 +586,23 @@ export class PromptChecker {
         requireField('tool_use_id', 'string');
         break;
     }
+  }
+
+  /** A workspace file to upload: a relative path inside the workspace, of a type the block takes. */
+  private checkWorkspaceFile(source: number, blockType: 'image' | 'document'): void {
+    const tree = this.tree;
+    const path = tree.property(source, 'path');
+    if (path === -1) {
+      this.sink.add(tree.offset(source), 1, 'error', 'missing-field', 'A "workspace_file" source needs a "path": a file in this workspace, relative to this prompt.');
+      return;
+    }
+    if (!this.expectType(path, 'string', '"path" must be a string: a file in this workspace, relative to this prompt.')) return;
+    const written = tree.stringValue(path);
+    if (!uploadMediaType(written, blockType)) {
+      this.errorAt(path, 'unsupported-file-type', `${written} cannot go in ${blockType === 'image' ? 'an image' : 'a document'} block: use one of ${acceptedExtensions(blockType)}.`);
+      return;
+    }
+    this.lookUpFile(path, written, `a file to upload with the Files API`, this.options.workspaceFile);
   }
 
   private checkCacheControl(node: number, counts: boolean): void {

@@ -123,6 +123,7 @@ export type PromptDiagnosticCode =
   | 'file-too-large'
   | 'file-unreadable'
   | 'file-not-read'
+  | 'unsupported-file-type'
   | 'invalid-values-file';
 
 export interface PromptDiagnostic {
@@ -148,6 +149,12 @@ export interface PromptParseOptions {
    * checked before it is called (absolute and network paths never reach it).
    */
   namedFile?: (path: string) => NamedFileLookup;
+  /**
+   * Looks up a workspace file a document or image block names (`"source": { "type":
+   * "workspace_file", "path" }`) without reading it: it is uploaded, not inlined, so only where it
+   * is and its size matter. Without it, these paths are checked as text only.
+   */
+  workspaceFile?: (path: string) => NamedFileLookup;
   /** The model's maximum output tokens, e.g. from the Models API; the bundled catalogue is the fallback. */
   maxOutputTokens?: (model: string) => number | undefined;
   /**

@@ -77,9 +77,20 @@ export interface TextFormatting {
   eol: string;
 }
 
-/** A .prompt.json text with `turns` appended to request.messages, the rest of the file left as written. */
-export function appendTurnsToText(text: string, turns: readonly Json[], formatting: TextFormatting): string {
+/**
+ * A .prompt.json text with `turns` appended to request.messages and `requestFields` set in
+ * request (e.g. the `container` to reuse), the rest of the file left as written.
+ */
+export function appendTurnsToText(text: string, turns: readonly Json[], formatting: TextFormatting, requestFields: Readonly<Json> = {}): string {
   let next = text;
+  for (const [field, value] of Object.entries(requestFields)) {
+    // As for turns below: insert unformatted, then format only the insertion, so the rest of the
+    // request keeps its layout.
+    const [edit] = modify(next, ['request', field], value, {});
+    if (!edit) continue;
+    const edited = applyEdits(next, [edit]);
+    next = applyEdits(edited, format(edited, { offset: edit.offset, length: edit.content.length }, formatting));
+  }
   for (const turn of turns) {
     const root = parseTree(next);
     const messages = root ? findNodeAtLocation(root, ['request', 'messages']) : undefined;

@@ -5,7 +5,8 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
 import type { BetaMessageStreamParams } from '@anthropic-ai/sdk/resources/beta/messages/messages';
 import type { Message, MessageStreamParams, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { BlockKind, BlockStart } from './streamBlocks';
+import { isServerToolResult } from './serverToolResults';
+import type { ApiCitation, BlockKind, BlockStart } from './streamBlocks';
 
 export interface RunSink {
   blockStart(start: BlockStart): void;
@@ -40,7 +41,7 @@ export function blockKind(type: string): BlockKind {
     case 'server_tool_use':
       return 'server_tool';
     default:
-      return 'other';
+      return isServerToolResult(type) ? 'server_tool_result' : 'other';
   }
 }
 
@@ -48,7 +49,7 @@ function describeStart(event: Extract<RawMessageStreamEvent, { type: 'content_bl
   const block = event.content_block as { type: string; name?: string; id?: string };
   const start: BlockStart = { index: event.index, kind: blockKind(block.type) };
   if (block.name !== undefined) start.name = block.name;
-  else if (start.kind === 'other') start.name = block.type;
+  else if (start.kind === 'other' || start.kind === 'server_tool_result') start.name = block.type;
   if (block.id !== undefined) start.id = block.id;
   return start;
 }
@@ -91,6 +92,8 @@ export async function runMessage(
   const stream = (
     betas.length > 0 ? client.beta.messages.stream({ ...(request as BetaMessageStreamParams), betas: [...betas] }, requestOptions) : client.messages.stream(request, requestOptions)
   ) as MessageStream;
+  // A text block's citations arrive one by one; its start is sent again with all of them so far.
+  const citations = new Map<number, ApiCitation[]>();
   stream.on('streamEvent', (event) => {
     switch (event.type) {
       case 'content_block_start': {
@@ -105,6 +108,11 @@ export async function runMessage(
         if (delta.type === 'text_delta') sink.append(event.index, delta.text);
         else if (delta.type === 'thinking_delta') sink.append(event.index, delta.thinking);
         else if (delta.type === 'input_json_delta') sink.append(event.index, delta.partial_json);
+        else if (delta.type === 'citations_delta') {
+          const list = [...(citations.get(event.index) ?? []), delta.citation as unknown as ApiCitation];
+          citations.set(event.index, list);
+          sink.blockStart({ index: event.index, kind: 'text', citations: list });
+        }
         break;
       }
       default:

@@ -23,7 +23,7 @@
 import { isSimulatedResponse } from '../api/simulatedResponse';
 import { decideSpend, type SpendDecision } from '../pricing/costGuard';
 import { formatUsd } from '../format';
-import { estimateCost, tokenUsageFromApi, type ApiUsage, type PriceEntry } from '../pricing/priceTable';
+import { costFromUsage, estimateCost, tokenUsageFromApi, type ApiUsage, type PriceEntry } from '../pricing/priceTable';
 import type { RateLimitBoard } from './rateLimitHeaders';
 import type { LedgerCall, LedgerKind, SpendLedger } from './spendLedger';
 
@@ -129,15 +129,19 @@ export function costOfCall(
   options: { isBatchResult?: boolean } = {},
 ): { costUsd: number | null; cacheSavingsUsd: number; batchSavingsUsd: number } {
   const tokens = tokenUsageFromApi(usage, options);
-  const actual = estimateCost(price, tokens);
+  // The same figure the panel shows: tokens plus server tool fees (a web fetch has no price: unknown).
+  const actual = costFromUsage(price, usage, options);
   if (!actual.known) return { costUsd: null, cacheSavingsUsd: 0, batchSavingsUsd: 0 };
+  // Savings compare token costs only: the fees are the same either way.
+  const tokensOnly = estimateCost(price, tokens);
+  const tokensUsd = tokensOnly.known ? tokensOnly.usd : actual.usd;
   const read = tokens.cacheReadTokens ?? 0;
   const uncached = read > 0 ? estimateCost(price, { ...tokens, inputTokens: tokens.inputTokens + read, cacheReadTokens: 0 }) : undefined;
   const synchronous = tokens.batch ? estimateCost(price, { ...tokens, batch: false }) : undefined;
   return {
     costUsd: actual.usd,
-    cacheSavingsUsd: uncached?.known ? Math.max(0, uncached.usd - actual.usd) : 0,
-    batchSavingsUsd: synchronous?.known ? Math.max(0, synchronous.usd - actual.usd) : 0,
+    cacheSavingsUsd: uncached?.known ? Math.max(0, uncached.usd - tokensUsd) : 0,
+    batchSavingsUsd: synchronous?.known ? Math.max(0, synchronous.usd - tokensUsd) : 0,
   };
 }
 
@@ -149,6 +153,8 @@ function ledgerUsage(usage: ApiUsage): LedgerCall['usage'] {
     cacheWrite5mTokens: tokens.cacheWrite5mTokens ?? 0,
     cacheWrite1hTokens: tokens.cacheWrite1hTokens ?? 0,
     cacheReadTokens: tokens.cacheReadTokens ?? 0,
+    ...(usage.server_tool_use?.web_search_requests ? { webSearchRequests: usage.server_tool_use.web_search_requests } : {}),
+    ...(usage.server_tool_use?.web_fetch_requests ? { webFetchRequests: usage.server_tool_use.web_fetch_requests } : {}),
   };
 }
 

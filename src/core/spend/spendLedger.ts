@@ -20,6 +20,9 @@ export interface LedgerUsage {
   cacheWrite5mTokens: number;
   cacheWrite1hTokens: number;
   cacheReadTokens: number;
+  /** Server tool calls billed per call (usage.server_tool_use), when any. */
+  webSearchRequests?: number;
+  webFetchRequests?: number;
 }
 
 /** One billed call. */

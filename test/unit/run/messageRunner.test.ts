@@ -245,7 +245,7 @@ describe('runMessage (simulator, official SDK)', function () {
 });
 
 describe('runMessage: server tools and other block types (a recorded stream)', () => {
-  it('reports server tool calls, shows whole result blocks as JSON, and no text for redacted thinking', async () => {
+  it('reports server tool calls, gives result blocks their own kind with the whole block as JSON, and no text for redacted thinking', async () => {
     const resultBlock = {
       type: 'web_search_tool_result',
       tool_use_id: 'srvtoolu_1',
@@ -279,7 +279,7 @@ describe('runMessage: server tools and other block types (a recorded stream)', (
     assert.equal(result.status, 'completed');
     assert.deepEqual(sink.starts(), [
       { index: 0, kind: 'server_tool', name: 'web_search', id: 'srvtoolu_1' },
-      { index: 1, kind: 'other', name: 'web_search_tool_result' },
+      { index: 1, kind: 'server_tool_result', name: 'web_search_tool_result' },
       { index: 2, kind: 'redacted_thinking' },
       { index: 3, kind: 'text' },
     ]);

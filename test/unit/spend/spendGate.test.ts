@@ -228,6 +228,15 @@ describe('SpendGate', () => {
     assert.equal((await gate.assess(job(0.5))).kind, 'send');
   });
 
+  it('costOfCall records what the panel shows: web search fees on top of the tokens, and a web fetch as unknown (never a lower figure)', () => {
+    const price = findPrice(BUNDLED_PRICES, 'claude-sonnet-5-5');
+    // 1M input tokens at $2/M plus 3 searches at $10 per 1,000.
+    const searched = costOfCall(price, { input_tokens: 1_000_000, output_tokens: 0, server_tool_use: { web_search_requests: 3, web_fetch_requests: 0 } });
+    assert.ok(Math.abs((searched.costUsd ?? 0) - 2.03) < 1e-12, String(searched.costUsd));
+    const fetched = costOfCall(price, { input_tokens: 1_000_000, output_tokens: 0, server_tool_use: { web_search_requests: 0, web_fetch_requests: 1 } });
+    assert.equal(fetched.costUsd, null);
+  });
+
   it('a closed job cannot send', async () => {
     const { gate } = await setup();
     const handle = await gate.open(job(1));
