@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
-import { toFile } from '@anthropic-ai/sdk';
+import { loadSdk } from '../api/apiClient';
 import { locateNamedFile, type NamedFileScope } from './namedFiles';
 import { isExpired, type UploadEntry, type UploadRegistry } from './uploadRegistry';
 import { acceptedExtensions, uploadMediaType, withFileIds, workspaceFileRefs } from './workspaceFileRefs';
@@ -165,6 +165,7 @@ export async function prepareWorkspaceFiles(request: Record<string, unknown>, de
     }
     let meta;
     try {
+      const { toFile } = await loadSdk();
       meta = await deps.client.files.upload({ file: await toFile(file.bytes, basename(path), { type: file.mimeType }) });
     } catch (error) {
       if (errorCode(error) === 'storage_quota_exceeded') {
