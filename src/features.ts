@@ -97,7 +97,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     (require('./datasets/datasetFeature') as typeof DatasetFeatureModule).createDatasetFeature(
       context.extensionUri,
       { html: panelHtml, createNonce },
-      { documents, api, config, prices, spend, log, workspaceState: context.workspaceState },
+      { documents, api, config, prices, spend, log, workspaceState: context.workspaceState, storagePath: context.storageUri?.fsPath },
     ),
   );
 

@@ -55,7 +55,7 @@ export interface PromptWorkbenchApi {
     rows: GridRow[];
     progress?: ProgressView;
     visible: boolean;
-    job: { state: JobState; progress?: JobProgress; resultsPath?: string };
+    job: { state: JobState; progress?: JobProgress; resultsPath?: string; historyPath?: string };
   };
   /** Handles a message as if the dataset panel had sent it (a button), and waits for the job it starts to end. */
   datasetMessage(message: GridToHost): Promise<void>;

@@ -5,13 +5,15 @@
 // failed rows and a CSV export. An unfinished job is remembered, so after a window reload the same
 // command offers to resume it without sending its finished rows again.
 import * as vscode from 'vscode';
+import { randomUUID } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
-import { DatasetJob, type JobProgress } from '../core/dataset/datasetJob';
+import { describeApiError } from '../core/api/apiErrors';
+import { DatasetJob, type JobProgress, type RowCall } from '../core/dataset/datasetJob';
 import { planDataset, type DatasetPlan } from '../core/dataset/datasetPlan';
 import { exportResultsCsv, latestStatuses, readResultLines, type RowResult } from '../core/dataset/datasetResults';
 import { datasetFormatFor, type DatasetSource } from '../core/dataset/datasetSource';
@@ -20,6 +22,8 @@ import { formatUsd } from '../core/format';
 import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import type { RateLimits } from '../core/scheduler/rateLimitBuckets';
+import { ConfinementError } from '../core/files/confinedFiles';
+import { appendRunRecords, jobHistoryFile, promptHistoryFile, recordedError, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import type { Prices } from '../pricing/prices';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 import type { SpendTracking } from '../spend/spendTracking';
@@ -51,6 +55,8 @@ export interface DatasetDeps {
   panel: () => DatasetPanel;
   log: vscode.LogOutputChannel;
   workspaceState: vscode.Memento;
+  /** The extension's workspace storage folder, for history kept there (`promptWorkbench.historyLocation`). */
+  storagePath?: string;
   /** Submit as Batch: the batches feature (a bundle of its own) takes the planned job from here. */
   submitAsBatch?: (job: PlannedDatasetJob) => Promise<BatchSubmission>;
 }
@@ -223,9 +229,79 @@ export class DatasetController implements vscode.Disposable {
   }
 
   /** For tests: the state of the current job. */
-  snapshot(): { state: JobState; progress?: JobProgress; resultsPath?: string } {
-    return { state: this.state, progress: this.lastProgress, resultsPath: this.prepared?.resultsPath };
+  snapshot(): { state: JobState; progress?: JobProgress; resultsPath?: string; historyPath?: string } {
+    return { state: this.state, progress: this.lastProgress, resultsPath: this.prepared?.resultsPath, historyPath: this.prepared ? this.jobHistory(this.prepared).file : undefined };
   }
+
+  /** The job's history file (a record per call) and the folder it stays inside, by `promptWorkbench.historyLocation`. */
+  private jobHistory(prepared: Prepared): { file: string; root: string } {
+    const location = this.deps.config.settings.historyLocation;
+    const inStorage = location === 'workspaceStorage' && this.deps.storagePath !== undefined;
+    const promptHistory = promptHistoryFile(prepared.promptUri.fsPath, prepared.promptUri.toString(), location, this.deps.storagePath);
+    return { file: jobHistoryFile(promptHistory, prepared.resultsPath), root: inStorage ? (this.deps.storagePath as string) : prepared.root };
+  }
+
+  /**
+   * Records the job's calls in its history file, each as a run record like a single run's (with the
+   * row it was for), and gives each record's id at once. The records are written in batches (at
+   * most every 200 ms, and when the job ends) so history never holds up the job's requests; history
+   * that cannot be written is said once and does not stop the job: the results file keeps the row.
+   */
+  private callRecorder(prepared: Prepared, simulated: boolean, key: string | undefined, betas: string[]): { record: (call: RowCall) => Promise<string>; close: () => Promise<void> } {
+    const { file, root } = this.jobHistory(prepared);
+    const { plan } = prepared;
+    const promptPath = vscode.workspace.asRelativePath(prepared.promptUri);
+    const results = relative(prepared.root, prepared.resultsPath);
+    let pending: RunRecord[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let writing: Promise<void> = Promise.resolve();
+    let warned = false;
+    const flush = (): Promise<void> => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const batch = pending;
+      pending = [];
+      writing = writing.then(async () => {
+        try {
+          await appendRunRecords(file, batch, key ? [key] : [], root);
+        } catch (failure) {
+          const reason = failure instanceof Error ? failure.message : String(failure);
+          this.deps.log.error(`Could not write ${batch.length} calls to the dataset job's history: ${reason}`);
+          if (!warned) {
+            warned = true;
+            void vscode.window.showWarningMessage(`Dataset job history not written${failure instanceof ConfinementError ? `: ${reason}` : ''}. The results file keeps every row.`);
+          }
+        }
+      });
+      return writing;
+    };
+    const record = async (call: RowCall): Promise<string> => {
+      const recordId = randomUUID();
+      const error = call.error !== undefined ? this.deps.api.redactor.redactDeep(describeApiError(call.error, { model: plan.model })) : undefined;
+      pending.push({
+        version: RUN_RECORD_VERSION,
+        recordId,
+        promptName: plan.promptName,
+        promptPath,
+        model: plan.model,
+        startedAt: call.startedAt,
+        ...(simulated ? { simulated } : {}),
+        status: call.message ? 'completed' : 'failed',
+        request: call.request,
+        betas,
+        ...(call.message ? { response: call.message } : {}),
+        ...(error ? { error: recordedError(error) } : {}),
+        ...(call.requestId ? { requestId: call.requestId } : {}),
+        ...(typeof call.costUsd === 'number' ? { costUsd: call.costUsd, costText: formatUsd(call.costUsd) } : {}),
+        timings: { durationMs: call.durationMs },
+        dataset: { results, key: call.key, index: call.index, attempts: call.attempts },
+      });
+      timer ??= setTimeout(() => void flush(), 200);
+      return recordId;
+    };
+    return { record, close: flush };
+  }
+
 
   /** Resolves when the running job (if any) has ended. */
   async settled(): Promise<void> {
@@ -272,8 +348,9 @@ export class DatasetController implements vscode.Disposable {
       this.setState('stopped', error.message);
       return;
     }
-    const client = await this.deps.api.client();
+    const { client, target } = await this.deps.api.connect();
     const betas = prompt.betas ?? [];
+    const history = this.callRecorder(prepared, target.kind === 'simulator', target.key, betas);
     const price = this.deps.prices.find(plan.model);
     this.controller = new AbortController();
     const panel = this.deps.panel();
@@ -296,6 +373,7 @@ export class DatasetController implements vscode.Disposable {
       initialLimits: this.lastLimits,
       signal: this.controller.signal,
       ...(onlyKeys ? { onlyKeys } : {}),
+      onCall: history.record,
       send: async (body, signal) => {
         const params = body as unknown as MessageCreateParamsNonStreaming;
         const { data, response } = betas.length > 0
@@ -332,6 +410,7 @@ export class DatasetController implements vscode.Disposable {
         this.deps.log.error(`Dataset job failed: ${error instanceof Error ? error.message : String(error)}`);
         this.setState('failed', error instanceof Error ? error.message : String(error));
       } finally {
+        await history.close();
         billing.close();
         this.running = undefined;
         this.job = undefined;

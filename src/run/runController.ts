@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { createHash, randomUUID } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { basename, dirname } from 'node:path';
 import type { Message, MessageStreamParams } from '@anthropic-ai/sdk/resources/messages/messages';
 import { ConfinementError } from '../core/files/confinedFiles';
 import { describeApiError } from '../core/api/apiErrors';
@@ -17,7 +17,7 @@ import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../c
 import { costFromUsage, serverToolCostSuffix, type ApiUsage } from '../core/pricing/priceTable';
 import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
-import { appendRunRecord, errorViewOf, readRunRecords, recordedError, recordedRequestErrors, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
+import { appendRunRecord, errorViewOf, promptHistoryFile, readRunRecords, recordedError, recordedRequestErrors, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { explainStopReason } from '../core/run/stopReasons';
 import { StreamBatcher } from '../core/run/streamBatcher';
 import { checkStructuredOutput, outputSchema } from '../core/run/structuredOutput';
@@ -517,12 +517,7 @@ export class RunController implements vscode.Disposable {
   }
 
   private historyFile(promptUri: vscode.Uri): vscode.Uri {
-    const name = `${basename(promptUri.path, '.prompt.json')}.jsonl`;
-    if (this.deps.config.settings.historyLocation === 'workspaceStorage' && this.deps.storageUri) {
-      const hash = createHash('sha256').update(promptUri.toString()).digest('hex').slice(0, 12);
-      return vscode.Uri.joinPath(this.deps.storageUri, 'history', `${hash}-${name}`);
-    }
-    return vscode.Uri.file(join(dirname(promptUri.fsPath), '.prompt-history', name));
+    return vscode.Uri.file(promptHistoryFile(promptUri.fsPath, promptUri.toString(), this.deps.config.settings.historyLocation, this.deps.storageUri?.fsPath));
   }
 
   /** The folder history stays inside: no link below it is followed (the prompt's workspace folder, or the extension's storage). */

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { PlanView } from '../../src/datasets/datasetProtocol';
 import { useSimulator } from './apiHarness';
@@ -77,6 +77,34 @@ describe('datasets: Run Prompt over Dataset', function () {
     assert.equal(panel.state, 'finished', panel.message);
     assert.equal(harness.sim.requestCount('messages'), 43, 'only the three failed rows were sent again');
     assert.equal(panel.rows.filter((r) => r.status === 'succeeded').length, 40);
+
+    // History: every call of the job is a run record in the job's own history file; the prompt's history is untouched.
+    const historyPath = panel.job.historyPath;
+    assert.ok(historyPath && historyPath.includes('.prompt-history'), historyPath);
+    written.push(vscode.Uri.file(historyPath));
+    const records = readFileSync(historyPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(records.length, 43, 'one record per call: 40 rows, then the 3 retried');
+    assert.equal(existsSync(harness.api.historyFile(uri)), false, 'the prompt\'s own history holds no row of the job');
+    const byId = new Map(records.map((r) => [r['recordId'], r]));
+    const latest = new Map(resultLines().filter((l) => l['type'] === 'row').map((l) => [l['key'], l]));
+    assert.equal(latest.size, 40);
+    for (const [key, line] of latest) {
+      const record = byId.get(line['recordId']);
+      assert.ok(record, `row ${String(key)}'s result names its history record`);
+      assert.equal(record['version'], 2);
+      assert.equal(record['status'], 'completed');
+      assert.deepEqual(record['dataset'], { results: (record['dataset'] as { results: string }).results, key, index: line['index'], attempts: 1 });
+      assert.match((record['dataset'] as { results: string }).results, /\.results\.jsonl$/);
+      const request = record['request'] as { messages: { content: string }[] };
+      assert.equal(request.messages[0]?.content, `Classify: ticket number ${String(key).slice(1)}`);
+      const response = record['response'] as { content: { text: string }[] };
+      assert.equal(response.content[0]?.text, line['text']);
+      assert.equal(record['requestId'], line['requestId']);
+      assert.equal(record['costUsd'], line['costUsd']);
+    }
+    const failedCalls = records.filter((r) => r['status'] === 'failed');
+    assert.equal(failedCalls.length, 3);
+    for (const r of failedCalls) assert.match(String((r['error'] as { title?: string }).title), /\S/);
   });
 
   it('refuses the job before the first request when its worst case is above the spend cap', async () => {

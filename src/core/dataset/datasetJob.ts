@@ -66,6 +66,29 @@ export interface DatasetJobOptions {
   signal?: AbortSignal;
   onResult?: (result: RowResult) => void;
   onProgress?: (progress: JobProgress) => void;
+  /**
+   * Each call the job made for a row that ended (answered, or failed for good), before its result
+   * is written: the glue records it in history and returns the record's id, which the result line
+   * keeps (`recordId`). A call cancelled in flight is not reported: its row is sent again on resume.
+   */
+  onCall?: (call: RowCall) => Promise<string | undefined>;
+}
+
+/** One row's call, as history records it. */
+export interface RowCall {
+  key: string;
+  index: number;
+  where: string;
+  /** The request as sent (read-only: it shares its constant parts with the other rows). */
+  request: Record<string, unknown>;
+  /** When the last attempt was sent, and how long it took. */
+  startedAt: string;
+  durationMs: number;
+  attempts: number;
+  message?: Message;
+  error?: unknown;
+  requestId?: string;
+  costUsd?: number | null;
 }
 
 export interface JobOutcome extends SchedulerSummary {
@@ -77,6 +100,9 @@ interface RowRequest extends ScheduledRequest<RowValue> {
   key: string;
   where: string;
   index: number;
+  body: Record<string, unknown>;
+  /** When the latest attempt was sent (the clock's milliseconds and the wall time). */
+  sentAt?: { at: number; time: string };
 }
 
 interface RowValue {
@@ -169,6 +195,21 @@ export class DatasetJob {
     const now = (): string => new Date().toISOString();
     const progress = this.progress;
     const report = (): void => this.report();
+    const clock = this.clock;
+    const recordCall = async (meta: RowRequest, attempts: number, answer: { message?: Message; error?: unknown; requestId?: string; costUsd?: number | null }): Promise<{ recordId?: string }> => {
+      if (!options.onCall) return {};
+      const recordId = await options.onCall({
+        key: meta.key,
+        index: meta.index,
+        where: meta.where,
+        request: meta.body,
+        startedAt: meta.sentAt?.time ?? now(),
+        durationMs: meta.sentAt ? Math.max(0, clock.now() - meta.sentAt.at) : 0,
+        attempts,
+        ...answer,
+      });
+      return recordId !== undefined ? { recordId } : {};
+    };
 
     async function* requests(): AsyncGenerator<RowRequest> {
       for await (const record of readDataset(plan.source, options.signal)) {
@@ -195,9 +236,11 @@ export class DatasetJob {
           key: bound.key,
           where,
           index,
+          body,
           inputTokens,
           maxOutputTokens: plan.maxTokens,
           send: async (signal) => {
+            request.sentAt = { at: clock.now(), time: now() };
             const billed = await options.billing.call({ model: plan.model, worstCaseUsd }, async () => {
               const { message, headers } = await options.send(body, signal);
               return { result: { message, headers }, usage: message.usage, headers, requestId: (message as { _request_id?: string | null })._request_id ?? undefined };
@@ -241,8 +284,10 @@ export class DatasetJob {
           progress.inputTokens += message.usage.input_tokens + (message.usage.cache_creation_input_tokens ?? 0) + (message.usage.cache_read_input_tokens ?? 0);
           progress.outputTokens += message.usage.output_tokens;
           progress.costUsd += costUsd ?? 0;
+          const recorded = await recordCall(meta, outcome.attempts, { message, costUsd, ...(requestId ? { requestId } : {}) });
           await write({
             ...base,
+            ...recorded,
             status: 'succeeded',
             text,
             ...(parsed !== undefined ? { structured: parsed } : {}),
@@ -254,7 +299,8 @@ export class DatasetJob {
         } else {
           progress.errored++;
           const requestId = (outcome.error as { requestID?: string | null }).requestID ?? undefined;
-          await write({ ...base, status: 'errored', error: errorOf(outcome.error), ...(requestId ? { requestId } : {}) });
+          const recorded = await recordCall(meta, outcome.attempts, { error: outcome.error, ...(requestId ? { requestId } : {}) });
+          await write({ ...base, ...recorded, status: 'errored', error: errorOf(outcome.error), ...(requestId ? { requestId } : {}) });
         }
         report();
       },

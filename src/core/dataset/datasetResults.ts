@@ -45,6 +45,8 @@ export interface RowResult {
   requestId?: string;
   error?: { message: string; status?: number; type?: string };
   attempts?: number;
+  /** The id of the call's record in the job's history file (runs made now; absent for batches and skipped rows). */
+  recordId?: string;
   time: string;
 }
 

@@ -2,7 +2,8 @@
 import { appendConfined, readConfined } from '../files/confinedFiles';
 import { validateForSend, type PromptDiagnostic } from '../prompt/promptFile';
 import { findPlaceholders } from '../prompt/template';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ErrorAction, RunErrorView } from '../api/runError';
 import { redactKeysDeep } from '../api/keyRedaction';
@@ -41,6 +42,23 @@ interface RunRecordFields {
   costUsd?: number;
   costText?: string;
   timings: { durationMs: number; timeToFirstTokenMs?: number; outputTokensPerSecond?: number };
+  /**
+   * Set on the record of a call a dataset job made (an optional field: version 2 readers that
+   * predate it ignore it). Such records live in the job's own history file (jobHistoryFile), never
+   * in the prompt's, so a 100,000-row job leaves the prompt's history as it was.
+   */
+  dataset?: DatasetCallRef;
+}
+
+/** Which job and row a recorded call belongs to. */
+export interface DatasetCallRef {
+  /** The job's results file, relative to the workspace folder. */
+  results: string;
+  /** The row's key (its key column's value, or its index) and its index in the dataset. */
+  key: string;
+  index: number;
+  /** Requests sent for this row in this job, 429s and overloads included. */
+  attempts: number;
 }
 
 /** Version 1 (0.1.0): the request without the beta names it was sent with. */
@@ -106,13 +124,44 @@ export function redactSecrets<T>(value: T, secrets: readonly string[]): T {
   return redactKeysDeep(value, secrets, { shapes: false });
 }
 
+export type HistoryLocation = 'besidePrompt' | 'workspaceStorage';
+
+/**
+ * A prompt's history file: `.prompt-history/<name>.jsonl` beside the prompt, or, in the
+ * extension's workspace storage, `history/<hash of the prompt's URI>-<name>.jsonl`.
+ */
+export function promptHistoryFile(promptPath: string, promptUri: string, location: HistoryLocation, storagePath: string | undefined): string {
+  const name = `${basename(promptPath, '.prompt.json')}.jsonl`;
+  if (location === 'workspaceStorage' && storagePath !== undefined) {
+    const hash = createHash('sha256').update(promptUri).digest('hex').slice(0, 12);
+    return join(storagePath, 'history', `${hash}-${name}`);
+  }
+  return join(dirname(promptPath), '.prompt-history', name);
+}
+
+/**
+ * The history file of one dataset job: a record per call, in a folder beside the prompt's history
+ * file (`<name>.jobs/<results file name>.jsonl`), so the prompt's own history, which the panel
+ * reads whole, does not grow by a line per row.
+ */
+export function jobHistoryFile(promptHistory: string, resultsPath: string): string {
+  const job = basename(resultsPath).replace(/\.results\.jsonl$/, '').replace(/\.jsonl$/, '');
+  return join(dirname(promptHistory), `${basename(promptHistory, '.jsonl')}.jobs`, `${job}.jsonl`);
+}
+
 /**
  * Appends a record to a history file inside `root` (the prompt's workspace folder; by default the
  * folder holding the history folder). Never through a symbolic link, file mode 0600, and a history
  * folder it creates gets a `.gitignore` of `*`: records hold the resolved request, files included.
  */
 export async function appendRunRecord(file: string, record: RunRecord, secrets: readonly string[] = [], root = dirname(dirname(file))): Promise<void> {
-  await appendConfined(root, file, `${JSON.stringify(redactSecrets(record, secrets))}\n`, { ignoreNewFolders: true });
+  await appendRunRecords(file, [record], secrets, root);
+}
+
+/** appendRunRecord for many records at once: one write of all their lines (a dataset job's calls). */
+export async function appendRunRecords(file: string, records: readonly RunRecord[], secrets: readonly string[] = [], root = dirname(dirname(file))): Promise<void> {
+  if (records.length === 0) return;
+  await appendConfined(root, file, records.map((record) => `${JSON.stringify(redactSecrets(record, secrets))}\n`).join(''), { ignoreNewFolders: true });
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatasetJob, type DatasetJobOptions, type RowBilling } from '../../../src/core/dataset/datasetJob';
+import { DatasetJob, type DatasetJobOptions, type RowBilling, type RowCall } from '../../../src/core/dataset/datasetJob';
 import { planDataset } from '../../../src/core/dataset/datasetPlan';
 import { exportResultsCsv, readResultLines, type RowResult } from '../../../src/core/dataset/datasetResults';
 import { BUNDLED_PRICES, costFromUsage, findPrice, type ApiUsage } from '../../../src/core/pricing/priceTable';
@@ -160,6 +160,37 @@ describe('dataset job against the simulator', function () {
     const csv = (await readFile(csvPath, 'utf8')).split('\r\n');
     assert.equal(csv[0], 'id,text,result_key,status,output,stop_reason,input_tokens,output_tokens,cost_usd,request_id,error');
     assert.match(csv[1] ?? '', /^r0,row number 0,r0,succeeded,/);
+  });
+
+  it('reports every call that ended for history (request as sent, answer or error, attempts), and the result line keeps its record id', async () => {
+    const options = await setUp(10, 'calls');
+    fx.sim.enqueueFault({ fault: 'permission', endpoint: 'messages' });
+    fx.sim.enqueueFault({ fault: 'overloaded', endpoint: 'messages' });
+    const calls: RowCall[] = [];
+    await new DatasetJob({ ...options, billing: new RecordingBilling(), onCall: async (call) => (calls.push(call), `rec-${call.key}`) }).run();
+    const rows = await rowsOf(options.resultsPath);
+    const sent = rows.filter((r) => r.status !== 'skipped');
+    assert.equal(calls.length, 9, 'one per row sent (the skipped row made no call)');
+    assert.deepEqual(sent.map((r) => r.recordId).sort(), calls.map((c) => `rec-${c.key}`).sort());
+    assert.equal(rows.find((r) => r.status === 'skipped')?.recordId, undefined);
+    for (const call of calls) {
+      const row = rows.find((r) => r.key === call.key);
+      assert.ok(row);
+      const content = ((call.request.messages as { content: string }[])[0] as { content: string }).content;
+      assert.equal(content, `Summarise: row number ${call.key.slice(1)}`);
+      if (row.status === 'succeeded') {
+        assert.equal(call.message?.content[0]?.type === 'text' ? call.message.content[0].text : undefined, row.text);
+        assert.equal(call.requestId, row.requestId);
+        assert.equal(call.costUsd, row.costUsd);
+      } else {
+        assert.equal((call.error as { status?: number }).status, 403);
+        assert.equal(call.message, undefined);
+      }
+      assert.ok(!Number.isNaN(Date.parse(call.startedAt)));
+    }
+    assert.equal(calls.filter((c) => c.error !== undefined).length, 1);
+    // The 529 was retried: that row's call took two attempts.
+    assert.deepEqual(calls.map((c) => c.attempts).sort(), [1, 1, 1, 1, 1, 1, 1, 1, 2]);
   });
 
   it('stops before the next request when the billed-call path refuses it, keeping what finished', async () => {

@@ -3,7 +3,7 @@ import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
-import { appendRunRecord, errorViewOf, readRunRecords, recordedError, redactSecrets, responsePreview, upgradeRunRecord, type RunRecord } from '../../../src/core/run/runHistory';
+import { appendRunRecord, errorViewOf, jobHistoryFile, promptHistoryFile, readRunRecords, recordedError, redactSecrets, responsePreview, upgradeRunRecord, type RunRecord } from '../../../src/core/run/runHistory';
 import { describeApiError } from '../../../src/core/api/apiErrors';
 
 const KEY = 'sk-ant-fake-SECRET-abc_1';
@@ -235,5 +235,19 @@ describe('responsePreview', () => {
     assert.equal(responsePreview(undefined), '');
     assert.equal(responsePreview(message([])), '');
     assert.equal(responsePreview(message([{ type: 'redacted_thinking', data: 'x' }])), '');
+  });
+});
+
+describe('history files of a prompt and of its dataset jobs', () => {
+  it('keeps a prompt\'s history beside it, or in workspace storage under a hash of its URI', () => {
+    assert.equal(promptHistoryFile('/w/p/tickets.prompt.json', 'file:///w/p/tickets.prompt.json', 'besidePrompt', '/s'), join('/w/p', '.prompt-history', 'tickets.jsonl'));
+    const stored = promptHistoryFile('/w/p/tickets.prompt.json', 'file:///w/p/tickets.prompt.json', 'workspaceStorage', '/s');
+    assert.match(stored, /^\/s\/history\/[0-9a-f]{12}-tickets\.jsonl$/);
+    assert.notEqual(stored, promptHistoryFile('/w/q/tickets.prompt.json', 'file:///w/q/tickets.prompt.json', 'workspaceStorage', '/s'), 'two prompts of the same name do not share a file');
+    assert.equal(promptHistoryFile('/w/p/tickets.prompt.json', 'file:///w/p/tickets.prompt.json', 'workspaceStorage', undefined), join('/w/p', '.prompt-history', 'tickets.jsonl'));
+  });
+
+  it('gives each dataset job a file of its own beside the prompt\'s history, named after its results file', () => {
+    assert.equal(jobHistoryFile('/w/p/.prompt-history/tickets.jsonl', '/w/data/Tickets-2026-11-30T05-00-00Z.results.jsonl'), '/w/p/.prompt-history/tickets.jobs/Tickets-2026-11-30T05-00-00Z.jsonl');
   });
 });
