@@ -81,6 +81,8 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi |
     datasetPanel: () => api().datasetPanel(),
     datasetMessage: (message) => api().datasetMessage(message),
     storeApiKeyForTests: (key) => api().storeApiKeyForTests(key),
+    answerDialogsForTests: (answers) => api().answerDialogsForTests(answers),
+    filesForTests: () => api().filesForTests(),
   };
 }
 

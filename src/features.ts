@@ -59,7 +59,13 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const uploads = lazyFeature('files', (): LoadedFiles => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const module = require('./files/filesFeature') as typeof FilesFeatureModule;
-    const { feature, tree } = module.createFilesFeature({ api, globalStorageUri: context.globalStorageUri, log, documents });
+    const { feature, tree } = module.createFilesFeature({
+      api,
+      globalStorageUri: context.globalStorageUri,
+      log,
+      documents,
+      ...(probe ? { pickSaveTarget: async () => probe.dialogs.saveTarget } : {}),
+    });
     return { feature, tree, command: (command, row) => module.runFilesCommand(feature, documents, command, row), dispose: () => feature.dispose() };
   });
   const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend, filesForCount: (uri, request) => uploads.get().feature.countable(uri, request), ...(probe ? { onCountSent: () => probe.countRequestsSent++ } : {}) });
@@ -87,7 +93,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     log,
     storageUri: context.storageUri,
     spend,
-    ...(probe ? { onRunFinished: (summary: RunSummary) => (probe.lastRun = summary) } : {}),
+    ...(probe ? { onRunFinished: (summary: RunSummary) => (probe.lastRun = summary), confirmSend: async () => probe.dialogs.confirmSend === true } : {}),
   });
   const walkthrough = new WalkthroughProgress(api, () => runs.showHistory(vscode.window.activeTextEditor?.document.uri));
   const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
@@ -164,6 +170,16 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
       await datasets.get().controller.settled();
     },
     storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()),
+    answerDialogsForTests: (answers) => void (probe.dialogs = answers),
+    filesForTests: async () => {
+      const feature = uploads.get().feature;
+      const scope = await feature.scope();
+      return {
+        registryFile: feature.registry.file,
+        uploads: (await feature.registry.entries(scope)).map((e) => ({ fileId: e.fileId, path: e.path, sha256: e.sha256 })),
+        reloadFromStorage: () => feature.reopenRegistry(),
+      };
+    },
   };
   return { api: testApi, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
 }

@@ -65,6 +65,10 @@ export interface PromptWorkbenchApi {
   spend(): SpendSnapshot;
   /** The folder VS Code gives this extension for logs; its parent holds the output channels' log files. */
   logUri(): vscode.Uri;
+  /** Answers the dialogs a test cannot click: Send on an unknown worst case, the save dialog of a download. */
+  answerDialogsForTests(answers: { confirmSend?: boolean; saveTarget?: vscode.Uri }): void;
+  /** The Files API feature: the persisted uploads, and a reload of them from storage (as after a restart). */
+  filesForTests(): Promise<{ registryFile: string; uploads: { fileId: string; path: string; sha256: string }[]; reloadFromStorage(): Promise<void> }>;
   /** Stores a key as Set API Key does after its input box. */
   storeApiKeyForTests(key: string | undefined): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type * as vscode from 'vscode';
 import type { RunSummary } from './run/runController';
 
 const transcriptLimit = 2_000_000;
@@ -11,6 +12,8 @@ export class TestProbe {
   private transcript = '';
   countRequestsSent = 0;
   lastRun: RunSummary | undefined;
+  /** How the tests answer dialogs they cannot click: the unknown-worst-case confirmation, the save dialog. */
+  dialogs: { confirmSend?: boolean; saveTarget?: vscode.Uri } = {};
 
   recordOutput(text: string): void {
     this.transcript += text;

@@ -20,6 +20,8 @@ import { producedFileIds } from '../core/run/serverToolResults';
 export interface FilesFeatureDeps {
   api: ApiConnection;
   documents: PromptDocuments;
+  /** Where a download goes: the save dialog, or the tests' answer. */
+  pickSaveTarget?: (offered: vscode.Uri, title: string) => Promise<vscode.Uri | undefined>;
   globalStorageUri: vscode.Uri;
   log: vscode.LogOutputChannel;
 }
@@ -38,7 +40,7 @@ function filesScope(promptUri: vscode.Uri): { root: string; promptDir: string } 
 }
 
 export class FilesFeature implements vscode.Disposable {
-  readonly registry: UploadRegistry;
+  registry: UploadRegistry;
   private readonly salt: Promise<string>;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the uploads change (the Files view refreshes). */
@@ -50,6 +52,13 @@ export class FilesFeature implements vscode.Disposable {
     this.registry = new UploadRegistry(vscode.Uri.joinPath(deps.globalStorageUri, 'files', 'uploads.json').fsPath);
     // The same salt as the spend ledger: one fingerprint per key across the extension.
     this.salt = readOrCreateSalt(vscode.Uri.joinPath(deps.globalStorageUri, 'spend', 'fingerprint-salt').fsPath);
+  }
+
+  /** A new registry over the same file, as after a restart: nothing is kept in memory. */
+  async reopenRegistry(): Promise<void> {
+    this.registry = new UploadRegistry(this.registry.file);
+    await this.registry.load();
+    this.changed.fire();
   }
 
   /** Where uploads are visible: this key (fingerprint) at this base URL. */
@@ -182,7 +191,9 @@ export class FilesFeature implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (!folder) throw new Error('Open a folder first: produced files are saved into the workspace.');
     const offered = basename(meta.filename.replace(/\\/g, '/')).replace(/[^\w.\- ]/g, '_').replace(/^\.+/, '') || 'output';
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(folder.uri, offered), title: `Save ${offered} (produced by the model's code)` });
+    const title = `Save ${offered} (produced by the model's code)`;
+    const defaultUri = vscode.Uri.joinPath(folder.uri, offered);
+    const target = await (this.deps.pickSaveTarget ? this.deps.pickSaveTarget(defaultUri, title) : vscode.window.showSaveDialog({ defaultUri, title }));
     if (!target) return undefined;
     const inside = (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === target.scheme && isInside(f.uri.fsPath, target.fsPath));
     if (!inside) throw new Error(`Not saved: ${target.fsPath} is outside the workspace. Save produced files inside a workspace folder.`);

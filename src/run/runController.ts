@@ -59,6 +59,8 @@ export interface RunDeps {
   spend: SpendTracking;
   /** Told of every finished run (the tests read the last; absent in a user's session). */
   onRunFinished?: (summary: RunSummary) => void;
+  /** Asks before sending a run whose worst case needs confirming (a modal; the tests answer it). */
+  confirmSend?: (message: string) => Promise<boolean>;
 }
 
 /** What a finished run left behind, for Retry, Continue and tool results. */
@@ -266,8 +268,8 @@ export class RunController implements vscode.Disposable {
       return undefined;
     }
     if (decision.kind === 'confirm') {
-      const answer = await vscode.window.showWarningMessage(decision.message, { modal: true }, 'Send');
-      if (answer !== 'Send') return undefined;
+      const send = this.deps.confirmSend ? await this.deps.confirmSend(decision.message) : (await vscode.window.showWarningMessage(decision.message, { modal: true }, 'Send')) === 'Send';
+      if (!send) return undefined;
     }
     let billed: BilledJobHandle;
     try {
