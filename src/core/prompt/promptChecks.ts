@@ -801,6 +801,9 @@ export class PromptChecker {
   private expectOneOf(node: number, allowed: readonly string[], nullable: boolean): string | undefined {
     const tree = this.tree;
     if (nullable && tree.type(node) === 'null') return undefined;
+    // A placeholder is only known at run time (a dataset row may give each request its own value),
+    // as for the model: the API checks the value it gets.
+    if (tree.type(node) === 'string' && tree.stringValue(node).includes('{{')) return undefined;
     const value = tree.stringAmong(node, allowed);
     if (value !== undefined) return value;
     const list = allowed.map((a) => `"${a}"`).join(', ');

@@ -408,6 +408,11 @@ describe('parsePromptFile diagnostics', () => {
     assert.deepEqual(parsePromptFile(text).diagnostics, []);
   });
 
+  it('accepts a placeholder where a value must be one of a list (it is only known at run time, e.g. per dataset row)', () => {
+    const text = prompt(`${MODEL}, ${MAX}, "output_config": {"effort": "{{effort}}"}, "speed": "{{speed}}", ${HI}`, '"variables": {"effort": "low", "speed": "standard"}');
+    assert.deepEqual(parsePromptFile(text).diagnostics, []);
+  });
+
   it('accepts a task budget when its beta is listed', () => {
     const text = prompt(`"model": "claude-opus-5", ${MAX}, "output_config": {"task_budget": {"type": "tokens", "total": 50000}}, ${HI}`, '"betas": ["task-budgets-2026-03-13"]');
     assert.deepEqual(parsePromptFile(text).diagnostics, []);
