@@ -2,6 +2,7 @@
 // which is required the first time it is needed, so activating costs almost nothing.
 import * as vscode from 'vscode';
 import { panelViewType } from './panel/panelViewType';
+import { batchesViewId, resumeBatchesAfterMs, unsettledBatchJobsKey } from './batches/batchesActivation';
 import type * as FeaturesModule from './features';
 import type { Features } from './features';
 import type { PromptWorkbenchApi } from './testApi';
@@ -43,13 +44,28 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi |
     vscode.window.onDidChangeActiveTextEditor((editor) => isPromptUri(editor?.document.uri) && load()),
     vscode.workspace.onDidOpenTextDocument((document) => isPromptUri(document.uri) && load()),
   );
+  // The Batches view asks for its items only when it is shown: the features (and the batches
+  // bundle) load then, and this stand-in passes on what the real tree says.
+  const batchesChanged = new vscode.EventEmitter<void>();
+  const batchesTree = (): vscode.TreeDataProvider<unknown> => load().batchesTree(() => batchesChanged.fire());
   context.subscriptions.push(
     ...standIns,
     ...triggers,
     vscode.window.registerWebviewPanelSerializer(panelViewType, {
       deserializeWebviewPanel: async (panel, state: unknown) => load().restorePanel(panel, state),
     }),
+    batchesChanged,
+    vscode.window.registerTreeDataProvider<unknown>(batchesViewId, {
+      onDidChangeTreeData: batchesChanged.event,
+      getChildren: (node) => batchesTree().getChildren(node),
+      getTreeItem: (node) => batchesTree().getTreeItem(node),
+    }),
   );
+  // Batches an earlier window left unfinished are polled again, but after activation, never during it.
+  if ((context.workspaceState.get<number>(unsettledBatchJobsKey) ?? 0) > 0) {
+    const resume = setTimeout(() => load().resumeBatches(), resumeBatchesAfterMs);
+    context.subscriptions.push({ dispose: () => clearTimeout(resume) });
+  }
   if (vscode.workspace.textDocuments.some((document) => isPromptUri(document.uri))) load();
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
@@ -80,6 +96,9 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi |
     spend: () => api().spend(),
     datasetPanel: () => api().datasetPanel(),
     datasetMessage: (message) => api().datasetMessage(message),
+    batches: () => api().batches(),
+    batchesIdle: () => api().batchesIdle(),
+    reloadBatches: (pollPolicy) => api().reloadBatches(pollPolicy),
     storeApiKeyForTests: (key) => api().storeApiKeyForTests(key),
     answerDialogsForTests: (answers) => api().answerDialogsForTests(answers),
     filesForTests: () => api().filesForTests(),

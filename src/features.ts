@@ -7,13 +7,17 @@ import { registerPromptCodeLens } from './codeLens/promptCodeLens';
 import { WorkbenchConfig } from './config/workbenchConfig';
 import { isSdkLoaded } from './core/api/apiClient';
 import { describeTarget } from './core/api/simulatorOffer';
+import type * as BatchesFeatureModule from './batches/batchesFeature';
+import type { BatchesFeature } from './batches/batchesFeature';
+import { batchCommandIds } from './batches/batchesActivation';
 import { registerCostDetails } from './costDetails/costDetails';
 import type * as DatasetFeatureModule from './datasets/datasetFeature';
 import type * as FilesFeatureModule from './files/filesFeature';
 import { registerFilesView, type LoadedFiles } from './files/registerFilesView';
+import type { DatasetFeature } from './datasets/datasetFeature';
 import { createNonce, panelHtml } from './panel/panelHtml';
 import { registerDatasetCommands } from './datasets/registerDatasetCommands';
-import { lazyFeature } from './lazyFeature';
+import { lazyFeature, registerLazyCommands, type LazyFeature } from './lazyFeature';
 import { registerPromptDiagnostics } from './diagnostics/promptDiagnostics';
 import { ModelLimits } from './models/modelLimits';
 import { RunPanel } from './panel/runPanel';
@@ -38,6 +42,10 @@ export interface Features {
   /** The tests' window into the features: only in ExtensionMode.Test, never in a user's session. */
   api: Omit<PromptWorkbenchApi, 'activationMs' | 'featuresLoaded'> | undefined;
   restorePanel(panel: vscode.WebviewPanel, state: unknown): void;
+  /** The Batches view's tree (the batches bundle is loaded now); `onChange` is called whenever it changes. */
+  batchesTree(onChange: () => void): vscode.TreeDataProvider<unknown>;
+  /** Takes up the batches an earlier window left unfinished (called after activation, never during it). */
+  resumeBatches(): void;
 }
 
 export function activateFeatures(context: vscode.ExtensionContext): Features {
@@ -98,14 +106,34 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const walkthrough = new WalkthroughProgress(api, () => runs.showHistory(vscode.window.activeTextEditor?.document.uri));
   const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
   // Datasets are a sibling bundle (dist/datasets.js, see bundles.mjs), required the first time they are used.
-  const datasets = lazyFeature('datasets', () =>
+  const datasets: LazyFeature<DatasetFeature> = lazyFeature('datasets', () =>
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('./datasets/datasetFeature') as typeof DatasetFeatureModule).createDatasetFeature(
       context.extensionUri,
       { html: panelHtml, createNonce },
-      { documents, api, config, prices, spend, log, workspaceState: context.workspaceState, storagePath: context.storageUri?.fsPath },
+      { documents, api, config, prices, spend, log, workspaceState: context.workspaceState, storagePath: context.storageUri?.fsPath, submitAsBatch: (job) => batches.get().jobs.submit(job) },
     ),
   );
+  // Batches are a sibling bundle too (dist/batches.js): the first submission, batch command or look
+  // at the Batches view loads it, or, a few seconds after activation, batches left unfinished.
+  const batches: LazyFeature<BatchesFeature> = lazyFeature('batches', () =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./batches/batchesFeature') as typeof BatchesFeatureModule).createBatchesFeature({
+      api,
+      spend,
+      documents,
+      log,
+      workspaceState: context.workspaceState,
+      storageUri: context.storageUri,
+      showResults: (resultsPath, view, retry) => datasets.get().controller.showBatchResults(resultsPath, view, retry),
+    }),
+  );
+  let followBatchesTree: vscode.Disposable | undefined;
+  const batchesTree = (onChange: () => void): vscode.TreeDataProvider<unknown> => {
+    const tree = batches.get().tree;
+    followBatchesTree ??= tree.onDidChangeTreeData(() => onChange());
+    return tree as vscode.TreeDataProvider<unknown>;
+  };
 
   context.subscriptions.push(
     logChannel,
@@ -134,15 +162,19 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     registerDatasetCommands(() => datasets.get().controller),
     uploads,
     registerFilesView(() => uploads.get()),
+    batches,
+    { dispose: () => followBatchesTree?.dispose() },
+    registerLazyCommands(batches, Object.fromEntries(batchCommandIds.map((id) => [id, (feature: BatchesFeature, arg: unknown) => feature.command(id, arg)]))),
   );
 
-  if (!probe) return { api: undefined, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
+  const resumeBatches = (): void => void batches.get();
+  if (!probe) return { api: undefined, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state), batchesTree, resumeBatches };
   const testApi: Features['api'] = {
     statusBar: () => statusBar.snapshot(),
     countRequestsSent: () => probe.countRequestsSent,
     costDetails: () => costDetails.lastDetails(),
     sdkLoaded: isSdkLoaded,
-    siblingsLoaded: () => [datasets, uploads].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
+    siblingsLoaded: () => [datasets, uploads, batches].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
     panelState: () => panel.state(),
     outputText: () => probe.outputText(),
     lastRun: () => probe.lastRun,
@@ -165,6 +197,9 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
       };
     },
     datasetPanel: () => ({ ...datasets.get().panel.snapshot(), job: datasets.get().controller.snapshot() }),
+    batches: () => batches.get().jobs.snapshot(),
+    batchesIdle: () => batches.get().jobs.idle(),
+    reloadBatches: (pollPolicy) => batches.get().reload(pollPolicy),
     datasetMessage: async (message) => {
       await datasets.get().controller.handle(message);
       await datasets.get().controller.settled();
@@ -181,5 +216,5 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
       };
     },
   };
-  return { api: testApi, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state) };
+  return { api: testApi, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state), batchesTree, resumeBatches };
 }

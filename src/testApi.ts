@@ -1,8 +1,10 @@
 import type * as vscode from 'vscode';
+import type { BatchesSnapshot } from './batches/batchJobs';
+import type { PollPolicy } from './core/batch/batchPolling';
 import type { SpendReport } from './core/spend/spendReport';
 import type { PanelState, PanelToHost } from './protocol';
 import type { JobProgress } from './core/dataset/datasetJob';
-import type { GridRow, GridToHost, JobState, PlanView, ProgressView } from './datasets/datasetProtocol';
+import type { BatchResultsView, GridRow, GridToHost, JobState, PlanView, ProgressView } from './datasets/datasetProtocol';
 import type { RunSummary } from './run/runController';
 import type { StatusBarSnapshot } from './statusBar/costStatusBar';
 
@@ -50,6 +52,8 @@ export interface PromptWorkbenchApi {
   /** What the dataset panel has been told, and the job's own state. */
   datasetPanel(): {
     plan?: PlanView;
+    /** A batch job's results shown in place of a plan (Open Batch Results). */
+    batchResults?: BatchResultsView;
     state?: JobState;
     message?: string;
     rows: GridRow[];
@@ -57,6 +61,15 @@ export interface PromptWorkbenchApi {
     visible: boolean;
     job: { state: JobState; progress?: JobProgress; resultsPath?: string; historyPath?: string };
   };
+  /** The batch jobs of this workspace as the Batches view sees them (loads the batches bundle). */
+  batches(): BatchesSnapshot;
+  /** Resolves once no batch poll is running. */
+  batchesIdle(): Promise<void>;
+  /**
+   * Disposes the batches feature and builds it again from workspace state, as a new window would
+   * (the reload test), optionally with shorter polling delays.
+   */
+  reloadBatches(pollPolicy?: PollPolicy): void;
   /** Handles a message as if the dataset panel had sent it (a button), and waits for the job it starts to end. */
   datasetMessage(message: GridToHost): Promise<void>;
   /** Handles a message as if the panel had sent it (the same entry point the webview uses). */
