@@ -14,10 +14,10 @@ import { collectBatchResults } from '../core/batch/batchResults';
 import { cancelBatchJob, DEFAULT_POLL_POLICY, nextPollDelay, refreshBatchJob, type PollPolicy } from '../core/batch/batchPolling';
 import { isJobSettled, jobProcessingStatus, promptHashOf, type BatchRecord } from '../core/batch/batchRecord';
 import { retrySetOf } from '../core/batch/batchRetry';
-import { batchBilledJob, submitBatchJob, type BatchJobBilling } from '../core/batch/batchSubmit';
+import { batchBilledJob, billedJobOfRecord, submitBatchJob, type BatchJobBilling } from '../core/batch/batchSubmit';
 import { formatUsd } from '../core/format';
 import { hasErrors } from '../core/prompt/promptFile';
-import { SpendRefusedError, type BilledJob } from '../core/spend/spendGate';
+import { SpendRefusedError } from '../core/spend/spendGate';
 import type { BatchSubmission, PlannedDatasetJob } from '../datasets/datasetController';
 import type { BatchResultsView } from '../datasets/datasetProtocol';
 import type { PromptDocuments } from '../promptDocuments';
@@ -247,15 +247,7 @@ export class BatchJobs implements vscode.Disposable {
   private billingFor(record: BatchRecord): BatchJobBilling {
     const open = this.billing.get(record.jobId);
     if (open) return open;
-    const job: BilledJob = {
-      kind: 'batch',
-      batch: true,
-      model: record.model,
-      promptName: record.promptName,
-      worstCaseUsd: record.estimate.worstCaseUsd,
-      what: `a batch job of ${record.estimate.rows.toLocaleString('en-US')} rows on ${record.model}`,
-    };
-    const adopted = this.deps.spend.gate.adopt(job);
+    const adopted = this.deps.spend.gate.adopt(billedJobOfRecord(record));
     this.billing.set(record.jobId, adopted);
     return adopted;
   }
@@ -270,7 +262,6 @@ export class BatchJobs implements vscode.Disposable {
     void vscode.window.showInformationMessage(message, 'Open Results').then((action) => action && this.openResults(record.jobId));
     if (totals && totals.problems.length > 0) {
       const problem = `Batch job ${title}: ${totals.problems[0]}${totals.problems.length > 1 ? ` (and ${totals.problems.length - 1} more problems; see the log)` : ''}`;
-      this.problems.set(record.jobId, totals.problems[0] ?? '');
       for (const line of totals.problems) this.deps.log.warn(`Batch job ${record.jobId}: ${line}`);
       this.note(problem);
       void vscode.window.showWarningMessage(problem);
@@ -434,7 +425,8 @@ export class BatchJobs implements vscode.Disposable {
     const untrusted = !vscode.workspace.isTrusted;
     return this.records().map((record) => {
       const settled = isJobSettled(record);
-      const problem = this.problems.get(record.jobId) ?? (untrusted && !settled ? 'Not polled: this workspace is not trusted.' : undefined);
+      // A join's problems (a tampered mapping, unknown custom_ids) are in the record: they outlive a reload.
+      const problem = this.problems.get(record.jobId) ?? record.totals?.problems[0] ?? (untrusted && !settled ? 'Not polled: this workspace is not trusted.' : undefined);
       const failed = record.totals ? record.totals.errored - record.totals.fixFirst + record.totals.canceled + record.totals.expired : 0;
       return {
         jobId: record.jobId,

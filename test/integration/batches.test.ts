@@ -175,9 +175,13 @@ describe('batches: Submit as Batch, the Batches view, polling, results', functio
     assert.equal(rows.get('R1')?.['status'], 'errored');
 
     // The user fixes the prompt (a fixed effort): now the invalid row goes again, and succeeds.
-    const fixed = JSON.parse(readFileSync(uri.fsPath, 'utf8')) as { request: { output_config: { effort: string } } };
+    const document = await vscode.workspace.openTextDocument(uri);
+    const fixed = JSON.parse(document.getText()) as { request: { output_config: { effort: string } } };
     fixed.request.output_config.effort = 'low';
-    writeFileSync(uri.fsPath, JSON.stringify(fixed, null, 2));
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), JSON.stringify(fixed, null, 2));
+    await vscode.workspace.applyEdit(edit);
+    await document.save();
     await vscode.commands.executeCommand('promptWorkbench.retryBatchFailed', first.jobId);
     const second = harness.api.batches().jobs.find((j) => j.retryOf === first.jobId && j.jobId !== retry.jobId);
     assert.ok(second, 'a second retry job');

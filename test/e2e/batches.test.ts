@@ -1,0 +1,107 @@
+// Message Batches in the real workbench, as a person would: plan a prompt over a 500-row CSV from
+// the command palette, press Submit as Batch in the plan, see the job in the Batches view, wait
+// for it to end (the simulator processes a batch in seconds; the extension polls with its own
+// policy, 10 s after submission), and open its results: the grid holds all 500 rows at batch prices.
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { estimateCost, findPrice, tokenUsageFromApi, BUNDLED_PRICES, type ApiUsage } from '../../src/core/pricing/priceTable';
+import { start, type Simulator } from '../simulator/server';
+import { frameWith, quickOpen, recordFailure, runFromPalette, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
+
+const API_KEY = 'sk-ant-fake-e2e-batches';
+const MODEL = 'claude-haiku-5-5';
+const ROWS = 500;
+
+const prompt = {
+  name: 'Classify tickets',
+  variables: { ticket: { description: 'the ticket' } },
+  expectedOutputTokens: 8,
+  dataset: { path: './tickets.csv', keyColumn: 'id' },
+  request: { model: MODEL, max_tokens: 40, messages: [{ role: 'user', content: 'Classify this ticket: {{ticket}}' }] },
+};
+const csv = ['id,ticket', ...Array.from({ length: ROWS }, (_, i) => `T${i},ticket number ${i} about ${i % 3 === 0 ? 'billing' : 'login'}`)].join('\n') + '\n';
+
+/** The Batches view's row for the job. */
+function jobRow(page: Page) {
+  return page.locator('.pane-body .monaco-list-row', { hasText: 'tickets.csv' }).first();
+}
+
+describe('Message Batches in the workbench (end-to-end)', function () {
+  this.timeout(300_000);
+  let sim: Simulator;
+  let session: E2eSession | undefined;
+
+  before(async () => {
+    sim = await start({ port: 0, outputTokens: 8, batchProcessingMs: 3_000 });
+    session = await startSession({
+      env: { ANTHROPIC_API_KEY: API_KEY },
+      machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
+      userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
+      files: { 'classify.prompt.json': `${JSON.stringify(prompt, null, 2)}\n`, 'tickets.csv': csv },
+    });
+    await waitForActivation(session);
+  });
+  afterEach(async function () {
+    await recordFailure(session, this);
+  });
+  after(async () => {
+    await session?.close();
+    await sim?.close();
+  });
+
+  it('submits a 500-row CSV as a batch, shows it in the Batches view until it ends, and opens its 500 results at batch prices', async () => {
+    const page = session!.page;
+    await quickOpen(page, 'classify.prompt.json');
+    await runFromPalette(page, 'Prompt Workbench: Run Prompt over Dataset…');
+
+    // The plan: nothing is sent until the button is pressed.
+    const plan = await frameWith(page, '[data-action="submitBatch"]', 90_000);
+    const submit = plan.locator('[data-action="submitBatch"]');
+    await waitUntil('Submit as Batch to be selectable', async () => (await plan.locator('h2').count()) > 0 && (await submit.isEnabled()), 60_000);
+    assert.equal(sim.requestCount('batches.create'), 0, 'nothing is sent before the click');
+    assert.equal(sim.requestCount('messages'), 0);
+    await submit.click();
+    await waitUntil('the batch to be created', () => sim.requestCount('batches.create') === 1, 60_000);
+    const created = sim.requests.find((r) => r.endpoint === 'batches.create')?.body as { requests: { custom_id: string }[] };
+    assert.equal(created.requests.length, ROWS);
+    assert.equal(new Set(created.requests.map((r) => r.custom_id)).size, ROWS, 'one unique custom_id per row');
+    await waitUntil('the plan to say it was submitted', async () => /Submitted 500 rows/.test(await plan.locator('.state').innerText()), 30_000);
+    assert.equal(sim.requestCount('messages'), 0, 'the rows went as a batch, not one by one');
+
+    // The Batches view lists the job while it runs, then shows it ended.
+    await runFromPalette(page, 'Prompt Workbench: Show Batches');
+    const row = jobRow(page);
+    await row.waitFor({ timeout: 60_000 });
+    assert.match(await row.innerText(), /Classify tickets × tickets\.csv/);
+    await waitUntil('the job to end in the Batches view', async () => /ended · 500 succeeded/.test(await row.innerText()), 120_000, 500);
+    assert.ok(sim.requestCount('batches.retrieve') >= 1, 'the job was polled');
+    assert.equal(sim.requestCount('batches.results'), 1, 'its results were streamed once');
+
+    // Open Results: the same grid a run made now fills, with every row and the batch price.
+    await runFromPalette(page, 'Prompt Workbench: Open Batch Results');
+    const grid = await frameWith(page, '[data-batch-summary]', 60_000);
+    await waitUntil('the grid to hold every row', async () => /^500 of 500 rows/.test((await grid.locator('[data-totals]').innerText()).trim()), 30_000);
+    const summary = await grid.locator('[data-batch-summary]').innerText();
+    assert.match(summary, /500 succeeded · 0 errored · 0 canceled · 0 expired · \$[\d.]+ at batch prices \(×0\.5\)/);
+
+    // Each row's cost is its usage at half the standard price; the grid's total is their sum.
+    const resultsFile = readdirSync(session!.workspace).find((name) => name.endsWith('.results.jsonl'));
+    assert.ok(resultsFile, 'the results file is beside the dataset');
+    const rows = readFileSync(join(session!.workspace, resultsFile), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; status?: string; usage?: ApiUsage; costUsd?: number });
+    const results = rows.filter((r) => r.type === 'row');
+    assert.equal(results.length, ROWS);
+    const price = findPrice(BUNDLED_PRICES, MODEL);
+    let total = 0;
+    for (const result of results) {
+      assert.equal(result.status, 'succeeded');
+      const standard = estimateCost(price, tokenUsageFromApi(result.usage!));
+      assert.ok(standard.known);
+      assert.ok(Math.abs(result.costUsd! - standard.usd / 2) < 1e-12, `row cost ${result.costUsd} is half of ${standard.usd}`);
+      total += result.costUsd!;
+    }
+    const shown = /· \$([\d.]+) ·/.exec(await grid.locator('[data-totals]').innerText())?.[1];
+    assert.equal(shown, total < 0.01 ? total.toFixed(4) : total.toFixed(2), 'the grid totals the batch cost');
+  });
+});
