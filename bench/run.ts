@@ -20,6 +20,7 @@ const modules: [file: string, exportName: string][] = [
   ['datasetBench', 'benchDatasets'],
   ['markdownBench', 'benchStreamingMarkdown'],
   ['ledgerBench', 'benchLedger'],
+  ['batchBench', 'benchBatches'],
 ];
 
 async function main(): Promise<void> {

@@ -44,7 +44,8 @@ export type BatchRequestRecord =
   | { kind: 'skipped'; row: BatchRowRef; reason: string };
 
 export interface BuildBatchRequestsOptions {
-  plan: DatasetPlan;
+  /** What building needs of the plan: where the rows are and how they bind. */
+  plan: Pick<DatasetPlan, 'source' | 'binding' | 'errors'>;
   prompt: PromptFile;
   promptValues: Readonly<Record<string, string>>;
   /** Only the rows with these keys (a retry): their skipped rows are not reported again. */

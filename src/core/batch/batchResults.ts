@@ -14,7 +14,7 @@ import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
 import { readResultLines, ResultsWriter, type RowResult } from '../dataset/datasetResults';
 import type { ApiUsage } from '../pricing/priceTable';
-import type { CallSpec } from '../spend/spendGate';
+import type { CallSpec, RecordedResult } from '../spend/spendGate';
 import { monthOf, type LedgerLine } from '../spend/spendLedger';
 import { readMapping, type MappingEntry, type MappingRead } from './batchMapping';
 import { batchesApi, type BatchesClient } from './batchesApi';
@@ -28,9 +28,9 @@ export interface BatchRowResult extends RowResult {
   fixFirst?: true;
 }
 
-/** Records a result's actual cost: BilledJobHandle's `recordResult` has this shape. */
+/** Records results' actual costs, many at a time: BilledJobHandle's `recordResults` has this shape. */
 export interface BatchResultBilling {
-  recordResult(spec: CallSpec, sent: { usage: ApiUsage; batchId?: string; requestId?: string; isBatchResult?: boolean; simulated?: boolean }): Promise<{ costUsd: number | null }>;
+  recordResults(results: readonly { spec: CallSpec; sent: RecordedResult }[]): Promise<readonly { costUsd: number | null }[]>;
 }
 
 export const FIX_FIRST_PREFIX = 'Fix the request first: ';
@@ -93,24 +93,32 @@ export async function joinBatchPart(options: JoinBatchPartOptions): Promise<Batc
   const seen = new Set<string>();
   if (!mapping.ok) problem(totals, `Results of batch ${part.id} not joined: ${mapping.problem}. They are kept in ${state.unjoinedPath}.`);
 
-  let group: { line: BatchRowResult; cost?: Promise<{ costUsd: number | null }> }[] = [];
+  // A group's lines, and the results among them to record (index into lines, and what to record).
+  let lines: BatchRowResult[] = [];
+  let toRecord: { line: BatchRowResult; spec: CallSpec; sent: RecordedResult }[] = [];
+  // One time stamp per group: the lines of a group are written together.
+  let time: string | undefined;
   const flush = async (): Promise<void> => {
-    const pending = group;
-    group = [];
+    time = undefined;
+    const pending = lines;
+    const recording = toRecord;
+    lines = [];
+    toRecord = [];
     // The costs are recorded before the lines are written, so a join interrupted between the two
     // finds them in the ledger when it resumes (alreadyBilled) and neither loses nor repeats one.
-    const costs = await Promise.all(pending.map((p) => p.cost));
-    for (let i = 0; i < pending.length; i++) {
-      const entry = pending[i]!;
-      const cost = costs[i];
-      if (cost) {
-        entry.line.costUsd = cost.costUsd;
-        if (cost.costUsd === null) totals.unpriced++;
-        else totals.costUsd += cost.costUsd;
+    const costs = await billing.recordResults(recording);
+    for (let i = 0; i < recording.length; i++) recording[i]!.line.costUsd = costs[i]?.costUsd ?? null;
+    const written: Promise<void>[] = [];
+    for (const line of pending) {
+      if (line.status === 'succeeded') {
+        if (line.costUsd === null || line.costUsd === undefined) totals.unpriced++;
+        else totals.costUsd += line.costUsd;
       }
-      await writer.append(entry.line);
-      options.onResult?.(entry.line);
+      // Handed to the file together (the stream writes them as one), awaited together.
+      written.push(writer.append(line));
     }
+    await Promise.all(written);
+    for (const line of pending) options.onResult?.(line);
   };
 
   try {
@@ -128,7 +136,8 @@ export async function joinBatchPart(options: JoinBatchPartOptions): Promise<Batc
       }
       seen.add(customId);
       if (options.alreadyJoined?.has(customId)) continue;
-      const base = { type: 'row' as const, key: entry.key, index: entry.index, where: entry.where, batchId: part.id, customId, time: new Date(now()).toISOString() };
+      time ??= new Date(now()).toISOString();
+      const base = { type: 'row' as const, key: entry.key, index: entry.index, where: entry.where, batchId: part.id, customId, time };
       const result = line.result;
       switch (result.type) {
         case 'succeeded': {
@@ -146,13 +155,12 @@ export async function joinBatchPart(options: JoinBatchPartOptions): Promise<Batc
           totals.succeeded++;
           totals.inputTokens += usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
           totals.outputTokens += usage.output_tokens;
+          const line: BatchRowResult = { ...base, status: 'succeeded', text, ...(structured !== undefined ? { structured } : {}), stopReason: message.stop_reason, usage, costUsd: null };
+          lines.push(line);
           // The message id goes in the ledger entry's request id: a resumed join finds it there.
           const billed = options.alreadyBilled?.get(message.id);
-          const cost =
-            billed !== undefined
-              ? Promise.resolve({ costUsd: billed })
-              : billing.recordResult({ model: message.model || record.model, worstCaseUsd: undefined }, { usage, batchId: part.id, requestId: message.id, isBatchResult: true, simulated: record.simulated });
-          group.push({ line: { ...base, status: 'succeeded', text, ...(structured !== undefined ? { structured } : {}), stopReason: message.stop_reason, usage, costUsd: null }, cost });
+          if (billed !== undefined) line.costUsd = billed;
+          else toRecord.push({ line, spec: { model: message.model || record.model, worstCaseUsd: undefined }, sent: { usage, batchId: part.id, requestId: message.id, isBatchResult: true, simulated: record.simulated } });
           break;
         }
         case 'errored': {
@@ -162,31 +170,29 @@ export async function joinBatchPart(options: JoinBatchPartOptions): Promise<Batc
           if (fixFirst) totals.fixFirst++;
           const message = error?.message ?? 'The request failed.';
           const requestId = (result.error as { request_id?: string | null } | undefined)?.request_id ?? undefined;
-          group.push({
-            line: {
-              ...base,
-              status: 'errored',
-              error: { message: fixFirst ? `${FIX_FIRST_PREFIX}${message}` : message, ...(error?.type ? { type: error.type } : {}) },
-              ...(requestId ? { requestId } : {}),
-              ...(fixFirst ? { fixFirst: true as const } : {}),
-            },
+          lines.push({
+            ...base,
+            status: 'errored',
+            error: { message: fixFirst ? `${FIX_FIRST_PREFIX}${message}` : message, ...(error?.type ? { type: error.type } : {}) },
+            ...(requestId ? { requestId } : {}),
+            ...(fixFirst ? { fixFirst: true as const } : {}),
           });
           break;
         }
         case 'canceled':
           totals.canceled++;
-          group.push({ line: { ...base, status: 'canceled', error: { message: 'Canceled before it was processed.' } } });
+          lines.push({ ...base, status: 'canceled', error: { message: 'Canceled before it was processed.' } });
           break;
         case 'expired':
           totals.expired++;
-          group.push({ line: { ...base, status: 'expired', error: { message: 'Expired: the batch did not reach it within 24 hours.' } } });
+          lines.push({ ...base, status: 'expired', error: { message: 'Expired: the batch did not reach it within 24 hours.' } });
           break;
         default: {
           problem(totals, `Batch ${part.id} returned a result of an unknown type for custom_id ${customId}: not joined.`);
           await keepUnjoined(state, line, part.id);
         }
       }
-      if (group.length >= GROUP) await flush();
+      if (lines.length >= GROUP) await flush();
     }
     await flush();
     if (mapping.ok) {

@@ -32,6 +32,7 @@ export interface BatchSpendGate {
 export interface BatchJobBilling {
   call<T>(spec: CallSpec, send: () => Promise<SentCall<T>>): Promise<SentCall<T>>;
   recordResult: BilledJobHandle['recordResult'];
+  recordResults: BilledJobHandle['recordResults'];
   close(): void;
 }
 

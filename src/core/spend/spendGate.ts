@@ -87,6 +87,9 @@ export interface SentCall<T> {
   simulated?: boolean;
 }
 
+/** A result whose usage arrived apart from any call (a Message Batch result), as recorded. */
+export type RecordedResult = Omit<SentCall<undefined>, 'result' | 'usage'> & { usage: ApiUsage };
+
 /** A call as recorded: the callback's result plus the ledger entry written for it. */
 export interface BilledCall<T> extends SentCall<T> {
   entry?: LedgerCall;
@@ -333,8 +336,22 @@ export class BilledJobHandle {
    * `call` (a Message Batch result): no check, since it was sent (and checked) when the batch was
    * created. Allowed after `close` too: real spend is always recorded.
    */
-  async recordResult(spec: CallSpec, sent: Omit<SentCall<undefined>, 'result' | 'usage'> & { usage: ApiUsage }): Promise<LedgerCall> {
-    return this.record(spec, { ...sent, result: undefined }, sent.usage);
+  async recordResult(spec: CallSpec, sent: RecordedResult): Promise<LedgerCall> {
+    const [entry] = await this.recordResults([{ spec, sent }]);
+    return entry as LedgerCall;
+  }
+
+  /**
+   * Records many such results at once (a batch's results, a thousand at a time): one ledger write
+   * for all of them, in order. Same rules as `recordResult`.
+   */
+  async recordResults(results: readonly { spec: CallSpec; sent: RecordedResult }[]): Promise<LedgerCall[]> {
+    if (results.length === 0) return [];
+    const target = await this.deps.target();
+    const time = new Date(this.now()).toISOString();
+    const built = results.map(({ spec, sent }) => this.entryFor(spec, { ...sent, result: undefined }, sent.usage, target, time));
+    await this.deps.ledger.appendAll(built.map((b) => b.entry));
+    return built.map((b) => this.settle(b));
   }
 
   private now(): number {
@@ -342,11 +359,17 @@ export class BilledJobHandle {
   }
 
   private async record<T>(spec: CallSpec, sent: SentCall<T>, usage: ApiUsage): Promise<LedgerCall> {
+    const built = this.entryFor(spec, sent, usage, await this.deps.target(), new Date(this.now()).toISOString());
+    await this.deps.ledger.append(built.entry);
+    return this.settle(built);
+  }
+
+  /** The ledger entry of a finished call, at the price in force. */
+  private entryFor<T>(spec: CallSpec, sent: SentCall<T>, usage: ApiUsage, target: CallTarget, time: string): { entry: Omit<LedgerCall, 'type' | 'writer'> & { time: string }; simulated: boolean; costUsd: number | null } {
     const price = this.deps.prices(spec.model);
     const cost = costOfCall(price, usage, sent.isBatchResult ? { isBatchResult: true } : {});
     const simulated = sent.simulated ?? isSimulatedResponse(sent.headers);
-    const target = await this.deps.target();
-    const entry: Omit<LedgerCall, 'type' | 'time' | 'writer'> = {
+    const entry: Omit<LedgerCall, 'type' | 'writer'> & { time: string } = {
       keyFingerprint: target.keyFingerprint,
       baseUrlHost: target.baseUrlHost,
       model: spec.model,
@@ -361,17 +384,20 @@ export class BilledJobHandle {
       ...(sent.usageEstimated ? { estimated: true } : {}),
       ...(cost.cacheSavingsUsd > 0 ? { cacheSavingsUsd: cost.cacheSavingsUsd } : {}),
       ...(cost.batchSavingsUsd > 0 ? { batchSavingsUsd: cost.batchSavingsUsd } : {}),
+      time,
     };
-    const time = new Date(this.now()).toISOString();
-    await this.deps.ledger.append({ ...entry, time });
-    // Settled only once month-to-date includes it, so the two never count it twice or not at all.
+    return { entry, simulated, costUsd: cost.costUsd };
+  }
+
+  /** Called once the entry is in the ledger (and so in month-to-date): the two never count it twice or not at all. */
+  private settle(built: { entry: Omit<LedgerCall, 'type' | 'writer'> & { time: string }; simulated: boolean; costUsd: number | null }): LedgerCall {
     // Simulated answers cost nothing real: they never use up the reservation.
-    if (!simulated) {
-      this.settledUsd += cost.costUsd ?? 0;
-      this.recorded.usd += cost.costUsd ?? 0;
+    if (!built.simulated) {
+      this.settledUsd += built.costUsd ?? 0;
+      this.recorded.usd += built.costUsd ?? 0;
     }
     this.recorded.calls += 1;
-    return { type: 'call', time, ...entry, writer: this.deps.ledger.writer };
+    return { type: 'call', ...built.entry, writer: this.deps.ledger.writer };
   }
 
   /** Releases what is left of the reservation. Safe to call twice. */

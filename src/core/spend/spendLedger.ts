@@ -357,6 +357,13 @@ export class SpendLedger {
     return this.flush();
   }
 
+  /** Appends many billed calls as one write (a batch's results); resolves once all are on disk and in the totals. */
+  appendAll(entries: readonly (Omit<LedgerCall, 'type' | 'time' | 'writer'> & { time?: string })[]): Promise<SpendTotals> {
+    const time = new Date(this.now()).toISOString();
+    for (const entry of entries) this.queue.push({ type: 'call', ...entry, time: entry.time ?? time, writer: this.writer });
+    return this.flush();
+  }
+
   /** Counts free token-counting calls; written with the next flush (or countFlush). */
   countCall(simulated: boolean): void {
     if (simulated) this.countsPending.simulated += 1;

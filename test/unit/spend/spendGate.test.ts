@@ -217,6 +217,27 @@ describe('SpendGate', () => {
     assert.equal(gate.monthToDate.reservedUsd, 0);
   });
 
+  it('records many batch results at once, in order, each at batch prices, settled against the reservation', async () => {
+    const { gate, ledger, folder } = await setup({ monthlyBudgetUsd: 10 });
+    const handle = await gate.open(job(2, { kind: 'batch', batch: true }));
+    const results = Array.from({ length: 5 }, (_, i) => ({
+      spec: { model: 'claude-sonnet-5-5', worstCaseUsd: undefined },
+      sent: { usage: { input_tokens: 1_000 * (i + 1), output_tokens: 200 }, batchId: 'msgbatch_1', requestId: `msg_${i}`, isBatchResult: true },
+    }));
+    const entries = await handle.recordResults(results);
+    assert.deepEqual(entries.map((e) => e.requestId), ['msg_0', 'msg_1', 'msg_2', 'msg_3', 'msg_4']);
+    assert.deepEqual(entries.map((e) => e.costUsd), [0.002, 0.003, 0.004, 0.005, 0.006]);
+    assert.ok(Math.abs(ledger.totals.usd - 0.02) < 1e-12);
+    assert.equal(ledger.totals.calls, 5);
+    assert.ok(Math.abs(gate.monthToDate.reservedUsd - 1.98) < 1e-12);
+    const month = (await fs.readdir(folder)).find((f) => f.endsWith('.jsonl'))!;
+    const lines = (await fs.readFile(join(folder, month), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { requestId: string; kind: string });
+    assert.deepEqual(lines.map((l) => l.requestId), ['msg_0', 'msg_1', 'msg_2', 'msg_3', 'msg_4']);
+    assert.ok(lines.every((l) => l.kind === 'batch'));
+    assert.deepEqual(await handle.recordResults([]), []);
+    handle.close();
+  });
+
   it('adopts a job sent before this window started: holds its worst case without checking, so later jobs are checked against it', async () => {
     const { gate } = await setup({ monthlyBudgetUsd: 10 }, 9);
     // Already sent: even past the budget, refusing could not un-send it.
