@@ -60,9 +60,27 @@ export interface BatchRunner {
 export interface BatchTiming {
   processingMs: number;
   cancelMs: number;
+  /** Results in request order; otherwise shuffled (deterministically, per batch), as the API promises no order. */
+  resultsInRequestOrder?: boolean;
 }
 
 const iso = (t: number): string => new Date(t).toISOString();
+
+/**
+ * The results in an order of their own (sheet §15: "in no particular order, so match on
+ * custom_id"), the same for every download of one batch: a Fisher-Yates shuffle seeded from its id.
+ */
+function shuffledFor<T>(id: string, items: readonly T[]): T[] {
+  const out = [...items];
+  let seed = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) seed = Math.imul(seed ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    const j = seed % (i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
 
 export class BatchStore {
   private readonly batches = new Map<string, StoredBatch>();
@@ -202,7 +220,8 @@ export class BatchStore {
     const results = this.results(batch);
     if (!results) throw invalidRequest(`Message batch ${id} has not finished processing; results are not available yet.`);
     if (this.now() >= batch.createdAt + RESULTS_KEPT_MS) throw notFound(`Results for message batch ${id} are no longer available.`);
-    return results.map((line) => JSON.stringify(line)).join('\n') + '\n';
+    const ordered = this.timing().resultsInRequestOrder ? results : shuffledFor(batch.id, results);
+    return ordered.map((line) => JSON.stringify(line)).join('\n') + '\n';
   }
 
   /** GET /v1/messages/batches: newest first, `Page` shaped (data, has_more, first_id, last_id). */

@@ -75,6 +75,11 @@ export interface SimulatorOptions {
   /** How long a canceled batch stays canceling. Default 100 ms. */
   batchCancelMs?: number;
   /**
+   * Batch results in the order of the requests. Default false: shuffled, per batch, since the API
+   * returns them "in no particular order" and a client must match them on custom_id.
+   */
+  batchResultsInRequestOrder?: boolean;
+  /**
    * Whether uploaded files can be downloaded. On the real API only tool-generated files can (sheet
    * §16); the default true lets tests round-trip an upload. Use addFile() for either kind.
    */
@@ -125,6 +130,7 @@ function settingsFrom(options: SimulatorOptions): Settings {
     thinkingTokens: options.thinkingTokens ?? 16,
     batchProcessingMs: options.batchProcessingMs ?? 1000,
     batchCancelMs: options.batchCancelMs ?? 100,
+    batchResultsInRequestOrder: options.batchResultsInRequestOrder ?? false,
     uploadsDownloadable: options.uploadsDownloadable ?? true,
     minCacheableTokens: options.minCacheableTokens ?? 1024,
     apiKeys: options.apiKeys,
@@ -260,7 +266,7 @@ export class Simulator {
       now,
       { validate: (params, context) => this.validateBatchParams(params, context), run: (params, context) => this.runBatchRequest(params, context) },
       () => this.settings.limits,
-      () => ({ processingMs: this.settings.batchProcessingMs, cancelMs: this.settings.batchCancelMs }),
+      () => ({ processingMs: this.settings.batchProcessingMs, cancelMs: this.settings.batchCancelMs, resultsInRequestOrder: this.settings.batchResultsInRequestOrder }),
     );
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {

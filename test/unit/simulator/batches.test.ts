@@ -95,7 +95,30 @@ describe('simulator: message batches', () => {
     assert.deepEqual(ended.request_counts, { processing: 0, succeeded: 2, errored: 0, canceled: 2, expired: 0 });
     const results: MessageBatchIndividualResponse[] = [];
     for await (const line of await fx.client.messages.batches.results(created.id)) results.push(line);
-    assert.deepEqual(results.map((r) => r.result.type), ['succeeded', 'succeeded', 'canceled', 'canceled']);
+    // Requests are processed in order, so the first two were reached; results come in any order.
+    const types = Object.fromEntries(results.map((r) => [r.custom_id, r.result.type]));
+    assert.deepEqual(types, { a: 'succeeded', b: 'succeeded', c: 'canceled', d: 'canceled' });
+  });
+
+  it('returns results in no particular order (the same order on every download), or in request order when asked', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `req-${i}`);
+    const created = await fx.client.messages.batches.create({ requests: ids.map((id) => ({ custom_id: id, params: params(id) })) });
+    await endProcessing(created.id);
+    const download = async (): Promise<string[]> => {
+      const order: string[] = [];
+      for await (const line of await fx.client.messages.batches.results(created.id)) order.push(line.custom_id);
+      return order;
+    };
+    const first = await download();
+    assert.deepEqual([...first].sort(), [...ids].sort(), 'every request has exactly one result');
+    assert.notDeepEqual(first, ids, 'not in request order');
+    assert.deepEqual(await download(), first, 'a second download gives the same order');
+    fx.sim.configure({ batchResultsInRequestOrder: true });
+    try {
+      assert.deepEqual(await download(), ids);
+    } finally {
+      fx.sim.configure({ batchResultsInRequestOrder: false });
+    }
   });
 
   it('deletes only ended batches', async () => {
