@@ -90,6 +90,8 @@ export type MappingRead =
  * handed out when the whole file matches: a changed mapping yields no entry at all.
  */
 export async function readMapping(path: string, expectedSha256: string): Promise<MappingRead> {
+  // A record saved while its job was still being submitted has no hash yet: nothing to check against.
+  if (expectedSha256 === '') return { ok: false, problem: `the submission was interrupted before the mapping file ${path} was complete, so it cannot be checked` };
   const hash = createHash('sha256');
   const entries = new Map<string, MappingEntry>();
   let jobId: string | undefined;

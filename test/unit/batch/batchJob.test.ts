@@ -174,6 +174,38 @@ describe('batch jobs against the simulator', function () {
     assert.deepEqual([...rows.values()].map((r) => (r as BatchRowResult).batchId).filter((id, i, all) => all.indexOf(id) === i), record.parts.map((p) => p.id));
   });
 
+  it('when a later batch cannot be created, keeps the batches made and marks the rows left out as errored, ready to retry', async () => {
+    const setup = await setUp(25);
+    let created = 0;
+    const { record, billing } = await submit(setup, {
+      limits: { maxRequests: 10, maxBytes: 256 * 1024 * 1024 },
+      onRecord: (r) => {
+        if (r.parts.length === 1 && created++ === 0) fx.sim.enqueueFault({ fault: '529', endpoint: 'batches.create' });
+      },
+    });
+    assert.equal(record.parts.length, 1);
+    assert.equal(record.notSent.failed, 15);
+    assert.match(record.notSent.failure ?? '', /^Batch 2 could not be created: 529/);
+    assert.equal(record.mapping.rows, 25);
+    assert.ok(Math.abs(setup.gate.monthToDate.reservedUsd - setup.plan.cost.batch!.worstCaseUsd) < 1e-12, 'the batch made still holds the reservation');
+    const joined = await collectBatchResults({ client: fx.client, record: await finish(record), billing });
+    billing.close();
+    assert.equal(joined.totals!.succeeded, 10);
+    const rows = await latestRows(setup.resultsPath);
+    assert.equal(rows.size, 25);
+    const leftOut = [...rows.values()].filter((r) => r.status === 'errored');
+    assert.equal(leftOut.length, 15);
+    assert.ok(leftOut.every((r) => r.index >= 10 && /^Not sent: Batch 2 could not be created/.test(r.error?.message ?? '')));
+    assert.equal((await retrySetOf(joined)).keys.size, 15);
+  });
+
+  it('when the first batch cannot be created, nothing was sent: the error is thrown and the reservation released', async () => {
+    const setup = await setUp(5);
+    fx.sim.enqueueFault({ fault: '529', endpoint: 'batches.create' });
+    await assert.rejects(submit(setup), (e: unknown) => (e as { status?: number }).status === 529);
+    assert.equal(setup.gate.monthToDate.reservedUsd, 0);
+  });
+
   it('writes skipped rows like a run made now and marks invalid requests "fix the request first"', async () => {
     const prompt: PromptFile = {
       name: 'Effort',
@@ -326,23 +358,16 @@ describe('batch jobs against the simulator', function () {
     const { record, billing } = await submit(setup);
     const ended = await finish(record);
     let saved: BatchRecord | undefined;
-    let seen = 0;
-    // The window closes after the first row is written.
-    await assert.rejects(
-      collectBatchResults({
-        client: fx.client,
-        record: ended,
-        billing,
-        onRecord: (r) => void (saved = r),
-        onResult: () => {
-          if (++seen === 1) throw new Error('window closed');
-        },
-      }),
-      /window closed/,
-    );
+    // The window closes after the costs went to the ledger and before the lines were written.
+    const closing = { recordResults: async (results: Parameters<typeof billing.recordResults>[0]) => {
+      await billing.recordResults(results);
+      throw new Error('window closed');
+    } };
+    await assert.rejects(collectBatchResults({ client: fx.client, record: ended, billing: closing, onRecord: (r) => void (saved = r) }), /window closed/);
     assert.equal(saved?.parts[0]?.joined, 'started');
     const month = new Date(clock.now()).toISOString().slice(0, 7);
     assert.equal((await setup.ledger.readMonth(month)).filter((l) => l.type === 'call').length, 8, 'the costs went to the ledger before the lines');
+    assert.equal((await latestRows(setup.resultsPath)).size, 0, 'no line was written');
     const joined = await collectBatchResults({ client: fx.client, record: saved!, billing, ledger: setup.ledger, now: clock.now });
     billing.close();
     assert.equal(joined.parts[0]?.joined, 'done');
