@@ -231,6 +231,33 @@ const cases: DiagnosticCase[] = [
     options: { namedFile: () => assert.fail('an absolute path must never reach the host') },
   },
   {
+    name: 'a workspace file to upload that does not exist',
+    template: prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": [{"type": "document", "source": {"type": "workspace_file", "path": ⟦"docs/missing.pdf"⟧}}]}]`),
+    code: 'file-not-found',
+    severity: 'error',
+    options: { workspaceFile: (path) => (path === 'docs/missing.pdf' ? { kind: 'problem', code: 'file-not-found', message: 'gone' } : { kind: 'found', text: '' }) },
+  },
+  {
+    name: 'a workspace file given as an absolute path',
+    template: prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": [{"type": "document", "source": {"type": "workspace_file", "path": ⟦"/etc/passwd.txt"⟧}}]}]`),
+    code: 'absolute-path',
+    severity: 'error',
+    options: { workspaceFile: () => assert.fail('an absolute path must never reach the host') },
+  },
+  {
+    name: 'a workspace file of a type the block cannot take',
+    template: prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "workspace_file", "path": ⟦"docs/handbook.pdf"⟧}}]}]`),
+    code: 'unsupported-file-type',
+    severity: 'error',
+    options: { workspaceFile: () => assert.fail('a wrong type is refused before the host is asked') },
+  },
+  {
+    name: 'a workspace file source without a path',
+    template: prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": [{"type": "document", "source": ⟦{⟧"type": "workspace_file"}}]}]`),
+    code: 'missing-field',
+    severity: 'error',
+  },
+  {
     name: 'an unknown key in a variable definition',
     template: prompt(`${MODEL}, ${MAX}, "messages": [{"role": "user", "content": "{{x}}"}]`, '"variables": {"x": {⟦"defualt"⟧: "a"}}'),
     code: 'unknown-key',

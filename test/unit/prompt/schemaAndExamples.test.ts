@@ -96,6 +96,10 @@ describe('schemas/prompt.schema.json', () => {
     ['a beta task budget', { ...base, betas: ['task-budgets-2026-03-13'], request: { ...base.request, output_config: { task_budget: { type: 'tokens', total: 40000 } } } }],
     ['adaptive thinking and effort', { request: { ...base.request, thinking: { type: 'adaptive', display: 'summarized' }, output_config: { effort: 'xhigh' } } }],
     ['the new-prompt template', JSON.parse(newPromptTemplate('New'))],
+    [
+      'a document and an image from workspace files',
+      { request: { ...base.request, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'workspace_file', path: 'docs/a.pdf' } }, { type: 'image', source: { type: 'workspace_file', path: 'img/b.png' } }] }] } },
+    ],
   ];
   for (const [name, value] of accepted) {
     it(`accepts ${name}`, () => {
@@ -117,6 +121,8 @@ describe('schemas/prompt.schema.json', () => {
     ['a structured output format without a schema', { request: { ...base.request, output_config: { format: { type: 'json_schema' } } } }],
     ['a variable with both default and file', { ...base, variables: { v: { default: 'a', file: 'b' } } }],
     ['a variable name with a space', { ...base, variables: { 'first name': 'Ada' } }],
+    ['a workspace file without a path', { request: { ...base.request, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'workspace_file' } }] }] } }],
+    ['a workspace file with a stray key', { request: { ...base.request, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'workspace_file', path: 'a.pdf', file_id: 'x' } }] }] } }],
   ];
   for (const [name, value] of rejected) {
     it(`rejects ${name}`, () => {
