@@ -12,6 +12,8 @@ export async function benchActivation(runs = 5): Promise<BenchFigure[]> {
   const host = ensureTestHost();
   const samples: number[] = [];
   const hostSamples: number[] = [];
+  const featuresSamples: number[] = [];
+  const runsSamples: number[] = [];
   let sdkLoaded = false;
   const scratch = mkdtempSync(join(tmpdir(), 'pw-bench-'));
   try {
@@ -23,10 +25,12 @@ export async function benchActivation(runs = 5): Promise<BenchFigure[]> {
         quiet: true,
       });
       if (code !== 0 || !existsSync(out)) throw new Error(`activation run ${i} failed (exit ${code})`);
-      const result = JSON.parse(readFileSync(out, 'utf8')) as { activationMs?: number; hostActivateMs: number; sdkLoaded: boolean };
+      const result = JSON.parse(readFileSync(out, 'utf8')) as { activationMs?: number; hostActivateMs: number; sdkLoaded: boolean; featuresLoadMs: number; runsLoadMs: number };
       if (result.activationMs === undefined) throw new Error('the bundle did not record its load start');
       samples.push(result.activationMs);
       hostSamples.push(result.hostActivateMs);
+      featuresSamples.push(result.featuresLoadMs);
+      runsSamples.push(result.runsLoadMs);
       sdkLoaded ||= result.sdkLoaded;
     }
   } finally {
@@ -46,6 +50,18 @@ export async function benchActivation(runs = 5): Promise<BenchFigure[]> {
       name: 'vscode.Extension.activate() as the host sees it, its own bookkeeping included (median, for context)',
       value: median(hostSamples),
       unit: 'ms',
+    },
+    {
+      name: 'first prompt: loading dist/features.js and building every feature, after activation (cold, median, for context)',
+      value: median(featuresSamples),
+      unit: 'ms',
+      detail: `${runs} runs: ${featuresSamples.map((s) => s.toFixed(1)).join(', ')} ms`,
+    },
+    {
+      name: 'first Run Prompt: what loading the run feature (dist/runs.js) adds before the request is sent (cold, median, for context)',
+      value: median(runsSamples),
+      unit: 'ms',
+      detail: `${runs} runs: ${runsSamples.map((s) => s.toFixed(1)).join(', ')} ms; paid once per window, by the first run or panel restore`,
     },
   ];
 }

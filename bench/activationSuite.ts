@@ -1,5 +1,8 @@
 // Runs inside the VS Code extension host (as an extensionTestsPath module): activates the
 // extension once, from cold, and writes how long that took to the file named by the environment.
+// Then, in the same host, what the first prompt and the first run add: loading the features bundle
+// (dist/features.js, what opening a prompt requires), then the run feature's sibling bundle
+// (dist/runs.js, what the first Run Prompt or panel restore requires before anything is sent).
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -14,5 +17,15 @@ export async function run(): Promise<void> {
   const start = performance.now();
   const api = await extension.activate();
   const hostActivateMs = performance.now() - start;
-  writeFileSync(out, JSON.stringify({ activationMs: api.activationMs(), hostActivateMs, sdkLoaded: api.sdkLoaded() }));
+  const activationMs = api.activationMs();
+  const sdkLoaded = api.sdkLoaded();
+  const featuresStart = performance.now();
+  api.statusBar();
+  const featuresLoadMs = performance.now() - featuresStart;
+  if (!api.featuresLoaded() || api.siblingsLoaded().length > 0) throw new Error('the features bundle did not load alone');
+  const runsStart = performance.now();
+  api.panelState();
+  const runsLoadMs = performance.now() - runsStart;
+  if (!api.siblingsLoaded().includes('runs')) throw new Error('the run feature did not load');
+  writeFileSync(out, JSON.stringify({ activationMs, hostActivateMs, sdkLoaded, featuresLoadMs, runsLoadMs }));
 }

@@ -20,13 +20,11 @@ import { registerDatasetCommands } from './datasets/registerDatasetCommands';
 import { lazyFeature, registerLazyCommands, type LazyFeature } from './lazyFeature';
 import { registerPromptDiagnostics } from './diagnostics/promptDiagnostics';
 import { ModelLimits } from './models/modelLimits';
-import { RunPanel } from './panel/runPanel';
 import { Prices } from './pricing/prices';
-import { registerPromptCommands } from './promptCommands/promptCommands';
+import type * as PromptCommandsModule from './promptCommands/promptCommands';
 import { PromptDocuments, PromptFiles } from './promptDocuments';
-import { ResponseChannel } from './run/responseChannel';
-import { registerRunCommands } from './run/registerRunCommands';
-import { RunController, type RunSummary } from './run/runController';
+import type { RunSummary } from './run/runController';
+import type * as RunFeatureModule from './runFeature';
 import { SpendTracking } from './spend/spendTracking';
 import { SpendView } from './spend/spendView';
 import { CostStatusBar } from './statusBar/costStatusBar';
@@ -79,32 +77,38 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend, filesForCount: (uri, request) => uploads.get().feature.countable(uri, request), ...(probe ? { onCountSent: () => probe.countRequestsSent++ } : {}) });
   const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend, onShown: () => walkthrough.mark(walkthroughContext.costRead) });
   const spendView = new SpendView({ extensionUri: context.extensionUri, spend, config, log });
-  const output = new ResponseChannel(probe ? (text) => probe.recordOutput(text) : undefined);
-  // The panel's webview is created on the first run (or restored by its serializer), not here.
-  const panel: RunPanel = new RunPanel(
-    context.extensionUri,
-    (message): Promise<void> => {
-      walkthrough.observePanelMessage(message);
-      return runs.handle(message);
-    },
-    log,
+  // Running prompts is a sibling bundle (dist/runs.js, see bundles.mjs): the runner, the panel and
+  // the output channel are built on the first run, panel to restore or history to show.
+  const runs = lazyFeature('runs', () =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./runFeature') as typeof RunFeatureModule).createRunFeature({
+      extensionUri: context.extensionUri,
+      files: () => uploads.get().feature,
+      documents,
+      api,
+      config,
+      prices,
+      recent,
+      log,
+      storageUri: context.storageUri,
+      spend,
+      onPanelMessage: (message) => walkthrough.observePanelMessage(message),
+      onPanelPost: (message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran),
+      ...(probe
+        ? {
+            onOutput: (text: string) => probe.recordOutput(text),
+            onRunFinished: (summary: RunSummary) => (probe.lastRun = summary),
+            confirmSend: async () => probe.dialogs.confirmSend === true,
+          }
+        : {}),
+    }),
   );
-  const runs = new RunController({
-    files: () => uploads.get().feature,
-    documents,
-    api,
-    config,
-    prices,
-    recent,
-    panel: () => panel,
-    output,
-    log,
-    storageUri: context.storageUri,
-    spend,
-    ...(probe ? { onRunFinished: (summary: RunSummary) => (probe.lastRun = summary), confirmSend: async () => probe.dialogs.confirmSend === true } : {}),
-  });
-  const walkthrough = new WalkthroughProgress(api, () => runs.showHistory(vscode.window.activeTextEditor?.document.uri));
-  const followRuns = panel.onDidPost((message) => message.type === 'runStarted' && walkthrough.mark(walkthroughContext.ran));
+  // New Prompt, from curl, Copy as curl / TypeScript: a sibling bundle too (dist/promptCommands.js).
+  const promptCommands = lazyFeature('promptCommands', () =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./promptCommands/promptCommands') as typeof PromptCommandsModule).createPromptCommands({ documents, config, recent, redactor: api.redactor }),
+  );
+  const walkthrough = new WalkthroughProgress(api, () => runs.get().controller.showHistory(vscode.window.activeTextEditor?.document.uri));
   // Datasets are a sibling bundle (dist/datasets.js, see bundles.mjs), required the first time they are used.
   const datasets: LazyFeature<DatasetFeature> = lazyFeature('datasets', () =>
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -148,16 +152,21 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     documents,
     statusBar,
     costDetails.disposable,
-    output,
-    panel,
     runs,
+    promptCommands,
     walkthrough,
-    followRuns,
     registerApiKeyCommands(keys, async (key) => void (await (await api.clientForKey(key)).models.list({ limit: 1 })), log, async () => describeTarget(await api.target())),
     registerPromptDiagnostics(documents),
-    registerPromptCommands({ documents, config, recent, redactor: api.redactor }),
+    registerLazyCommands(promptCommands, {
+      'promptWorkbench.newPrompt': (commands, clicked) => commands.newPrompt(clicked),
+      'promptWorkbench.newPromptFromCurl': (commands, clicked) => commands.newPromptFromCurl(clicked),
+      'promptWorkbench.copyAsCurl': (commands, uri) => commands.copyAsCurl(uri),
+      'promptWorkbench.copyAsTypeScript': (commands, uri) => commands.copyAsTypeScript(uri),
+    }),
     registerPromptCodeLens(documents, statusBar),
-    registerRunCommands(runs),
+    registerLazyCommands(runs, { 'promptWorkbench.run': (feature, uri) => feature.controller.run(uri instanceof vscode.Uri ? uri : undefined) }),
+    // Nothing runs before the run feature is built: Stop does not build it.
+    vscode.commands.registerCommand('promptWorkbench.stop', () => runs.loaded?.controller.stop()),
     datasets,
     registerDatasetCommands(() => datasets.get().controller),
     uploads,
@@ -168,20 +177,21 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   );
 
   const resumeBatches = (): void => void batches.get();
-  if (!probe) return { api: undefined, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state), batchesTree, resumeBatches };
+  const restorePanel = (webviewPanel: vscode.WebviewPanel, state: unknown): void => runs.get().restorePanel(webviewPanel, state);
+  if (!probe) return { api: undefined, restorePanel, batchesTree, resumeBatches };
   const testApi: Features['api'] = {
     statusBar: () => statusBar.snapshot(),
     countRequestsSent: () => probe.countRequestsSent,
     costDetails: () => costDetails.lastDetails(),
     sdkLoaded: isSdkLoaded,
-    siblingsLoaded: () => [datasets, uploads, batches].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
-    panelState: () => panel.state(),
+    siblingsLoaded: () => [datasets, uploads, batches, runs, promptCommands].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
+    panelState: () => runs.get().panelState(),
     outputText: () => probe.outputText(),
     lastRun: () => probe.lastRun,
-    historyFile: (uri) => runs.historyFileFor(uri).fsPath,
-    isRunning: () => runs.isRunning(),
+    historyFile: (uri) => runs.get().controller.historyFileFor(uri).fsPath,
+    isRunning: () => runs.loaded?.controller.isRunning() ?? false,
     logUri: () => context.logUri,
-    panelMessage: (message) => panel.receive(message),
+    panelMessage: (message) => runs.get().panelMessage(message),
     spend: () => {
       const totals = spend.ledger.totals;
       return {
@@ -191,7 +201,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
         realCalls: totals.calls,
         simulatedCalls: totals.simulated.calls,
         countCalls: totals.countCalls,
-        lastRefusal: runs.lastRefusal,
+        lastRefusal: runs.loaded?.controller.lastRefusal,
         warnings: [...spend.warningsShown],
         report: spendView.report(),
       };
@@ -216,5 +226,5 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
       };
     },
   };
-  return { api: testApi, restorePanel: (webviewPanel, state) => panel.restore(webviewPanel, state), batchesTree, resumeBatches };
+  return { api: testApi, restorePanel, batchesTree, resumeBatches };
 }

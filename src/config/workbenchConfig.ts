@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { defaultMaxToolRounds } from '../core/run/conversation';
 
 /** Where run history is written. */
 export type HistoryLocation = 'besidePrompt' | 'workspaceStorage';
@@ -50,6 +49,9 @@ const isUsd = (value: unknown): value is number => typeof value === 'number' && 
 const isMegabytes = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 const isObject = (value: unknown): value is Record<string, Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isPercentList = (value: unknown): value is number[] => Array.isArray(value) && value.every((p) => typeof p === 'number' && Number.isFinite(p) && p > 0);
+
+/** Tool rounds one conversation may take unless the promptWorkbench.maxToolRounds setting says otherwise. */
+const defaultMaxToolRounds = 10;
 
 /** A whole number of tool rounds, at least 1; anything else is the default. */
 function toolRounds(value: unknown): number {

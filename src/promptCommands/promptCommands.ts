@@ -102,12 +102,22 @@ async function resolvedActiveRequest(deps: PromptCommandDeps, uri?: vscode.Uri):
   return resolved ? { request: resolved.request, betas: parsed.prompt.betas ?? [] } : undefined;
 }
 
-export function registerPromptCommands(deps: PromptCommandDeps): vscode.Disposable {
-  return vscode.Disposable.from(
-    vscode.commands.registerCommand('promptWorkbench.newPrompt', (clicked?: vscode.Uri) =>
-      createPromptFile(clicked instanceof vscode.Uri ? clicked : undefined, 'my-prompt', newPromptTemplate),
-    ),
-    vscode.commands.registerCommand('promptWorkbench.newPromptFromCurl', async (clicked?: vscode.Uri) => {
+/**
+ * New Prompt, New Prompt from curl, Copy as curl and Copy as TypeScript. esbuild bundles this file
+ * apart (dist/promptCommands.js, see bundles.mjs): features.ts registers the commands at once and
+ * requires this on the first one, so the curl parser and the exporters load only when used.
+ */
+export interface PromptCommands extends vscode.Disposable {
+  newPrompt(clicked?: unknown): Promise<vscode.Uri | undefined>;
+  newPromptFromCurl(clicked?: unknown): Promise<vscode.Uri | undefined>;
+  copyAsCurl(uri?: unknown): Promise<string | undefined>;
+  copyAsTypeScript(uri?: unknown): Promise<string | undefined>;
+}
+
+export function createPromptCommands(deps: PromptCommandDeps): PromptCommands {
+  return {
+    newPrompt: (clicked) => createPromptFile(clicked instanceof vscode.Uri ? clicked : undefined, 'my-prompt', newPromptTemplate),
+    newPromptFromCurl: async (clicked) => {
       const command = await curlFromUser();
       if (!command) return undefined;
       let json: string;
@@ -118,9 +128,9 @@ export function registerPromptCommands(deps: PromptCommandDeps): vscode.Disposab
         return undefined;
       }
       return createPromptFile(clicked instanceof vscode.Uri ? clicked : undefined, 'from-curl', () => json);
-    }),
-    vscode.commands.registerCommand('promptWorkbench.copyAsCurl', async (uri?: vscode.Uri) => {
-      const resolved = await resolvedActiveRequest(deps, uri);
+    },
+    copyAsCurl: async (uri) => {
+      const resolved = await resolvedActiveRequest(deps, uri instanceof vscode.Uri ? uri : undefined);
       if (!resolved) return undefined;
       let text: string;
       try {
@@ -132,14 +142,15 @@ export function registerPromptCommands(deps: PromptCommandDeps): vscode.Disposab
       await vscode.env.clipboard.writeText(text);
       void vscode.window.showInformationMessage('Copied as curl. It reads the key from $ANTHROPIC_API_KEY.');
       return text;
-    }),
-    vscode.commands.registerCommand('promptWorkbench.copyAsTypeScript', async (uri?: vscode.Uri) => {
-      const resolved = await resolvedActiveRequest(deps, uri);
+    },
+    copyAsTypeScript: async (uri) => {
+      const resolved = await resolvedActiveRequest(deps, uri instanceof vscode.Uri ? uri : undefined);
       if (!resolved) return undefined;
       const text = toTypeScriptSdk(resolved.request, { betas: resolved.betas });
       await vscode.env.clipboard.writeText(text);
       void vscode.window.showInformationMessage('Copied as a TypeScript program using @anthropic-ai/sdk.');
       return text;
-    }),
-  );
+    },
+    dispose: () => undefined,
+  };
 }

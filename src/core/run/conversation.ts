@@ -68,9 +68,6 @@ export function toolRoundsUsed(messages: readonly Json[]): number {
   ).length;
 }
 
-/** Tool rounds one conversation may take unless the promptWorkbench.maxToolRounds setting says otherwise. */
-export const defaultMaxToolRounds = 10;
-
 export interface TextFormatting {
   tabSize: number;
   insertSpaces: boolean;
