@@ -21,6 +21,7 @@ const modules: [file: string, exportName: string][] = [
   ['markdownBench', 'benchStreamingMarkdown'],
   ['ledgerBench', 'benchLedger'],
   ['batchBench', 'benchBatches'],
+  ['chunkingBench', 'benchChunking'],
 ];
 
 async function main(): Promise<void> {
