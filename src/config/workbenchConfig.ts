@@ -27,6 +27,8 @@ export interface WorkbenchSettings {
   maxToolRounds: number;
   /** The most requests a dataset job keeps in flight at once. */
   datasetConcurrency: number;
+  /** Share of the context window a chunk's default target leaves free, 0..0.9. */
+  chunkingHeadroom: number;
 }
 
 const section = 'promptWorkbench';
@@ -76,7 +78,13 @@ function read(): WorkbenchSettings {
     budgetWarningPercents: userValue(c, 'budgetWarningPercents', [50, 80, 100], isPercentList),
     maxToolRounds: toolRounds(c.get<unknown>('maxToolRounds')),
     datasetConcurrency: Math.min(64, Math.max(1, Math.floor(c.get<number>('datasetConcurrency', 8)))),
+    chunkingHeadroom: chunkingHeadroom(c.get<unknown>('chunking.headroomPercent')),
   };
+}
+
+/** The headroom setting as a share: 10% unless a number from 0 to 90 is set. */
+function chunkingHeadroom(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(90, Math.max(0, value)) / 100 : 0.1;
 }
 
 /** One typed view of the settings, read once and again only when they change. */

@@ -105,6 +105,8 @@ export class PromptChecker {
   private valuesFileUnread = false;
   private betas: string[] = [];
   private cacheBreakpoints = 0;
+  /** The `chunk` nodes of the variables, in order (only one may be chunked). */
+  private readonly chunkedVariables: number[] = [];
 
   constructor(
     private readonly tree: JsonTree,
@@ -168,7 +170,7 @@ export class PromptChecker {
 
   private checkVariables(node: number): void {
     const tree = this.tree;
-    if (!this.expectType(node, 'object', '"variables" must be an object mapping each variable name to its default value or to { "default", "description", "file" }.')) return;
+    if (!this.expectType(node, 'object', '"variables" must be an object mapping each variable name to its default value or to { "default", "description", "file", "chunk" }.')) return;
     for (let child = tree.firstChild(node); child !== -1; child = tree.nextSibling(child)) {
       const name = tree.key(child) as string;
       this.declared.set(name, child);
@@ -183,6 +185,8 @@ export class PromptChecker {
       }
       let defaultNode = -1;
       let fileNode = -1;
+      let isChunked = false;
+      for (let field = tree.firstChild(child); field !== -1; field = tree.nextSibling(field)) if (tree.key(field) === 'chunk') isChunked = true;
       for (let field = tree.firstChild(child); field !== -1; field = tree.nextSibling(field)) {
         const key = tree.key(field) as string;
         if (key === 'default') {
@@ -193,13 +197,101 @@ export class PromptChecker {
           this.expectType(field, 'string', 'A variable description must be a string.');
         } else if (key === 'file') {
           fileNode = field;
-          if (this.expectType(field, 'string', '"file" must be a path relative to this prompt file.')) this.checkReferencedFile(field, `the file of variable "${name}"`);
+          if (!this.expectType(field, 'string', '"file" must be a path relative to this prompt file.')) continue;
+          if (isChunked) {
+            // A chunked file may be far larger than a prompt's named files: it is read when the run
+            // over its chunks is planned, never while typing. Its path obeys the same rule.
+            const problem = writtenPathProblem(tree.stringValue(field));
+            if (problem) this.errorAt(field, problem.code, problem.message.replace(/ Nothing was read\.$/, ''));
+          } else this.checkReferencedFile(field, `the file of variable "${name}"`);
+        } else if (key === 'chunk') {
+          this.chunkedVariables.push(field);
+          this.checkChunk(field, name);
         } else {
-          this.warnAtKey(field, 'unknown-key', `Unknown key "${key}" in variable "${name}": use "default", "description" or "file".`);
+          this.warnAtKey(field, 'unknown-key', `Unknown key "${key}" in variable "${name}": use "default", "description", "file" or "chunk".`);
         }
       }
       if (defaultNode !== -1 && fileNode !== -1) {
         this.errorAtKey(fileNode, 'conflicting-variable-source', `Variable "${name}" has both a "default" and a "file": keep one.`);
+      }
+    }
+    for (const extra of this.chunkedVariables.slice(1)) {
+      this.errorAtKey(extra, 'invalid-value', 'Only one variable of a prompt can be chunked: remove "chunk" from all but one.');
+    }
+  }
+
+  /**
+   * `chunk` on a variable: the target and overlap in tokens, the preferred boundary and the reduce
+   * step. A reduce prompt's path is checked like every path a prompt names (relative, inside the
+   * workspace, present).
+   */
+  private checkChunk(node: number, variable: string): void {
+    const tree = this.tree;
+    if (!this.expectType(node, 'object', '"chunk" must be an object: { "targetTokens", "overlapTokens", "boundary", "reduce" }.')) return;
+    let target: number | undefined;
+    let overlapNode = -1;
+    for (let field = tree.firstChild(node); field !== -1; field = tree.nextSibling(field)) {
+      const key = tree.key(field) as string;
+      switch (key) {
+        case 'targetTokens':
+          if (this.expectWholeNumber(field, 1, '"targetTokens" must be a whole number of tokens (1 or more).')) target = tree.numberValue(field);
+          break;
+        case 'overlapTokens':
+          if (this.expectWholeNumber(field, 0, '"overlapTokens" must be a whole number of tokens (0 or more).')) overlapNode = field;
+          break;
+        case 'boundary':
+          this.expectOneOf(field, ['paragraph', 'sentence', 'line'], false);
+          break;
+        case 'reduce':
+          this.checkReduce(field);
+          break;
+        default:
+          this.warnAtKey(field, 'unknown-key', `Unknown key "${key}" in the chunking of "${variable}": use "targetTokens", "overlapTokens", "boundary" or "reduce".`);
+      }
+    }
+    if (overlapNode !== -1 && target !== undefined && tree.numberValue(overlapNode) * 2 > target) {
+      this.errorAt(overlapNode, 'invalid-value', `The overlap must be at most half the chunk target (${target} tokens): consecutive chunks would repeat more than they add.`);
+    }
+  }
+
+  private checkReduce(node: number): void {
+    const tree = this.tree;
+    if (tree.type(node) === 'string') {
+      if (tree.stringValue(node) !== 'concatenate') this.errorAt(node, 'invalid-value', '"reduce" is "concatenate", or an object { "type": "concatenate" | "prompt" | "request", ... }.');
+      return;
+    }
+    if (!this.expectType(node, 'object', '"reduce" is "concatenate", or an object { "type": "concatenate" | "prompt" | "request", ... }.')) return;
+    const fields = new Map<string, number>();
+    for (let field = tree.firstChild(node); field !== -1; field = tree.nextSibling(field)) fields.set(tree.key(field) as string, field);
+    const typeNode = fields.get('type');
+    if (typeNode === undefined) {
+      this.errorAt(node, 'missing-field', '"reduce" needs a "type": "concatenate", "prompt" (a second .prompt.json) or "request" (an inline request).');
+      return;
+    }
+    const type = this.expectOneOf(typeNode, ['concatenate', 'prompt', 'request'], false);
+    const allowed: Record<string, string[]> = { concatenate: ['type', 'marker'], prompt: ['type', 'path'], request: ['type', 'request'] };
+    if (type === undefined) return;
+    for (const [key, field] of fields) {
+      if (!allowed[type]!.includes(key)) this.warnAtKey(field, 'unknown-key', `Unknown key "${key}" in a "${type}" reduce: use ${allowed[type]!.map((k) => `"${k}"`).join(', ')}.`);
+    }
+    if (type === 'concatenate') {
+      const marker = fields.get('marker');
+      if (marker !== undefined) this.expectType(marker, 'string', '"marker" is the line before each result; {{index}} and {{count}} are filled in.');
+    } else if (type === 'prompt') {
+      const path = fields.get('path');
+      if (path === undefined) this.errorAt(node, 'missing-field', 'A "prompt" reduce needs a "path": a .prompt.json with {{results}}, relative to this prompt file.');
+      else if (this.expectType(path, 'string', '"path" must be a .prompt.json relative to this prompt file.')) {
+        const lookup = this.lookUpFile(path, tree.stringValue(path), 'the reduce prompt');
+        if (lookup?.kind === 'found' && !/\{\{\s*results\s*\}\}/.test(lookup.text)) {
+          this.warnAt(path, 'invalid-value', 'The reduce prompt has no {{results}}: the chunk results would not reach it.');
+        }
+      }
+    } else {
+      const request = fields.get('request');
+      if (request === undefined) this.errorAt(node, 'missing-field', 'A "request" reduce needs a "request": a Messages API body whose text holds {{results}}.');
+      else if (this.expectType(request, 'object', '"request" must be a Messages API request body.')) {
+        const source = this.text.slice(tree.offset(request), tree.offset(request) + tree.length(request));
+        if (!/\{\{\s*results\s*\}\}/.test(source)) this.warnAt(request, 'invalid-value', 'The reduce request has no {{results}}: the chunk results would not reach it.');
       }
     }
   }

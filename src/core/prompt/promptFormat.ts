@@ -2,6 +2,7 @@
 // options a check takes. Types only, imported by the parser (promptFile.ts), the checks
 // (promptChecks.ts), templating (template.ts) and everything that reads a prompt, so none of those
 // has to import another just for a type (they used to import each other in a circle).
+import type { ChunkDeclaration } from '../chunking/chunkDeclaration';
 import type { NamedFileLookup } from '../files/namedFiles';
 
 // ---------------------------------------------------------------------------------------------
@@ -16,6 +17,8 @@ export interface VariableDefinition {
   description?: string;
   /** A path relative to the prompt file whose contents are the value. */
   file?: string;
+  /** Marks the variable for chunking: its text is split and the prompt runs once per chunk. */
+  chunk?: ChunkDeclaration;
 }
 
 /** A variable: its default value directly, or a definition. */
