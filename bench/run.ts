@@ -18,6 +18,7 @@ const modules: [file: string, exportName: string][] = [
   ['countingBench', 'benchCounting'],
   ['streamingBench', 'benchStreaming'],
   ['datasetBench', 'benchDatasets'],
+  ['gridBench', 'benchGrid'],
   ['markdownBench', 'benchStreamingMarkdown'],
   ['ledgerBench', 'benchLedger'],
   ['batchBench', 'benchBatches'],

@@ -1,0 +1,171 @@
+// Run Prompt over Dataset in the real workbench, as a person would: the example prompt and its
+// 200-row CSV, the command from the explorer's context menu, the plan in the dataset panel (a
+// webview: nested iframes), Start, the grid filling while the job runs, a filter to the rows the
+// simulator failed, Retry failed rows, and every row ending done. The simulator runs here in the
+// mocha process; the extension reaches it through the machine-scoped base URL and ANTHROPIC_API_KEY.
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { repoRoot } from '../launcher/hostSetup';
+import { start, type Simulator } from '../simulator/server';
+import { frameWith, recordFailure, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
+
+const API_KEY = 'sk-ant-fake-e2e-datasets';
+const PROMPT = 'classify-tickets-dataset.prompt.json';
+const ROWS = 200;
+const FAILED = 4;
+
+interface ResultLine {
+  type: string;
+  key: string;
+  status: string;
+}
+
+/** The latest result of every row in the newest results file beside the dataset. */
+function latestResults(workspace: string, file?: string): { file: string; latest: Map<string, string> } {
+  const folder = join(workspace, 'data');
+  const name = file ?? readdirSync(folder).filter((n) => n.endsWith('.results.jsonl')).sort().at(-1);
+  assert.ok(name, 'a results file beside the dataset');
+  const latest = new Map<string, string>();
+  for (const line of readFileSync(join(folder, name), 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const parsed = JSON.parse(line) as ResultLine;
+    if (parsed.type === 'row') latest.set(parsed.key, parsed.status);
+  }
+  return { file: name, latest };
+}
+
+/** The dataset panel's content frame. */
+function gridFrame(page: Page): Promise<Frame> {
+  return frameWith(page, '[data-action="start"]', 90_000);
+}
+
+/** "12 of 200 rows · …" → [12, 200]. */
+async function totals(frame: Frame): Promise<[number, number]> {
+  const text = await frame.locator('[data-totals]').innerText();
+  const match = /^([\d,]+) of ([\d,]+) rows/.exec(text.trim());
+  return match ? [Number(match[1]?.replace(/,/g, '')), Number(match[2]?.replace(/,/g, ''))] : [0, 0];
+}
+
+/** Right-click the prompt in the explorer and choose Run Prompt over Dataset…, as a person would. */
+async function runOverDatasetFromExplorer(page: Page): Promise<void> {
+  await waitUntil(
+    'the explorer context menu to run the command',
+    async () => {
+      if (!(await page.locator('.explorer-folders-view').isVisible())) {
+        await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
+        await page.keyboard.press('Control+Shift+E');
+      }
+      const item = page.locator('.explorer-folders-view .monaco-list-row', { hasText: PROMPT }).first();
+      await item.waitFor({ timeout: 10_000 });
+      await item.click({ button: 'right' });
+      // Right after a reload the entry shows disabled until workspace trust is known (its enablement): try again then.
+      const entry = page.locator('.monaco-menu .action-item:not(.disabled)', { hasText: 'Run Prompt over Dataset' }).first();
+      try {
+        await entry.waitFor({ timeout: 5_000 });
+      } catch (error) {
+        await page.keyboard.press('Escape');
+        throw error;
+      }
+      await entry.click();
+      return true;
+    },
+    120_000,
+    1_000,
+  );
+}
+
+/** Start from the plan; a worst case above the confirm threshold asks first (a modal), answered Start. */
+async function startFromPlan(page: Page, frame: Frame): Promise<void> {
+  const startButton = frame.locator('[data-action="start"]');
+  await waitUntil('the plan with an enabled Start', async () => (await startButton.isVisible()) && (await startButton.isEnabled()) && (await frame.locator('h2').count()) > 0, 120_000, 250);
+  await startButton.click();
+  const confirm = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Start$/ });
+  await confirm.click({ timeout: 3_000 }).catch(() => undefined);
+}
+
+describe('datasets in the workbench (end-to-end)', function () {
+  this.timeout(600_000);
+  let sim: Simulator;
+  let session: E2eSession | undefined;
+
+  before(async () => {
+    sim = await start({ port: 0, outputTokens: 20 });
+    const csv = readFileSync(join(repoRoot, 'examples', 'data', 'tickets.csv'), 'utf8');
+    const prompt = JSON.parse(readFileSync(join(repoRoot, 'examples', PROMPT), 'utf8')) as Record<string, unknown>;
+    delete prompt['$schema'];
+    // The row's id goes into its request too, so the simulator's log says which row each request was for (tickets repeat).
+    (prompt['variables'] as Record<string, unknown>)['id'] = { description: 'The ticket id (the dataset\'s id column)' };
+    const message = (prompt['request'] as { messages: { content: string }[] }).messages[0] as { content: string };
+    message.content = `Ticket {{id}}\n${message.content}`;
+    session = await startSession({
+      env: { ANTHROPIC_API_KEY: API_KEY },
+      machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
+      userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
+      files: { [PROMPT]: `${JSON.stringify(prompt, null, 2)}\n`, 'data/tickets.csv': csv },
+    });
+    await waitForActivation(session);
+  });
+  afterEach(async function () {
+    await recordFailure(session, this);
+  });
+  after(async () => {
+    await session?.close();
+    await sim?.close();
+  });
+
+  /** The row keys of the messages requests from `from` on. */
+  function sentKeys(from = 0): string[] {
+    return sim.requests
+      .slice(from)
+      .filter((r) => r.endpoint === 'messages')
+      .map((r) => {
+        const content = String((r.body as { messages: { content: string }[] }).messages[0]?.content ?? '');
+        return /^Ticket (\S+)\n/.exec(content)?.[1] ?? `unknown: ${content.slice(0, 40)}`;
+      });
+  }
+
+  it('runs the example over its 200-row CSV from the explorer, fills the grid live, filters to the failed rows and retries them', async () => {
+    const page = session!.page;
+    await runOverDatasetFromExplorer(page);
+    const frame = await gridFrame(page);
+    assert.equal(sim.requestCount('messages'), 0, 'nothing is sent before Start');
+    // A few rows fail (403 is not retried), and replies take a moment so the grid can be seen filling.
+    sim.configure({ latencyMs: 150 });
+    sim.enqueueFault({ fault: 'permission', endpoint: 'messages', times: FAILED });
+    await startFromPlan(page, frame);
+
+    const seen: number[] = [];
+    await waitUntil(
+      'the grid to fill to 200 rows',
+      async () => {
+        const [, all] = await totals(frame);
+        if (all !== seen.at(-1)) seen.push(all);
+        return all === ROWS;
+      },
+      180_000,
+      100,
+    );
+    assert.ok(seen.filter((n) => n > 0 && n < ROWS).length >= 2, `the grid filled in steps while the job ran: ${seen.join(' → ')}`);
+    await frame.locator('body[data-state="finished"]').waitFor({ timeout: 60_000 });
+    sim.configure({ latencyMs: 0 });
+    assert.equal(sim.requestCount('messages'), ROWS);
+    const failedKeys = sentKeys().slice(0, FAILED).sort();
+
+    await frame.locator('[data-control="status"]').selectOption('errored');
+    await waitUntil('the filter to show only the failed rows', async () => (await totals(frame))[0] === FAILED, 30_000);
+    const shown = await frame.locator('.grid-rows .grid-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-key'), r.getAttribute('data-status')]));
+    assert.deepEqual(shown.map(([key]) => key).sort(), failedKeys);
+    assert.ok(shown.every(([, status]) => status === 'errored'));
+
+    await frame.locator('[data-action="retryFailed"]').click();
+    await waitUntil('the retried rows to leave the errored filter', async () => (await totals(frame))[0] === 0 && (await frame.locator('body[data-state="finished"]').count()) === 1, 120_000, 250);
+    assert.equal(sim.requestCount('messages'), ROWS + FAILED, 'only the failed rows were sent again');
+    assert.deepEqual(sentKeys().slice(ROWS).sort(), failedKeys);
+    await frame.locator('[data-control="status"]').selectOption('succeeded');
+    await waitUntil('every row to show as succeeded', async () => (await totals(frame))[0] === ROWS, 30_000);
+    const { latest } = latestResults(session!.workspace);
+    assert.equal([...latest.values()].filter((s) => s === 'succeeded').length, ROWS);
+  });
+});
