@@ -23,6 +23,7 @@ const modules: [file: string, exportName: string][] = [
   ['ledgerBench', 'benchLedger'],
   ['batchBench', 'benchBatches'],
   ['chunkingBench', 'benchChunking'],
+  ['cacheAdvisorBench', 'benchCacheAdvisor'],
 ];
 
 async function main(): Promise<void> {

@@ -51,6 +51,21 @@ export interface FastMode {
   beta?: string;
 }
 
+/**
+ * The shortest prefix the model caches (§8). A shorter prefix is silently not cached: no error,
+ * cache_creation_input_tokens is 0. The sheet's sources conflict and give nothing for the 5.5
+ * generation, so a range is kept: `tokens` is the highest figure any source gives (a prefix this
+ * long caches whichever source is right) and `lowest` the lowest (below it, it surely does not).
+ */
+export interface CacheMinimum {
+  tokens: number;
+  /** The lowest figure a source gives, when the sources conflict or give none. */
+  lowest?: number;
+  /** Where the figures came from, short enough for a diagnostic. */
+  source: string;
+  unverified?: boolean;
+}
+
 export interface ModelInfo {
   id: string;
   displayName: string;
@@ -70,6 +85,8 @@ export interface ModelInfo {
   rejectsForcedToolChoice?: boolean;
   /** Undefined when the sheet gives no price for the model. */
   price?: ModelPrice;
+  /** The minimum cacheable prefix (§8). */
+  cacheMinimum: CacheMinimum;
 }
 
 /** The beta Opus 5 and Opus 4.8 need for fast mode (§13). */
@@ -81,6 +98,15 @@ const asOf = CATALOGUE_AS_OF;
 const pricingPage = '[DOCS] Anthropic pricing page';
 const opus4Rates = { input: 5, cacheWrite5m: 6.25, cacheWrite1h: 10, cacheRead: 0.5, output: 25 } as const;
 const fable5Rates = { input: 10, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 1, output: 50 } as const;
+// Minimum cacheable prefixes (§8): [DOCS-old/skill 2026-07] and [3P] figures, which conflict.
+const cacheMinimumUnpublished: CacheMinimum = {
+  tokens: 4096,
+  lowest: 512,
+  source: 'not published for this model (§8 UNVERIFIED); the range of every figure the sheet gives for other models',
+  unverified: true,
+};
+const opus4Minimum: CacheMinimum = { tokens: 4096, source: '[DOCS skill 2026-07] and [3P] agree: 4,096 tokens' };
+const fable5Minimum: CacheMinimum = { tokens: 2048, lowest: 512, source: '[DOCS skill 2026-07] 2,048 tokens; [3P] 512', unverified: true };
 const fable51Rates = { input: 10, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 0.25, output: 50 } as const;
 
 /**
@@ -98,6 +124,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     fastMode: {},
     rejectsForcedToolChoice: true,
     price: { input: 4, cacheWrite5m: 5, cacheWrite1h: 8, cacheRead: 0.2, output: 20, asOf, source: '[DOCS] Opus 5.5 overview page (zh-CN copy)' },
+    cacheMinimum: cacheMinimumUnpublished,
   },
   {
     id: 'claude-sonnet-5-5',
@@ -116,6 +143,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
       source: '[DOCS] Sonnet 5.5 page; cache read $0.10 since 2026-10-07 per three [3P] trackers (the older official copy shows $0.20)',
       unverified: true,
     },
+    cacheMinimum: cacheMinimumUnpublished,
   },
   {
     id: 'claude-haiku-5-5',
@@ -135,6 +163,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
       source: '[DOCS] Haiku 5.5 page (input, output, 5m write, both bands); 1h write, read and "every token at the high band" from [3P]',
       unverified: true,
     },
+    cacheMinimum: cacheMinimumUnpublished,
   },
   {
     id: 'claude-fable-5-2',
@@ -152,6 +181,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
       source: '[3P] LaoZhang (2026-11-10) and Vercel AI Gateway; not confirmed by Anthropic; cache prices unknown',
       unverified: true,
     },
+    cacheMinimum: cacheMinimumUnpublished,
   },
   {
     id: 'claude-fable-5-1',
@@ -161,6 +191,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     tokenizer: 'claude-4.7',
     rejectsForcedToolChoice: true,
     price: { ...fable51Rates, asOf, source: pricingPage },
+    cacheMinimum: cacheMinimumUnpublished,
   },
   {
     id: 'claude-mythos-5-1',
@@ -169,6 +200,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     maxOutputTokens: 128 * K,
     tokenizer: 'claude-4.7',
     price: { ...fable51Rates, asOf, source: pricingPage },
+    cacheMinimum: cacheMinimumUnpublished,
   },
   {
     id: 'claude-sonnet-5',
@@ -178,6 +210,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     released: '2026-06-30T00:00:00Z',
     tokenizer: 'claude-4.7',
     price: { input: 2, cacheWrite5m: 2.5, cacheWrite1h: 4, cacheRead: 0.2, output: 10, asOf, source: '[DOCS] Sonnet 5 page (Legacy)' },
+    cacheMinimum: { tokens: 1024, source: '[3P] 1,024 tokens', unverified: true },
   },
   {
     id: 'claude-fable-5',
@@ -187,6 +220,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     released: '2026-06-09T00:00:00Z',
     tokenizer: 'claude-4.7',
     price: { ...fable5Rates, asOf, source: pricingPage },
+    cacheMinimum: fable5Minimum,
   },
   {
     id: 'claude-mythos-5',
@@ -195,6 +229,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     maxOutputTokens: 128 * K,
     tokenizer: 'claude-4.7',
     price: { ...fable5Rates, asOf, source: pricingPage },
+    cacheMinimum: fable5Minimum,
   },
   {
     id: 'claude-opus-5',
@@ -206,6 +241,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     // 2x for fast mode is third-party only (Vercel AI Gateway, OpenRouter, ccsidekick).
     fastMode: { multiplier: 2, beta: FAST_MODE_BETA },
     price: { ...opus4Rates, asOf, source: '[DOCS] Opus 5 page and pricing page; fast mode 2x from [3P]' },
+    cacheMinimum: { tokens: 512, source: '[3P] 512 tokens', unverified: true },
   },
   {
     id: 'claude-opus-4-8',
@@ -216,6 +252,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     // The sheet's "about 2x" is third-party and the mode is being removed, so no multiplier is kept.
     fastMode: { beta: FAST_MODE_BETA },
     price: { ...opus4Rates, asOf, source: pricingPage },
+    cacheMinimum: { tokens: 4096, lowest: 1024, source: '[DOCS skill 2026-07] 4,096 tokens; [3P] 1,024', unverified: true },
   },
   {
     id: 'claude-opus-4-7',
@@ -224,6 +261,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     maxOutputTokens: 128 * K,
     tokenizer: 'claude-4.7',
     price: { ...opus4Rates, asOf, source: pricingPage },
+    cacheMinimum: { tokens: 4096, lowest: 2048, source: '[DOCS skill 2026-07] 4,096 tokens; [3P] 2,048', unverified: true },
   },
   {
     id: 'claude-opus-4-6',
@@ -232,6 +270,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     maxOutputTokens: 128 * K,
     tokenizer: 'claude-4.6',
     price: { ...opus4Rates, asOf, source: pricingPage },
+    cacheMinimum: opus4Minimum,
   },
   {
     id: 'claude-sonnet-4-6',
@@ -250,6 +289,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
       source: '[DOCS] skill (input, output); cache columns derived with the standard 1.25x/2x/0.1x',
       unverified: true,
     },
+    cacheMinimum: { tokens: 2048, lowest: 1024, source: '[DOCS skill 2026-07] 2,048 tokens; [3P] 1,024', unverified: true },
   },
   {
     id: 'claude-haiku-4-5',
@@ -260,6 +300,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     released: '2025-10-01T00:00:00Z',
     tokenizer: 'claude-4.6',
     price: { input: 1, cacheWrite5m: 1.25, cacheWrite1h: 2, cacheRead: 0.1, output: 5, asOf, source: '[DOCS] model comparison tables; cache columns by the standard multipliers' },
+    cacheMinimum: opus4Minimum,
   },
   {
     id: 'claude-opus-4-5',
@@ -271,6 +312,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     released: '2025-11-01T00:00:00Z',
     tokenizer: 'claude-4.6',
     price: { ...opus4Rates, asOf, source: pricingPage },
+    cacheMinimum: opus4Minimum,
   },
   {
     id: 'claude-sonnet-4-5',
@@ -284,6 +326,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
     // No long-prompt band: the >200K premium applied only with the 1M-context beta, which the
     // workbench does not send; without it the window is 200K, so the band can never apply.
     price: { input: 3, cacheWrite5m: 3.75, cacheWrite1h: 6, cacheRead: 0.3, output: 15, asOf, source: '[DOCS-old] pricing page (2025)' },
+    cacheMinimum: { tokens: 1024, source: '[DOCS skill 2026-07] and [3P] agree: 1,024 tokens' },
   },
 ];
 

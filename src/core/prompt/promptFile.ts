@@ -14,6 +14,7 @@ import { parseTree as parseTreeWithRecovery, printParseErrorCode, type ParseErro
 import { DiagnosticSink, PromptChecker } from './promptChecks';
 import type { PlaceholderOccurrence, PromptDiagnostic, PromptFile, PromptParseOptions } from './promptFormat';
 import { parseJsonTree, type JsonSyntaxError } from './promptJsonTree';
+import { cacheLayoutOf, type CacheLayout } from '../caching/cacheLayout';
 
 // The format's types, for the many readers that import them with the parser.
 export type {
@@ -43,6 +44,11 @@ export interface ParsedPrompt {
   readonly diagnostics: PromptDiagnostic[];
   /** Every placeholder in the request, in document order (empty when the JSON is invalid). */
   readonly placeholders: PlaceholderOccurrence[];
+  /**
+   * The blocks the prompt cache sees, with their ranges, breakpoints and variables (the cache
+   * advisor's input), read from the same tree as the checks; undefined without a request object.
+   */
+  readonly cacheLayout?: CacheLayout | undefined;
 }
 
 /**
@@ -96,8 +102,10 @@ export function validateForSend(text: string, options: PromptParseOptions = {}):
     return { prompt: undefined, placeholders: [], diagnostics: sink.finish() };
   }
   const checker = new PromptChecker(parsed.tree, options, sink);
+  let cacheLayout: CacheLayout | undefined;
   try {
     checker.check();
+    cacheLayout = cacheLayoutOf(parsed.tree, checker.placeholders);
   } finally {
     parsed.tree.release();
   }
@@ -107,6 +115,7 @@ export function validateForSend(text: string, options: PromptParseOptions = {}):
   return {
     diagnostics,
     placeholders: checker.placeholders,
+    cacheLayout,
     get prompt() {
       if (valid && prompt === undefined) prompt = JSON.parse(text) as PromptFile;
       return prompt;
