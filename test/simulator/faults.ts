@@ -144,6 +144,8 @@ export const SIMULATOR_HEADERS = {
   thinkingTokens: 'x-simulator-thinking-tokens',
   latencyMs: 'x-simulator-latency-ms',
   tokensPerSecond: 'x-simulator-tps',
+  /** Refuse this request: stop_reason "refusal" with this stop_details category ("none" for a null category). */
+  refusal: 'x-simulator-refusal',
 } as const;
 
 export function numberHeader(value: string | undefined): number | undefined {

@@ -46,7 +46,7 @@ function finalBlock(block: PlannedBlock): ContentBlock {
   }
 }
 
-export function buildMessage(id: string, model: string, plan: ReplyPlan, usage: Usage): Message {
+export function buildMessage(id: string, model: string, plan: ReplyPlan, usage: Usage, diagnostics: Message['diagnostics'] = null): Message {
   return {
     id,
     type: 'message',
@@ -56,9 +56,9 @@ export function buildMessage(id: string, model: string, plan: ReplyPlan, usage: 
     // 'compaction' is a beta stop reason (sheet §14), outside the GA union.
     stop_reason: plan.stopReason as Message['stop_reason'],
     stop_sequence: plan.stopSequence,
-    stop_details: null,
+    stop_details: plan.stopDetails ?? null,
     container: plan.container,
-    diagnostics: null,
+    diagnostics,
     usage,
   };
 }
@@ -131,7 +131,7 @@ export function* messageEvents(message: Message, plan: ReplyPlan): Generator<Str
     event: {
       type: 'message_start',
       // The container is reported with message_delta, once the tools have run.
-      message: { ...message, content: [], stop_reason: null, stop_sequence: null, container: null, usage: { ...usage, output_tokens: Math.min(1, usage.output_tokens), server_tool_use: null } },
+      message: { ...message, content: [], stop_reason: null, stop_sequence: null, stop_details: null, container: null, usage: { ...usage, output_tokens: Math.min(1, usage.output_tokens), server_tool_use: null } },
     },
     tokens: 0,
   };
@@ -148,7 +148,7 @@ export function* messageEvents(message: Message, plan: ReplyPlan): Generator<Str
   yield {
     event: {
       type: 'message_delta',
-      delta: { stop_reason: plan.stopReason as Message['stop_reason'], stop_sequence: plan.stopSequence, stop_details: null, container: message.container },
+      delta: { stop_reason: plan.stopReason as Message['stop_reason'], stop_sequence: plan.stopSequence, stop_details: plan.stopDetails ?? null, container: message.container },
       usage: {
         output_tokens: usage.output_tokens,
         input_tokens: usage.input_tokens,

@@ -25,7 +25,53 @@ export type PlannedBlock =
   /** Beta (sheet §14): a compaction request's summary; its content arrives whole in one compaction_delta. */
   | { type: 'compaction'; content: string; encryptedContent: string; tokens: number };
 
-export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'model_context_window_exceeded' | 'compaction';
+export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'model_context_window_exceeded' | 'compaction' | 'refusal';
+
+/** `stop_details` of a refused reply (sheet §7): the policy category and an explanation. */
+export interface RefusalDetails {
+  type: 'refusal';
+  category: 'cyber' | 'bio' | 'frontier_llm' | 'reasoning_extraction' | 'general_harms' | null;
+  explanation: string | null;
+}
+
+/** How the simulator refuses a request: the category, the explanation, and how much text streams first. */
+export interface RefusalSpec {
+  category: RefusalDetails['category'];
+  explanation?: string | null;
+  /** Output tokens of the normal reply streamed before the refusal (default 0: refused before any output). */
+  afterTokens?: number;
+}
+
+/**
+ * The plan of a refused reply (sheet §7: stop_reason "refusal", HTTP 200, stop_details with the
+ * category): the normal reply cut after `afterTokens` tokens of text, nothing else.
+ */
+export function refusalPlan(plan: ReplyPlan, refusal: RefusalSpec): ReplyPlan {
+  let budget = Math.max(0, refusal.afterTokens ?? 0);
+  const blocks: PlannedBlock[] = [];
+  const text = plan.blocks.find((block) => block.type === 'text');
+  if (budget > 0 && text && text.type === 'text') {
+    const pieces: ReplyPiece[] = [];
+    for (const piece of text.pieces) {
+      if (budget <= 0) break;
+      pieces.push(piece);
+      budget -= piece.tokens;
+    }
+    const tokens = pieces.reduce((sum, piece) => sum + piece.tokens, 0);
+    blocks.push({ type: 'text', text: pieces.map((piece) => piece.text).join(''), pieces, tokens });
+  }
+  const outputTokens = Math.max(1, blocks.reduce((sum, block) => sum + block.tokens, 0));
+  return {
+    blocks,
+    stopReason: 'refusal',
+    stopSequence: null,
+    outputTokens,
+    thinkingTokens: null,
+    serverToolUse: null,
+    container: null,
+    stopDetails: { type: 'refusal', category: refusal.category, explanation: refusal.explanation === undefined ? `This request was refused (simulated, category ${refusal.category ?? 'none'}).` : refusal.explanation },
+  };
+}
 
 /** The beta headers that turn on the `compaction` request field (sheet §14). */
 export const COMPACTION_BETAS: readonly string[] = ['compact-2026-01-12', 'compact-2026-09-04'];
@@ -41,6 +87,8 @@ export interface ReplyPlan {
   serverToolUse: { web_search_requests: number; web_fetch_requests: number } | null;
   /** Message.container: set when code execution ran. */
   container: SimulatedContainer | null;
+  /** Set on a refusal (stop_details). */
+  stopDetails?: RefusalDetails;
 }
 
 export interface ReplySettings {

@@ -25,9 +25,10 @@ import { ContainerStore, type ServerToolRuntime } from './serverTools';
 import { buildMessage, messageEvents, usageOf, writeEventStream } from './messageStream';
 import { listModels, lookupModel, toApiModel } from './modelCatalogue';
 import { PromptCache, type CacheOutcome } from './promptCache';
+import { CacheDiagnostics } from './cacheDiagnostics';
 import { SIMULATOR_ORGANIZATION_ID } from '../../src/core/api/simulatedResponse';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './rateLimits';
-import { planReply, type ReplyPlan, type ReplySettings } from './replyModel';
+import { planReply, refusalPlan, type RefusalSpec, type ReplyPlan, type ReplySettings } from './replyModel';
 import { countRequestTokens, promptSegments, type CacheTtl } from './tokenizer';
 import { API_VERSIONS, validateCountTokensRequest, validateMessageRequest, type ValidationContext } from './validation';
 
@@ -86,6 +87,8 @@ export interface SimulatorOptions {
   uploadsDownloadable?: boolean;
   /** Shortest prefix that is cached. Default 1024 tokens (the real minimum is model-dependent). */
   minCacheableTokens?: number;
+  /** Refuse every Messages request this way (stop_reason "refusal" with stop_details), until set to null. */
+  refusal?: RefusalSpec | null;
   /** Rate limits for every model; see DEFAULT_RATE_LIMITS. */
   rateLimits?: Partial<RateLimitConfig>;
   /** Per-model rate limits, on top of `rateLimits`. */
@@ -133,6 +136,7 @@ function settingsFrom(options: SimulatorOptions): Settings {
     batchResultsInRequestOrder: options.batchResultsInRequestOrder ?? false,
     uploadsDownloadable: options.uploadsDownloadable ?? true,
     minCacheableTokens: options.minCacheableTokens ?? 1024,
+    refusal: options.refusal ?? null,
     apiKeys: options.apiKeys,
     replyText: options.replyText,
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
@@ -242,6 +246,7 @@ export class Simulator {
   private readonly sockets = new Set<Socket>();
   private readonly faults = new FaultQueue();
   private readonly cache: PromptCache;
+  private readonly cacheDiagnostics = new CacheDiagnostics();
   private readonly rateLimiter: RateLimiter;
   private readonly files: FileStore;
   private readonly containers: ContainerStore;
@@ -357,6 +362,8 @@ export class Simulator {
     this.faults.clear();
     this.settings.fault = null;
     this.cache.clear();
+    this.cacheDiagnostics.clear();
+    this.settings.refusal = null;
     this.rateLimiter.clear();
     this.files.clear();
     this.containers.clear();
@@ -615,7 +622,11 @@ export class Simulator {
     let plan: ReplyPlan | undefined;
     try {
       plan = planReply(body, prepared.settings, prepared.outputLimit, prepared.limitReason, betasOf(headers), this.serverTools);
-      const message = buildMessage(newId('msg_01', 22), String(body.model), plan, usageOf(cache, plan, body, 'standard'));
+      const refusal = this.refusalFor(headers);
+      if (refusal) plan = refusalPlan(plan, refusal);
+      const id = newId('msg_01', 22);
+      const diagnostics = this.cacheDiagnostics.diagnose(body, id, cache.cacheReadTokens + cache.cacheWrite5mTokens + cache.cacheWrite1hTokens);
+      const message = buildMessage(id, String(body.model), plan, usageOf(cache, plan, body, 'standard'), diagnostics);
       const speedUp = body.speed === 'fast' ? 2.5 : 1;
       const pacing = {
         firstTokenMs: numberHeader(headers[SIMULATOR_HEADERS.latencyMs]) ?? this.settings.latencyMs,
@@ -633,6 +644,13 @@ export class Simulator {
       // OTPM was reserved from max_tokens; correct it to what the reply used.
       this.rateLimiter.settleOutput(model.id, maxTokens, plan?.outputTokens ?? 0);
     }
+  }
+
+  /** The refusal for a request: its x-simulator-refusal header, else the configured one. */
+  private refusalFor(headers: Record<string, string>): RefusalSpec | undefined {
+    const header = headers[SIMULATOR_HEADERS.refusal];
+    if (header) return { category: header === 'none' ? null : (header as RefusalSpec['category']) };
+    return this.settings.refusal ?? undefined;
   }
 
   private validateBatchParams(params: unknown, context: BatchRequestContext): SimulatedApiError | undefined {

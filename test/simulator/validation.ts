@@ -272,6 +272,17 @@ function checkSamplingParams(body: Json, ctx: ValidationContext): void {
   }
 }
 
+/** `diagnostics` (sheet §6, §8): null, or an object whose previous_message_id is a message id or null. */
+function checkDiagnostics(value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (!isRecord(value)) throw invalidRequest('diagnostics: Input should be a valid dictionary');
+  for (const key of Object.keys(value)) {
+    if (key !== 'previous_message_id') throw invalidRequest(`diagnostics.${key}: Extra inputs are not permitted`);
+  }
+  const id = value.previous_message_id;
+  if (id !== undefined && id !== null && typeof id !== 'string') throw invalidRequest('diagnostics.previous_message_id: Input should be a valid string');
+}
+
 /** Validates a /v1/messages body (or a batch request's params). Throws SimulatedApiError. */
 export function validateMessageRequest(raw: unknown, ctx: ValidationContext): ValidatedRequest {
   if (!isRecord(raw)) throw invalidRequest('The request body is not valid JSON, or not a JSON object.');
@@ -326,6 +337,7 @@ export function validateMessageRequest(raw: unknown, ctx: ValidationContext): Va
   }
   checkOutputConfig(body.output_config);
   checkSpeed(body, model, ctx);
+  checkDiagnostics(body.diagnostics);
   return { body, model };
 }
 
