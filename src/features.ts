@@ -11,6 +11,7 @@ import type * as BatchesFeatureModule from './batches/batchesFeature';
 import type { BatchesFeature } from './batches/batchesFeature';
 import { batchCommandIds } from './batches/batchesActivation';
 import { registerCostDetails } from './costDetails/costDetails';
+import { registerCaching } from './caching/registerCaching';
 import type * as DatasetFeatureModule from './datasets/datasetFeature';
 import type * as FilesFeatureModule from './files/filesFeature';
 import { registerFilesView, type LoadedFiles } from './files/registerFilesView';
@@ -108,6 +109,13 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('./promptCommands/promptCommands') as typeof PromptCommandsModule).createPromptCommands({ documents, config, recent, redactor: api.redactor }),
   );
+  const caching = registerCaching({
+    parse: (document) => documents.parse(document),
+    defaults: (document, prompt) => documents.defaults(document, prompt),
+    findPrice: (model) => prices.find(model),
+    onDidChangeNamedFiles: documents.onDidChangeNamedFiles,
+    onDidChangePrices: config.onDidChange,
+  });
   const walkthrough = new WalkthroughProgress(api, () => runs.get().controller.showHistory(vscode.window.activeTextEditor?.document.uri));
   // Datasets are a sibling bundle (dist/datasets.js, see bundles.mjs), required the first time they are used.
   const datasets: LazyFeature<DatasetFeature> = lazyFeature('datasets', () =>
@@ -157,6 +165,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     walkthrough,
     registerApiKeyCommands(keys, async (key) => void (await (await api.clientForKey(key)).models.list({ limit: 1 })), log, async () => describeTarget(await api.target())),
     registerPromptDiagnostics(documents),
+    caching,
     registerLazyCommands(promptCommands, {
       'promptWorkbench.newPrompt': (commands, clicked) => commands.newPrompt(clicked),
       'promptWorkbench.newPromptFromCurl': (commands, clicked) => commands.newPromptFromCurl(clicked),
