@@ -5,8 +5,16 @@
 import type { RunErrorView, ErrorAction } from './core/api/runError';
 import type { ApiCitation, BlockAppend, BlockKind, BlockStart, CitationView, LinkView, ServerToolResultView } from './core/run/streamBlocks';
 import type { StructuredOutputView } from './core/run/structuredOutputView';
+import type { CacheReportView } from './core/caching/cacheReport';
 
-export type { ApiCitation, BlockAppend, BlockKind, BlockStart, CitationView, ErrorAction, LinkView, RunErrorView, ServerToolResultView, StructuredOutputView };
+export type { ApiCitation, BlockAppend, BlockKind, BlockStart, CacheReportView, CitationView, ErrorAction, LinkView, RunErrorView, ServerToolResultView, StructuredOutputView };
+
+/** Why a reply was refused (the API's stop_details on stop_reason "refusal"). */
+export interface RefusalView {
+  /** cyber, bio, frontier_llm, reasoning_extraction, general_harms, or null when it maps to none. */
+  category: string | null;
+  explanation: string | null;
+}
 
 export interface UsageView {
   inputTokens: number;
@@ -49,6 +57,12 @@ export interface RunOutcomeView {
   canContinue: boolean;
   /** How many tool rounds this conversation has taken, and the bound. */
   toolRounds?: { used: number; max: number };
+  /** What the prompt cache did: reads, writes, hit rate, saving, and why it missed. */
+  cache?: CacheReportView;
+  /** The refusal's category and explanation, when stop_reason is refusal. */
+  refusal?: RefusalView;
+  /** Said about the request as sent, e.g. a beta added automatically. */
+  sendNotes?: string[];
 }
 
 export interface RunHeaderView {
@@ -69,6 +83,8 @@ export interface HistoryEntryView {
   simulated?: boolean;
   status: Exclude<RunStatus, 'running'>;
   costText?: string;
+  /** "cache 92% read, saved $0.012; system changed: 9,812 tokens missed". */
+  cacheText?: string;
   preview: string;
 }
 

@@ -29,6 +29,8 @@ export interface WorkbenchSettings {
   datasetConcurrency: number;
   /** Share of the context window a chunk's default target leaves free, 0..0.9. */
   chunkingHeadroom: number;
+  /** Ask the API why a run missed the prompt cache (diagnostics.previous_message_id on runs of the same prompt). */
+  cacheDiagnostics: boolean;
 }
 
 const section = 'promptWorkbench';
@@ -79,6 +81,7 @@ function read(): WorkbenchSettings {
     maxToolRounds: toolRounds(c.get<unknown>('maxToolRounds')),
     datasetConcurrency: Math.min(64, Math.max(1, Math.floor(c.get<number>('datasetConcurrency', 8)))),
     chunkingHeadroom: chunkingHeadroom(c.get<unknown>('chunking.headroomPercent')),
+    cacheDiagnostics: c.get<unknown>('cacheDiagnostics') === true,
   };
 }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { requiredBetas } from '../core/run/requiredBetas';
 import { detailsMarkdown, type CostSummary } from '../core/pricing/costReport';
 import { classifyCountError, explainCountFailure, type TokenCountState } from '../core/counting/tokenCountScheduler';
 import { countInputTokens } from '../core/counting/countTokens';
@@ -71,7 +72,7 @@ export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode
     const models = [model, ...deps.config.settings.whatIfModels.filter((m) => m !== model)];
     const summaries: CostSummary[] = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'Counting tokens for each model…' },
-      () => Promise.all(models.map(async (m) => costSummaryFor(deps, prompt, { ...request, model: m }, await countFor(deps.api, deps.spend, request, m, prompt.betas ?? [])))),
+      () => Promise.all(models.map(async (m) => costSummaryFor(deps, prompt, { ...request, model: m }, await countFor(deps.api, deps.spend, request, m, requiredBetas({ ...request, model: m }, prompt.betas ?? []).betas)))),
     );
     const [main, ...others] = summaries;
     if (!main) return undefined;

@@ -5,7 +5,7 @@
 // failed rows and a CSV export. An unfinished job is remembered, so after a window reload the same
 // command offers to resume it without sending its finished rows again.
 import * as vscode from 'vscode';
-import { randomUUID } from 'node:crypto';
+import { requiredBetas } from '../core/run/requiredBetas';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
@@ -349,7 +349,8 @@ export class DatasetController implements vscode.Disposable {
       return;
     }
     const { client, target } = await this.deps.api.connect();
-    const betas = prompt.betas ?? [];
+    // A task budget or fast mode adds its beta, as a single run does.
+    const betas = requiredBetas(prompt.request, prompt.betas ?? []).betas;
     const history = this.callRecorder(prepared, target.kind === 'simulator', target.key, betas);
     const price = this.deps.prices.find(plan.model);
     this.controller = new AbortController();

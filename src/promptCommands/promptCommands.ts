@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { requiredBetas } from '../core/run/requiredBetas';
 import { promptFromCurl } from '../core/prompt/curl';
 import { hasErrors, newPromptTemplate } from '../core/prompt/promptFile';
 import { toCurl, toTypeScriptSdk } from '../core/prompt/requestExport';
@@ -99,7 +100,7 @@ async function resolvedActiveRequest(deps: PromptCommandDeps, uri?: vscode.Uri):
     return undefined;
   }
   const resolved = await resolveVariables(ownValues, parsed.prompt, deps.recent, true);
-  return resolved ? { request: resolved.request, betas: parsed.prompt.betas ?? [] } : undefined;
+  return resolved ? { request: resolved.request, betas: requiredBetas(resolved.request, parsed.prompt.betas ?? []).betas } : undefined;
 }
 
 /**

@@ -19,6 +19,8 @@ import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import { appendRunRecord, errorViewOf, promptHistoryFile, readRunRecords, recordedError, recordedRequestErrors, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { explainStopReason } from '../core/run/stopReasons';
+import { requiredBetas } from '../core/run/requiredBetas';
+import { cacheReportView, cacheSummaryText, firstChangedBlock, withCacheDiagnostics } from '../core/caching/cacheReport';
 import { StreamBatcher } from '../core/run/streamBatcher';
 import { checkStructuredOutput, outputSchema } from '../core/run/structuredOutput';
 import { countInputTokens } from '../core/counting/countTokens';
@@ -146,11 +148,22 @@ function pendingTools(message: Message | undefined): ToolUseView[] {
     });
 }
 
+/** A history entry's one-line cache summary, when the run used the cache or missed it for a reason. */
+function cacheTextOf(record: RunRecord, price: ReturnType<Prices['find']>): { cacheText?: string } {
+  const view = cacheReportView(record.response?.usage, price, {
+    diagnostics: (record.response as { diagnostics?: { cache_miss_reason?: { type: string; cache_missed_input_tokens?: number } | null } | null } | undefined)?.diagnostics ?? null,
+    ...(record.cacheChange !== undefined ? { changedSinceLastRun: record.cacheChange } : {}),
+  });
+  return view ? { cacheText: cacheSummaryText(view) } : {};
+}
+
 /** Runs prompts: checks, variables, key, spend cap, streaming, history, and the follow-ups. */
 export class RunController implements vscode.Disposable {
   private readonly runs = new Map<string, RunContext>();
   private readonly active = new Map<string, AbortController>();
   private historyPrompt: vscode.Uri | undefined;
+  /** Each prompt's last sent request and the id of its reply: for cache diagnostics and the local diff. */
+  private readonly lastSent = new Map<string, { request: Record<string, unknown>; messageId?: string }>();
   /** The last refusal by the spend cap or the budget (for tests). */
   lastRefusal: string | undefined;
 
@@ -219,7 +232,12 @@ export class RunController implements vscode.Disposable {
     const client = await this.deps.api.client();
     const model = String(request['model']);
     const maxTokens = Number(request['max_tokens']);
-    const betas = prompt.betas ?? [];
+    // Betas the request needs are added (a task budget, fast mode where it needs one), and said.
+    const { betas, notes: sendNotes } = requiredBetas(request, prompt.betas ?? []);
+    // Cache diagnostics when opted in, against this prompt's previous run; and the local diff.
+    const previous = await this.previousRun(promptUri);
+    request = withCacheDiagnostics(request, this.deps.config.settings.cacheDiagnostics, previous?.messageId);
+    const cacheChange = previous ? firstChangedBlock(previous.request, request) : undefined;
 
     // The spend cap and the monthly budget: counted input plus max_tokens of output, before anything is sent.
     const price = this.deps.prices.find(model);
@@ -280,7 +298,7 @@ export class RunController implements vscode.Disposable {
       return undefined;
     }
     try {
-      return await this.stream(promptUri, promptName, request, betas, billed, job.worstCaseUsd);
+      return await this.stream(promptUri, promptName, request, betas, billed, job.worstCaseUsd, { sendNotes, ...(cacheChange !== undefined ? { cacheChange } : {}) });
     } finally {
       billed.close();
     }
@@ -295,7 +313,31 @@ export class RunController implements vscode.Disposable {
     });
   }
 
-  private async stream(promptUri: vscode.Uri, promptName: string, request: Record<string, unknown>, betas: string[], billed: BilledJobHandle, worstCaseUsd: number | undefined): Promise<RunSummary> {
+  /** This prompt's previous run: in memory since it ran, else the newest record of its history. */
+  private async previousRun(promptUri: vscode.Uri): Promise<{ request: Record<string, unknown>; messageId?: string } | undefined> {
+    const key = promptUri.toString();
+    const known = this.lastSent.get(key);
+    if (known) return known;
+    try {
+      const [record] = await readRunRecords(this.historyFile(promptUri).fsPath, 1, this.historyRoot(promptUri));
+      if (!record) return undefined;
+      const previous = { request: record.request, ...(record.response?.id ? { messageId: record.response.id } : {}) };
+      this.lastSent.set(key, previous);
+      return previous;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async stream(
+    promptUri: vscode.Uri,
+    promptName: string,
+    request: Record<string, unknown>,
+    betas: string[],
+    billed: BilledJobHandle,
+    worstCaseUsd: number | undefined,
+    sent: { sendNotes: string[]; cacheChange?: string },
+  ): Promise<RunSummary> {
     // The label comes from the client the run is sent with, so it cannot disagree with where it went.
     const { client, target } = await this.deps.api.connect();
     const simulated = target.kind === 'simulator';
@@ -341,8 +383,9 @@ export class RunController implements vscode.Disposable {
     batcher.dispose();
     this.active.delete(runId);
 
+    this.lastSent.set(promptUri.toString(), { request, ...(result.message?.id ? { messageId: result.message.id } : {}) });
     // The error view goes to the panel, the notification, the log and history: redact it once here.
-    const outcome = this.deps.api.redactor.redactDeep(await this.outcome(request, result));
+    const outcome = this.deps.api.redactor.redactDeep(await this.outcome(request, result, sent));
     // An absolute time, so the panel's countdown is still right after it reloads.
     if (outcome.error?.retryAfterSeconds !== undefined) outcome.error.retryAt = result.endedAt + outcome.error.retryAfterSeconds * 1000;
     panel.post({ type: 'runFinished', runId, outcome });
@@ -375,6 +418,8 @@ export class RunController implements vscode.Disposable {
       ...(outcome.error ? { error: recordedError(outcome.error) } : {}),
       ...(result.requestId ? { requestId: result.requestId } : {}),
       ...(outcome.costText ? { costText: outcome.costText } : {}),
+      ...(sent.cacheChange !== undefined ? { cacheChange: sent.cacheChange } : {}),
+      ...(sent.sendNotes.length > 0 ? { sendNotes: sent.sendNotes } : {}),
       timings: {
         durationMs: result.endedAt - result.startedAt,
         ...(outcome.timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs: outcome.timeToFirstTokenMs } : {}),
@@ -400,12 +445,20 @@ export class RunController implements vscode.Disposable {
     return summary;
   }
 
-  private async outcome(request: Record<string, unknown>, result: MessageRunResult): Promise<RunOutcomeView> {
+  private async outcome(request: Record<string, unknown>, result: MessageRunResult, sent: { sendNotes?: string[]; cacheChange?: string } = {}): Promise<RunOutcomeView> {
     const message = result.message;
     const model = String(request['model']);
     const usage = usageView(message);
     const hasOutput = (message?.content.length ?? 0) > 0;
     const outcome: RunOutcomeView = { status: result.status, canContinue: false, durationMs: result.endedAt - result.startedAt };
+    if (sent.sendNotes && sent.sendNotes.length > 0) outcome.sendNotes = sent.sendNotes;
+    const cache = cacheReportView(message?.usage, this.deps.prices.find(model), {
+      diagnostics: (message as { diagnostics?: { cache_miss_reason?: { type: string; cache_missed_input_tokens?: number } | null } | null } | undefined)?.diagnostics ?? null,
+      ...(sent.cacheChange !== undefined ? { changedSinceLastRun: sent.cacheChange } : {}),
+    });
+    if (cache) outcome.cache = cache;
+    const details = message?.stop_details;
+    if (message?.stop_reason === 'refusal' && details) outcome.refusal = { category: details.category ?? null, explanation: details.explanation ?? null };
     if (result.requestId) outcome.requestId = result.requestId;
     if (usage && message?.usage) {
       const price = this.deps.prices.find(model);
@@ -542,6 +595,7 @@ export class RunController implements vscode.Disposable {
       ...(r.simulated ? { simulated: true } : {}),
       status: r.status,
       ...(r.costText ? { costText: r.costText } : {}),
+      ...cacheTextOf(r, this.deps.prices.find(r.model)),
       preview: responsePreview(r.response),
     }));
     this.deps.panel().post({ type: 'history', entries });
@@ -556,7 +610,7 @@ export class RunController implements vscode.Disposable {
       ...(record.requestId ? { requestId: record.requestId } : {}),
       startedAt: 0,
       endedAt: record.timings.durationMs,
-    });
+    }, { ...(record.sendNotes ? { sendNotes: record.sendNotes } : {}), ...(record.cacheChange !== undefined ? { cacheChange: record.cacheChange } : {}) });
     if (record.error) outcome.error = this.deps.api.redactor.redactDeep(errorViewOf(record.error));
     return {
       header: {

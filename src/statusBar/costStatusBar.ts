@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { requiredBetas } from '../core/run/requiredBetas';
 import { escapeMarkdown, statusText, tooltipMarkdown, type CostSummary } from '../core/pricing/costReport';
 import type { PromptFile } from '../core/prompt/promptFile';
 import { TokenCountScheduler, type TokenCountState } from '../core/counting/tokenCountScheduler';
@@ -153,7 +154,7 @@ export class CostStatusBar implements vscode.Disposable {
     }
     const request = requestForCounting(this.deps.documents, document, parsed.prompt);
     this.active = { document, prompt: parsed.prompt, request };
-    this.scheduler.request(countableRequest(request), parsed.prompt.betas ?? []);
+    this.scheduler.request(countableRequest(request), requiredBetas(request, parsed.prompt.betas ?? []).betas);
     this.item.show();
   }
 

@@ -61,6 +61,7 @@ export class HistorySection {
         el('span', { class: `status status-${entry.status}` }, entry.status),
         entry.simulated ? el('span', { class: 'simulator-tag', 'data-testid': 'history-simulated', title: 'Answered by the local API simulator, not billed' }, 'simulator') : null,
         entry.costText ? el('span', {}, entry.costText) : null,
+        entry.cacheText ? el('span', { class: 'description', 'data-testid': 'history-cache' }, entry.cacheText) : null,
         el('time', { datetime: entry.startedAt, class: 'description' }, when),
       ),
       entry.preview ? el('p', { class: 'history-preview' }, entry.preview) : null,

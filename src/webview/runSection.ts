@@ -1,7 +1,7 @@
 // The run section: header, status and Stop, the streamed output, then the outcome (error with
 // retry countdown, usage and cost, structured output, tool results, Continue).
 import { formatCount } from '../core/format';
-import type { BlockStart, PanelToHost, RunErrorView, RunOutcomeView, RunView, ToolUseView, UsageView } from '../protocol';
+import type { BlockStart, CacheReportView, PanelToHost, RefusalView, RunErrorView, RunOutcomeView, RunView, ToolUseView, UsageView } from '../protocol';
 import { errorActionLabel } from '../core/api/runError';
 import {
   continueNeedsMessage,
@@ -233,6 +233,36 @@ export function simulatorBanner(): HTMLElement {
   );
 }
 
+/** Why the reply was refused: the API's stop_details category and explanation. */
+function refusalNote(refusal: RefusalView): HTMLElement {
+  return el(
+    'p',
+    { class: 'refusal', role: 'note', 'data-testid': 'refusal' },
+    el('strong', {}, 'Refused'),
+    refusal.category ? ` (category ${refusal.category})` : ' (no category)',
+    refusal.explanation ? `: ${refusal.explanation}` : '.',
+  );
+}
+
+/** The cache report: reads, 5m and 1h writes, hit rate, the saving, and why it missed. */
+export function cacheReport(cache: CacheReportView): HTMLElement {
+  const headingId = uniqueId('cache-heading');
+  const section = el('section', { class: 'cache-report', 'aria-labelledby': headingId, 'data-testid': 'cache-report' }, el('h4', { id: headingId }, 'Prompt cache'));
+  append(
+    section,
+    definitionList({ class: 'facts cache', 'aria-label': 'Prompt cache' }, [
+      ['Read from cache', el('span', { 'data-testid': 'cache-read' }, `${formatCount(cache.readTokens)} tokens (${cache.hitRatePercent.toFixed(1)}% of the prompt)`)],
+      ['Written, 5 minutes', formatCount(cache.write5mTokens)],
+      ['Written, 1 hour', formatCount(cache.write1hTokens)],
+      ['Not cached', formatCount(cache.uncachedTokens)],
+      ['Saving', el('span', { 'data-testid': 'cache-saving' }, cache.savedText)],
+      ['Why it missed', cache.missReason === undefined ? undefined : el('span', { 'data-testid': 'cache-miss-reason' }, cache.missReason)],
+      ['Changed since the last run', cache.changedSinceLastRun === undefined ? undefined : el('span', { 'data-testid': 'cache-changed' }, cache.changedSinceLastRun)],
+    ]),
+  );
+  return section;
+}
+
 function resultSection(outcome: RunOutcomeView): HTMLElement | null {
   const facts = [outcome.stopReason, outcome.usage, outcome.costText, outcome.timeToFirstTokenMs, outcome.outputTokensPerSecond, outcome.durationMs, outcome.requestId];
   if (facts.every((fact) => fact === undefined)) return null;
@@ -244,7 +274,12 @@ function resultSection(outcome: RunOutcomeView): HTMLElement | null {
       el('p', { class: 'stop-reason', 'data-testid': 'stop-reason' }, 'Stop reason: ', el('code', {}, outcome.stopReason), outcome.stopExplanation ? ` — ${outcome.stopExplanation}` : ''),
     );
   }
+  if (outcome.refusal) append(section, refusalNote(outcome.refusal));
   if (outcome.usage) append(section, usageList(outcome.usage, 'usage'));
+  if (outcome.cache) append(section, cacheReport(outcome.cache));
+  if (outcome.sendNotes && outcome.sendNotes.length > 0) {
+    append(section, el('p', { class: 'description', 'data-testid': 'send-notes' }, `Sent with: ${outcome.sendNotes.join('; ')}.`));
+  }
   append(
     section,
     definitionList({ class: 'facts timing', 'aria-label': 'Cost and timing' }, [

@@ -89,6 +89,12 @@ export interface ModelInfo {
   cacheMinimum: CacheMinimum;
 }
 
+/**
+ * The beta `output_config.task_budget` needs (§14); the workbench adds it when a prompt sets a
+ * task budget. Which models accept task budgets is only partly known (§14, §23): the API says.
+ */
+export const TASK_BUDGET_BETA = 'task-budgets-2026-03-13';
+
 /** The beta Opus 5 and Opus 4.8 need for fast mode (§13). */
 export const FAST_MODE_BETA = 'fast-mode-2026-02-01';
 

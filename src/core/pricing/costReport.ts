@@ -124,7 +124,8 @@ function asWorstCase(cost: CostEstimate): WorstCase {
 // Text for the status bar, its tooltip and the details view
 
 function costText(cost: CostEstimate): string {
-  return cost.known ? formatUsd(cost.usd) : 'cost unknown';
+  if (cost.known) return formatUsd(cost.usd);
+  return cost.refused ? 'no fast mode on this model' : 'cost unknown';
 }
 
 /** The status bar text: `12,480 tok · $0.037 · 1.2% ctx`, `~` before an estimated count. */

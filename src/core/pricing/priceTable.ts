@@ -21,6 +21,8 @@ export interface PriceEntry extends PriceRates {
   longPromptBand?: LongPromptBand;
   /** Multiplier on every column when `speed: 'fast'` is used; undefined = unknown. */
   fastMultiplier?: number;
+  /** The catalogue says the model has no fast mode: `speed: 'fast'` is refused, not priced. */
+  noFastMode?: boolean;
   /** Set where the reference sheet marks a figure of this row UNVERIFIED or conflicting. */
   unverified?: boolean;
 }
@@ -51,6 +53,7 @@ export const BUNDLED_PRICES: PriceTable = KNOWN_MODELS.flatMap((model): PriceEnt
       ...(model.aliases ? { aliases: model.aliases } : {}),
       ...model.price,
       ...(fastMultiplier !== undefined ? { fastMultiplier } : {}),
+      ...(model.fastMode === undefined ? { noFastMode: true } : {}),
     },
   ];
 });
@@ -257,7 +260,12 @@ export type CostEstimate =
       source: string;
       unverified: boolean;
     }
-  | { known: false; reason: string };
+  | {
+      known: false;
+      reason: string;
+      /** The API refuses the request as written (fast mode on a model without it): an error, not a missing price. */
+      refused?: boolean;
+    };
 
 /** Why batch multiplies every column by 0.5: see BATCH_DISCOUNT_NOTE. */
 export const BATCH_MULTIPLIER = 0.5;
@@ -300,6 +308,9 @@ export function estimateCost(price: PriceEntry | undefined, usage: TokenUsage): 
   const notes: string[] = [];
   if (usage.batch) multiplier *= BATCH_MULTIPLIER;
   if (usage.fast) {
+    if (price.noFastMode && price.fastMultiplier === undefined) {
+      return { known: false, refused: true, reason: `cost unknown: ${price.model} has no fast mode, so the API refuses "speed": "fast"` };
+    }
     if (price.fastMultiplier === undefined) {
       return { known: false, reason: `cost unknown: no fast-mode price for ${price.model} (as of ${price.asOf})` };
     }

@@ -5,7 +5,7 @@
 // value or placeholder. promptFile.ts is the entry point; this module is its engine.
 
 import { formatCount } from '../format';
-import { FAST_MODE_MODELS, findModel } from '../models/modelCatalogue';
+import { FAST_MODE_MODELS, findModel, TASK_BUDGET_BETA } from '../models/modelCatalogue';
 import { writtenPathProblem, type NamedFileLookup } from '../files/namedFiles';
 import { acceptedExtensions, uploadMediaType, WORKSPACE_FILE_SOURCE } from '../files/workspaceFileRefs';
 import type { PlaceholderOccurrence, PromptDiagnostic, PromptDiagnosticCode, PromptDiagnosticSeverity, PromptParseOptions } from './promptFormat';
@@ -88,7 +88,6 @@ const EFFORT_LEVELS = ['low', 'medium', 'high', 'xhigh', 'max'];
 const TOOL_CHOICE_TYPES = ['auto', 'any', 'tool', 'none'];
 /** Where fast mode is available, in words, from the catalogue the fast-mode check reads. */
 export const FAST_MODE_AVAILABILITY = fastModeAvailability();
-const TASK_BUDGET_BETA = 'task-budgets-2026-03-13';
 const MAX_CACHE_BREAKPOINTS = 4;
 const MIN_THINKING_BUDGET = 1024;
 
@@ -490,10 +489,11 @@ export class PromptChecker {
     if (outputConfigNode !== -1) this.checkOutputConfig(outputConfigNode);
     if (speedNode !== -1 && this.expectOneOf(speedNode, ['standard', 'fast'], true) === 'fast' && concreteModel !== undefined) {
       const known = findModel(concreteModel);
-      if (known && !known.fastMode) this.warnAt(speedNode, 'invalid-value', `${known.displayName} has no fast mode; "speed": "fast" will be refused. ${FAST_MODE_AVAILABILITY}`);
+      // An error, not an unknown price: the API refuses the request, so it is never sent.
+      if (known && !known.fastMode) this.sink.add(tree.offset(speedNode), tree.length(speedNode), 'error', 'invalid-value', `${known.displayName} has no fast mode: the API refuses "speed": "fast". Remove it or pick another model. ${FAST_MODE_AVAILABILITY}`);
       const beta = known?.fastMode?.beta;
       if (known && beta !== undefined && !this.betas.includes(beta)) {
-        this.warnAt(speedNode, 'beta-required', `Fast mode on ${known.displayName} needs a beta: add "${beta}" to "betas" at the top level of this file, or "speed": "fast" will be refused.`);
+        this.sink.add(tree.offset(speedNode), tree.length(speedNode), 'info', 'beta-required', `Fast mode on ${known.displayName} needs the beta "${beta}": the workbench adds it when it counts and sends this prompt (list it in "betas" to say so here).`);
       }
     }
 
@@ -805,7 +805,7 @@ export class PromptChecker {
       if (total === -1) this.sink.add(tree.offset(taskBudget), 1, 'error', 'missing-field', '"task_budget" needs a "total" number of tokens.');
       else this.expectWholeNumber(total, 1, '"total" must be a whole number of tokens.');
       if (!this.betas.includes(TASK_BUDGET_BETA)) {
-        this.warnAtKey(taskBudget, 'beta-required', `"task_budget" is a beta feature: add "${TASK_BUDGET_BETA}" to "betas" at the top level of this file, or the API rejects the field.`);
+        this.sink.add(tree.keyOffset(taskBudget), tree.keyLength(taskBudget), 'info', 'beta-required', `"task_budget" is a beta feature: the workbench adds the beta "${TASK_BUDGET_BETA}" when it counts and sends this prompt (list it in "betas" to say so here). The budget is advisory across an agentic loop; max_tokens stays the cap of each reply and of the worst case.`);
       }
     }
   }

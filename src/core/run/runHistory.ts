@@ -41,6 +41,10 @@ interface RunRecordFields {
   requestId?: string;
   costUsd?: number;
   costText?: string;
+  /** The local diff at send time: the first prefix block that changed since the prompt's previous run. */
+  cacheChange?: string;
+  /** Said about the request as sent (a beta added automatically). */
+  sendNotes?: string[];
   timings: { durationMs: number; timeToFirstTokenMs?: number; outputTokensPerSecond?: number };
   /**
    * Set on the record of a call a dataset job made (an optional field: version 2 readers that

@@ -77,9 +77,23 @@ describe('model catalogue', () => {
 
     it('asks for the fast-mode beta on the models that need it, and only there', () => {
       const needsBeta = fastModeDiagnostics('claude-opus-5').find((d) => d.code === 'beta-required');
-      assert.match(needsBeta?.message ?? '', new RegExp(`add "${FAST_MODE_BETA}" to "betas"`));
+      assert.match(needsBeta?.message ?? '', new RegExp(`needs the beta "${FAST_MODE_BETA}": the workbench adds it`));
+      assert.equal(needsBeta?.severity, 'info');
       assert.equal(fastModeDiagnostics('claude-opus-5', [FAST_MODE_BETA]).length, 0);
       assert.equal(fastModeDiagnostics('claude-opus-5-5').length, 0, 'generally available on Opus 5.5');
     });
+  });
+  it('gives every model a minimum cacheable prefix from the sheet: a range, marked unverified, where the sources conflict or are silent', () => {
+    for (const model of KNOWN_MODELS) {
+      const minimum = model.cacheMinimum;
+      assert.ok(minimum.tokens >= 512 && minimum.tokens <= 4096, `${model.id}: ${minimum.tokens}`);
+      if (minimum.lowest !== undefined) {
+        assert.ok(minimum.lowest < minimum.tokens, `${model.id}: the lowest figure is below the assumed one`);
+        assert.equal(minimum.unverified, true, `${model.id}: conflicting sources are unverified`);
+      }
+    }
+    assert.deepEqual(findModel('claude-haiku-4-5')?.cacheMinimum.tokens, 4096);
+    assert.deepEqual(findModel('claude-sonnet-4-5')?.cacheMinimum, { tokens: 1024, source: '[DOCS skill 2026-07] and [3P] agree: 1,024 tokens' });
+    assert.equal(findModel('claude-sonnet-5-5')?.cacheMinimum.unverified, true, 'the 5.5 generation is not published');
   });
 });

@@ -182,9 +182,11 @@ const cases: DiagnosticCase[] = [
     name: 'a task budget without its beta',
     template: prompt(`"model": "claude-opus-5", ${MAX}, "output_config": {⟦"task_budget"⟧: {"type": "tokens", "total": 50000}}, ${HI}`),
     code: 'beta-required',
-    severity: 'warning',
+    // Not a warning any more: the workbench adds the beta at send time and says so.
+    severity: 'info',
   },
-  { name: 'fast mode on a model without it', template: prompt(`${MODEL}, ${MAX}, "speed": ⟦"fast"⟧, ${HI}`), code: 'invalid-value', severity: 'warning' },
+  // An error (the prompt is not sent), not an unknown price: the API refuses it.
+  { name: 'fast mode on a model without it', template: prompt(`${MODEL}, ${MAX}, "speed": ⟦"fast"⟧, ${HI}`), code: 'invalid-value', severity: 'error' },
   { name: 'an unknown service tier', template: prompt(`${MODEL}, ${MAX}, "service_tier": ⟦"premium"⟧, ${HI}`), code: 'invalid-value', severity: 'error' },
   { name: 'a stop sequence that is not a string', template: prompt(`${MODEL}, ${MAX}, "stop_sequences": ["END", ⟦7⟧], ${HI}`), code: 'wrong-type', severity: 'error' },
 
