@@ -5,6 +5,7 @@
 // failed rows and a CSV export. An unfinished job is remembered, so after a window reload the same
 // command offers to resume it without sending its finished rows again.
 import * as vscode from 'vscode';
+import { randomUUID } from 'node:crypto';
 import { requiredBetas } from '../core/run/requiredBetas';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
