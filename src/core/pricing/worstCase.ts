@@ -133,6 +133,14 @@ export function worstCaseCost(input: WorstCaseInput): WorstCase {
     for (const note of cost.notes) if (!notes.includes(note)) notes.push(note);
   }
   if (ttls.size > 0) notes.push(`cache writes: every input token priced at the ${ttls.has('1h') ? '1-hour' : '5-minute'} write rate`);
+  // A task budget (§14) is advisory across a whole agentic loop; max_tokens stays the hard cap of
+  // each reply, so it is what bounds this request. Said, so the budget is seen to be counted.
+  const outputConfig = request['output_config'];
+  const budget = typeof outputConfig === 'object' && outputConfig !== null ? (outputConfig as { task_budget?: { total?: unknown } }).task_budget : undefined;
+  if (budget !== undefined && budget !== null) {
+    const total = typeof budget.total === 'number' ? budget.total : undefined;
+    notes.push(`task budget${total !== undefined ? ` of ${total} tokens` : ''}: advisory across the agentic loop; each reply is still capped by max_tokens (${maxTokens}), which this figure uses`);
+  }
 
   const tools = serverTools(request);
   const usd = tokensUsd + tools.feesUsd;

@@ -25,6 +25,13 @@ describe('worstCaseCost', () => {
     assert.equal(usdOf(worstCaseCost({ request, inputTokens: 10_000, price: price('claude-opus-5') })), 0.15);
   });
 
+  it('counts a task budget as what it is: advisory, with max_tokens still the bound of the request', () => {
+    const request = { model: 'claude-opus-5', max_tokens: 1_000, output_config: { task_budget: { type: 'tokens', total: 50_000 } }, messages: ask('Hi') };
+    const worst = worstCaseCost({ request, inputTokens: 10_000, price: price('claude-opus-5') });
+    assert.equal(usdOf(worst), 0.075, 'the same as without the budget: max_tokens bounds the reply');
+    assert.ok(worst.notes.some((note) => /task budget of 50000 tokens: advisory .* capped by max_tokens \(1000\)/.test(note)), worst.notes.join('; '));
+  });
+
   it('is unknown for fast mode on a model whose fast multiplier the sheet does not give', () => {
     const worst = worstCaseCost({ request: { model: 'claude-opus-5-5', max_tokens: 10, speed: 'fast', messages: ask('Hi') }, inputTokens: 10, price: price('claude-opus-5-5') });
     assert.equal(worst.known, false);
