@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { requiredBetas } from '../core/run/requiredBetas';
+import { requiredBetas } from '../core/models/requiredBetas';
 import { detailsMarkdown, type CostSummary } from '../core/pricing/costReport';
 import { classifyCountError, explainCountFailure, type TokenCountState } from '../core/counting/tokenCountScheduler';
 import { countInputTokens } from '../core/counting/countTokens';

@@ -6,7 +6,7 @@
 // command offers to resume it without sending its finished rows again.
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
-import { requiredBetas } from '../core/run/requiredBetas';
+import { requiredBetas } from '../core/models/requiredBetas';
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { requiredBetas } from '../core/run/requiredBetas';
+import { requiredBetas } from '../core/models/requiredBetas';
 import { promptFromCurl } from '../core/prompt/curl';
 import { hasErrors, newPromptTemplate } from '../core/prompt/promptFile';
 import { toCurl, toTypeScriptSdk } from '../core/prompt/requestExport';

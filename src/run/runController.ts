@@ -19,7 +19,7 @@ import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import { appendRunRecord, errorViewOf, promptHistoryFile, readRunRecords, recordedError, recordedRequestErrors, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { explainStopReason } from '../core/run/stopReasons';
-import { requiredBetas } from '../core/run/requiredBetas';
+import { requiredBetas } from '../core/models/requiredBetas';
 import { cacheReportView, cacheSummaryText, firstChangedBlock, withCacheDiagnostics } from '../core/caching/cacheReport';
 import { StreamBatcher } from '../core/run/streamBatcher';
 import { checkStructuredOutput, outputSchema } from '../core/run/structuredOutput';

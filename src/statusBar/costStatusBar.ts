@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { requiredBetas } from '../core/run/requiredBetas';
+import { requiredBetas } from '../core/models/requiredBetas';
 import { escapeMarkdown, statusText, tooltipMarkdown, type CostSummary } from '../core/pricing/costReport';
 import type { PromptFile } from '../core/prompt/promptFile';
 import { TokenCountScheduler, type TokenCountState } from '../core/counting/tokenCountScheduler';

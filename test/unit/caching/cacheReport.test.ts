@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { cacheReportOf, cacheReportView, cacheSummaryText, describeCacheMiss, firstChangedBlock, sumCacheReports, withCacheDiagnostics } from '../../../src/core/caching/cacheReport';
-import { requiredBetas } from '../../../src/core/run/requiredBetas';
+import { requiredBetas } from '../../../src/core/models/requiredBetas';
 import { BUNDLED_PRICES, estimateCost, findPrice } from '../../../src/core/pricing/priceTable';
 
 const sonnet45 = findPrice(BUNDLED_PRICES, 'claude-sonnet-4-5'); // $3 in, $3.75 5m, $6 1h, $0.30 read

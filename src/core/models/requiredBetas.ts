@@ -1,7 +1,7 @@
 // The anthropic-beta names a request needs, whether or not the prompt lists them: a task budget
 // needs its beta (§14), and fast mode needs one on the models the catalogue says (§13). Added at
 // send time (and for counting and export), and said, so a prompt never fails for a missing header.
-import { findModel, TASK_BUDGET_BETA } from '../models/modelCatalogue';
+import { findModel, TASK_BUDGET_BETA } from './modelCatalogue';
 
 export interface RequestBetas {
   /** The prompt's betas plus the ones added, without repeats. */
