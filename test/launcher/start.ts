@@ -7,19 +7,17 @@ import { join } from 'node:path';
 import { SIMULATOR_URL_VARIABLE, SIMULATOR_USE_VARIABLE } from '../../src/core/api/simulatorOffer';
 import { start as startSimulator, type Simulator } from '../simulator/server';
 import { ensureTestHost, HostSetupError, repoRoot } from './hostSetup';
-import { parseStartOptions, START_USAGE, StartUsageError, type StartOptions } from './startOptions';
+import { newcomerExampleOf, parseStartOptions, START_USAGE, StartUsageError, type StartOptions } from './startOptions';
 import { startServer, workbenchUrl } from './vscodeServer';
 
 const examples = join(repoRoot, 'examples');
 const extensionId = 'prompt-workbench.prompt-workbench';
 
-/** The example a newcomer sees first: the first prompt file in examples/. */
-export function firstExample(folder = examples): string {
-  const first = readdirSync(folder)
-    .filter((name) => name.endsWith('.prompt.json'))
-    .sort()[0];
-  if (!first) throw new Error(`No .prompt.json file in ${folder}`);
-  return join(folder, first);
+/** The example a newcomer sees first (see newcomerExampleOf). */
+function firstExample(): string {
+  const name = newcomerExampleOf(readdirSync(examples));
+  if (!name) throw new Error(`No .prompt.json file in ${examples}`);
+  return join(examples, name);
 }
 
 /**

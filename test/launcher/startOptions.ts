@@ -72,3 +72,15 @@ export function parseStartOptions(argv: readonly string[], env: Readonly<Record<
   const api = simulator ? 'simulatorAlways' : real || keyInShell ? 'real' : 'simulatorWithoutKey';
   return { api, passKey, apiBaseUrl, workspaceTrust, port };
 }
+
+/**
+ * Of the file names in examples/, the example a newcomer sees first: one prompt that runs with
+ * nothing else to set up (no upload, no tools, no dataset), whatever the other examples are named;
+ * else the first prompt file.
+ */
+export const newcomerExample = 'classify-ticket.prompt.json';
+
+export function newcomerExampleOf(names: readonly string[]): string | undefined {
+  const prompts = names.filter((name) => name.endsWith('.prompt.json')).sort();
+  return prompts.includes(newcomerExample) ? newcomerExample : prompts[0];
+}

@@ -1,6 +1,9 @@
 // What `npm start -- [options]` decides from the command line and the shell's environment.
 import { strict as assert } from 'node:assert';
-import { parseStartOptions, StartUsageError } from '../../../test/launcher/startOptions';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../../test/launcher/hostSetup';
+import { newcomerExample, newcomerExampleOf, parseStartOptions, StartUsageError } from '../../../test/launcher/startOptions';
 
 const noKey = {};
 const withKey = { ANTHROPIC_API_KEY: 'sk-ant-shell-key-0000' };
@@ -52,5 +55,12 @@ describe('npm start options', () => {
       assert.throws(() => parseStartOptions(argv, env), StartUsageError, argv.join(' '));
     }
     assert.equal(parseStartOptions(['--help'], noKey), 'help');
+  });
+
+  it('opens the plain example first, not whichever example sorts first (a Files API one did)', () => {
+    assert.equal(newcomerExampleOf(readdirSync(join(repoRoot, 'examples'))), newcomerExample);
+    assert.equal(newcomerExampleOf(['a-upload.prompt.json', newcomerExample, 'notes.md']), newcomerExample);
+    assert.equal(newcomerExampleOf(['b.prompt.json', 'a.prompt.json', 'README.md']), 'a.prompt.json');
+    assert.equal(newcomerExampleOf(['README.md']), undefined);
   });
 });
