@@ -75,8 +75,10 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     });
     return { feature, tree, command: (command, row) => module.runFilesCommand(feature, documents, command, row), dispose: () => feature.dispose() };
   });
-  const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend, filesForCount: (uri, request) => uploads.get().feature.countable(uri, request), ...(probe ? { onCountSent: () => probe.countRequestsSent++ } : {}) });
-  const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend, onShown: () => walkthrough.mark(walkthroughContext.costRead) });
+  // Counts see a prompt's workspace files by their uploads' ids (never uploading while typing).
+  const filesForCount = (uri: vscode.Uri, request: Record<string, unknown>): Promise<Record<string, unknown>> => uploads.get().feature.countable(uri, request);
+  const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend, filesForCount, ...(probe ? { onCountSent: () => probe.countRequestsSent++ } : {}) });
+  const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend, filesForCount, onShown: () => walkthrough.mark(walkthroughContext.costRead) });
   const spendView = new SpendView({ extensionUri: context.extensionUri, spend, config, log });
   // Running prompts is a sibling bundle (dist/runs.js, see bundles.mjs): the runner, the panel and
   // the output channel are built on the first run, panel to restore or history to show.

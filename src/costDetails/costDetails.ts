@@ -12,6 +12,7 @@ import type { SpendTracking } from '../spend/spendTracking';
 import { rateLimitMarkdown } from '../core/spend/rateLimitHeaders';
 import { escapeMarkdown } from '../core/pricing/costReport';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
+import { requestNamesWorkspaceFiles } from '../core/files/workspaceFileRefs';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 import { costSummaryFor, requestForCounting, restrictedCountReason, simulatorNote } from '../pricing/promptCost';
 
@@ -26,16 +27,25 @@ export interface CostDetailsDeps {
   prices: Prices;
   limits: ModelLimits;
   spend: SpendTracking;
+  /** A request whose workspace files are replaced by their uploads' file ids (as the status bar counts it); throws until uploaded. */
+  filesForCount?: (promptUri: vscode.Uri, request: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
 
 /** Counts one request for one model, with the prompt's betas: exactly when a key works, else the offline estimate and why. */
-async function countFor(api: ApiConnection, spend: SpendTracking, request: Record<string, unknown>, model: string, betas: readonly string[]): Promise<TokenCountState> {
+async function countFor(deps: CostDetailsDeps, promptUri: vscode.Uri, request: Record<string, unknown>, model: string, betas: readonly string[]): Promise<TokenCountState> {
+  const { api, spend } = deps;
   const withModel = countableRequest({ ...request, model });
   // Restricted Mode: the details make no network call at all.
   if (!vscode.workspace.isTrusted) return { kind: 'estimate', inputTokens: estimateInputTokens(withModel), model, cause: 'held', reason: restrictedCountReason };
   try {
     const client = await api.client();
-    const inputTokens = await countInputTokens(client, countTokensParams(withModel), betas, { maxRetries: 0, onHeaders: (headers) => spend.countedTokens(isSimulatedResponse(headers)) });
+    let params = countTokensParams(withModel);
+    // The API knows uploaded files by id, never by workspace path: count what a run would send.
+    if (requestNamesWorkspaceFiles(params as unknown as Record<string, unknown>)) {
+      if (!deps.filesForCount) throw new Error('workspace files are counted once uploaded');
+      params = (await deps.filesForCount(promptUri, params as unknown as Record<string, unknown>)) as unknown as typeof params;
+    }
+    const inputTokens = await countInputTokens(client, params, betas, { maxRetries: 0, onHeaders: (headers) => spend.countedTokens(isSimulatedResponse(headers)) });
     return { kind: 'exact', inputTokens, model };
   } catch (error) {
     // Sorted and worded as the status bar's scheduler does it, so the two never disagree.
@@ -72,7 +82,7 @@ export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode
     const models = [model, ...deps.config.settings.whatIfModels.filter((m) => m !== model)];
     const summaries: CostSummary[] = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'Counting tokens for each model…' },
-      () => Promise.all(models.map(async (m) => costSummaryFor(deps, prompt, { ...request, model: m }, await countFor(deps.api, deps.spend, request, m, requiredBetas({ ...request, model: m }, prompt.betas ?? []).betas)))),
+      () => Promise.all(models.map(async (m) => costSummaryFor(deps, prompt, { ...request, model: m }, await countFor(deps, document.uri, request, m, requiredBetas({ ...request, model: m }, prompt.betas ?? []).betas)))),
     );
     const [main, ...others] = summaries;
     if (!main) return undefined;

@@ -46,6 +46,17 @@ describe('Files API uploads and server tools', function () {
     await run(uri);
     assert.equal(harness.sim.requestCount('files.upload'), 1, 'the second run reuses the upload');
 
+    // The cost details count what a run sends: the file by its id (the API rejects a workspace path).
+    const countsBefore = harness.sim.requestCount('count_tokens');
+    await vscode.commands.executeCommand('promptWorkbench.showCostDetails', uri);
+    const detailCounts = harness.sim.requests.filter((r) => r.endpoint === 'count_tokens').slice(countsBefore).map((r) => JSON.stringify(r.body));
+    assert.ok(detailCounts.length >= 1, 'the details counted');
+    for (const body of detailCounts) {
+      assert.match(body, new RegExp(fileId), 'counted by file id');
+      assert.doesNotMatch(body, /workspace_file/, 'never the workspace path');
+    }
+    assert.doesNotMatch(harness.api.costDetails() ?? '', /count failed|invalid/i);
+
     const files = await harness.api.filesForTests();
     assert.deepEqual(files.uploads.map((u) => [u.fileId, u.path]), [[fileId, 'docs/handbook.txt']]);
     const stored = JSON.parse(readFileSync(files.registryFile, 'utf8')) as { scopes: Record<string, Record<string, { fileId: string }>> };
