@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, type Simulator } from '../simulator/server';
 import { countRequestTokens } from '../simulator/tokenizer';
-import { costStatusItem, recordFailure, screenshot, sentApiKey, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
+import { costStatusItem, recordFailure, screenshot, sentApiKey, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
 
-const API_KEY = 'sk-ant-fake-e2e-authoring';
+const API_KEY = FAKE_API_KEY;
 const PROMPT_NAME = 'tide-tables';
 const PROMPT_FILE = `${PROMPT_NAME}.prompt.json`;
 

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { estimateCost, findPrice, tokenUsageFromApi, BUNDLED_PRICES, type ApiUsage } from '../../src/core/pricing/priceTable';
 import { start, type Simulator } from '../simulator/server';
-import { frameWith, quickOpen, recordFailure, runFromPalette, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
+import { frameWith, quickOpen, recordFailure, runFromPalette, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
 
-const API_KEY = 'sk-ant-fake-e2e-batches';
+const API_KEY = FAKE_API_KEY;
 const MODEL = 'claude-haiku-5-5';
 const ROWS = 500;
 

@@ -5,9 +5,9 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, type Simulator } from '../simulator/server';
-import { quickOpen, recordFailure, screenshot, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
+import { quickOpen, recordFailure, screenshot, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
 
-const API_KEY = 'sk-ant-fake-e2e-cache';
+const API_KEY = FAKE_API_KEY;
 const FILE = 'handbook-questions.prompt.json';
 const LONG_SYSTEM = Array.from({ length: 300 }, (_, i) => `Rule ${i}: answer politely and cite the handbook section.`).join(' ');
 

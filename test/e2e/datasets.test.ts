@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { repoRoot } from '../launcher/hostSetup';
 import { start, type Simulator } from '../simulator/server';
-import { frameWith, recordFailure, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
+import { frameWith, recordFailure, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
 
-const API_KEY = 'sk-ant-fake-e2e-datasets';
+const API_KEY = FAKE_API_KEY;
 const PROMPT = 'classify-tickets-dataset.prompt.json';
 const ROWS = 200;
 const FAILED = 4;

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Page } from 'playwright-core';
 import { start, type Simulator } from '../simulator/server';
-import { costStatusItem, editorTitleAction, quickOpen, recordFailure, runFromPalette, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
+import { costStatusItem, editorTitleAction, quickOpen, recordFailure, runFromPalette, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
 
-const API_KEY = 'sk-ant-fake-e2e-hostile';
+const API_KEY = FAKE_API_KEY;
 const SECRET = `aws_secret_access_key=${'Zx9'.repeat(12)}-the-users-own`;
 const USER_MAX_RUN_COST = 0.05;
 

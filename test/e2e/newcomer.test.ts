@@ -12,9 +12,9 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import { start, type Simulator } from '../simulator/server';
 import { ensureTestHost, repoRoot } from '../launcher/hostSetup';
 import { launchBrowser } from '../launcher/vscodeServer';
-import { costStatusItem, frameWith, sentApiKey, waitUntil } from './workbenchSession';
+import { costStatusItem, frameWith, sentApiKey, waitUntil, FAKE_API_KEY } from './workbenchSession';
 
-const FAKE_KEY = 'sk-ant-fake-e2e-newcomer';
+const FAKE_KEY = FAKE_API_KEY;
 const firstExample = 'classify-ticket.prompt.json';
 
 interface StartedScript {

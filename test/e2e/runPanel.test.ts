@@ -6,9 +6,9 @@ import * as assert from 'node:assert/strict';
 import type { ConsoleMessage, Frame, Page } from 'playwright-core';
 import { replyTextFor } from '../simulator/replyModel';
 import { start, type RecordedRequest, type Simulator } from '../simulator/server';
-import { recordFailure, editorTitleAction, frameWith, quickOpen, screenshot, sentApiKey, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
+import { recordFailure, editorTitleAction, frameWith, quickOpen, screenshot, sentApiKey, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
 
-const API_KEY = 'sk-ant-fake-e2e-panel';
+const API_KEY = FAKE_API_KEY;
 const OUTPUT_TOKENS = 800;
 const TOKENS_PER_SECOND = 80;
 

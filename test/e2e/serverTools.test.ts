@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import type { Frame, Page } from 'playwright-core';
 import { start, type Simulator } from '../simulator/server';
-import { editorTitleAction, frameWith, quickOpen, recordFailure, screenshot, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
+import { editorTitleAction, frameWith, quickOpen, recordFailure, screenshot, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
 
 const PROMPT = 'server-tools.prompt.json';
 const prompt = {
@@ -32,7 +32,7 @@ describe('server tools in the run panel (end-to-end)', function () {
   before(async () => {
     sim = await start({ port: 0, outputTokens: 40 });
     session = await startSession({
-      env: { ANTHROPIC_API_KEY: 'sk-ant-fake-e2e-server-tools' },
+      env: { ANTHROPIC_API_KEY: FAKE_API_KEY },
       machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
       userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
       files: { [PROMPT]: `${JSON.stringify(prompt, null, 2)}\n` },

