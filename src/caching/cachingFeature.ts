@@ -4,7 +4,7 @@
 // a prompt is checked, so the advisor adds nothing to the features bundle.
 import * as vscode from 'vscode';
 import { modify, type FormattingOptions } from 'jsonc-parser';
-import { adviseCaching, describeBreakpoint, type CacheAdvice } from '../core/caching/cacheAdvisor';
+import { adviseCaching, describeBreakpoint, ownValuesSource, type CacheAdvice } from '../core/caching/cacheAdvisor';
 import type { CacheLayout } from '../core/caching/cacheLayout';
 import { formatUsd } from '../core/format';
 import type { PromptFile } from '../core/prompt/promptFile';
@@ -45,7 +45,9 @@ export function createCachingFeature(deps: CachingDeps): CachingFeature {
     if (!layout) return undefined;
     let ownValues: Record<string, string> = {};
     try {
-      ownValues = deps.defaults(document, { variables: layout.variablesDeclared, valuesFile: layout.valuesFile } as unknown as PromptFile);
+      // Chunked variables are left out: they vary anyway, and a chunked file may be far above the
+      // size limit of a variable's file, which would make every other value unknown too.
+      ownValues = deps.defaults(document, ownValuesSource(layout) as unknown as PromptFile);
     } catch {
       // An unreadable file is already a diagnostic of the checks; advise without its value.
     }

@@ -3,8 +3,9 @@
 // cache_control breakpoint would go, what it saves, and the breakpoints that cannot work.
 //
 // What varies: a {{variable}} the prompt does not supply itself (asked at each run, or bound to a
-// dataset column) changes on every run or row; so does every block after it, since the cache is a
-// byte-exact prefix (§8). Defaults, file variables and the values file are the same each time.
+// dataset column) changes on every run or row, and a variable declared with `chunk` changes on
+// every chunk whatever its file or default holds; so does every block after them, since the cache
+// is a byte-exact prefix (§8). Other defaults, file variables and the values file are the same each time.
 // Sizes are estimates from the source length (values substituted), at the offline estimate's
 // characters per token and the model's tokenizer factor: the diagnostics say "about".
 import { formatCount, formatUsd } from '../format';
@@ -94,10 +95,37 @@ export interface CacheAdvice {
   warnings: CacheWarning[];
 }
 
-/** Which variables change from run to run (or row to row). */
+/**
+ * The variables declared with `chunk`: a chunked run sends another piece of their value in every
+ * request, so whatever the prompt supplies (a file, a default) is never the same twice.
+ */
+export function chunkedVariables(layout: Pick<CacheLayout, 'variablesDeclared'>): Set<string> {
+  const chunked = new Set<string>();
+  const declared = layout.variablesDeclared;
+  if (typeof declared !== 'object' || declared === null || Array.isArray(declared)) return chunked;
+  for (const [name, declaration] of Object.entries(declared as Record<string, unknown>)) {
+    const chunk = typeof declaration === 'object' && declaration !== null ? (declaration as { chunk?: unknown }).chunk : undefined;
+    if (typeof chunk === 'object' && chunk !== null && !Array.isArray(chunk)) chunked.add(name);
+  }
+  return chunked;
+}
+
+/**
+ * What the advisor needs the prompt's own values of: its declared variables without the chunked
+ * ones (whose value varies anyway), so a chunked file, however large, is never read for advice.
+ */
+export function ownValuesSource(layout: Pick<CacheLayout, 'variablesDeclared' | 'valuesFile'>): { variables?: Record<string, unknown>; valuesFile?: string } {
+  const declared = layout.variablesDeclared;
+  const chunked = chunkedVariables(layout);
+  const variables = typeof declared === 'object' && declared !== null && !Array.isArray(declared) ? Object.fromEntries(Object.entries(declared as Record<string, unknown>).filter(([name]) => !chunked.has(name))) : undefined;
+  return { ...(variables ? { variables } : {}), ...(layout.valuesFile !== undefined ? { valuesFile: layout.valuesFile } : {}) };
+}
+
+/** Which variables change from run to run (or row to row, or chunk to chunk). */
 export function varyingVariables(layout: CacheLayout, ownValues: Readonly<Record<string, string>>): (name: string) => boolean {
   const mapped = new Set(layout.dataset?.mapped ?? []);
-  return (name) => mapped.has(name) || !Object.prototype.hasOwnProperty.call(ownValues, name);
+  const chunked = chunkedVariables(layout);
+  return (name) => mapped.has(name) || chunked.has(name) || !Object.prototype.hasOwnProperty.call(ownValues, name);
 }
 
 function describeSaving(saving: CacheSaving): string {
@@ -123,6 +151,7 @@ export function adviseCaching(input: CacheAdviceInput): CacheAdvice {
   const count = segments.count;
   const placeholders = segments.placeholders;
   const varies = varyingVariables(layout, ownValues);
+  const chunked = chunkedVariables(layout);
   const model = layout.model;
   const factor = (model !== undefined ? tokenizerFactor(model) : 1) * (input.tokenScale ?? 1);
   const minimum = model !== undefined ? findModel(model)?.cacheMinimum : undefined;
@@ -161,6 +190,8 @@ export function adviseCaching(input: CacheAdviceInput): CacheAdvice {
   const stableTokens = stableCount > 0 ? tokensAt(stableCount - 1) : 0;
   const firstVaryingLabel = firstVarying >= 0 ? segments.segment(firstVarying).label : undefined;
   const unit = layout.dataset ? 'row' : 'run';
+  // What the first varying part changes with: a chunked variable, with every chunk.
+  const firstUnit = chunked.has(firstVariable) ? 'chunk' : unit;
 
   const saving = (tokens: number, ttl: '5m' | '1h'): CacheSaving | undefined => {
     const price = input.price;
@@ -198,7 +229,7 @@ export function adviseCaching(input: CacheAdviceInput): CacheAdvice {
     if (neverHits) {
       const cause = modelVaries
         ? `the model is {{${layout.modelVariables.find(varies) ?? ''}}}, which can change every run`
-        : `${firstVaryingLabel ?? 'an earlier block'} holds {{${firstVariable}}}, which changes on every ${unit}`;
+        : `${firstVaryingLabel ?? 'an earlier block'} holds {{${firstVariable}}}, which changes on every ${firstUnit}`;
       warnings.push({
         code: 'cache-breakpoint-never-hits',
         severity: 'warning',
@@ -233,7 +264,7 @@ export function adviseCaching(input: CacheAdviceInput): CacheAdvice {
         severity: 'warning',
         offset: auto.offset,
         length: auto.length,
-        message: `Automatic caching puts the breakpoint on the last block (${segments.segment(last).label}), after ${firstVaryingLabel ? `{{${firstVariable}}} in ${firstVaryingLabel}` : 'a part'} that changes on every ${unit}: it is written each time and never read across runs. Put an explicit breakpoint on the last block before it instead.`,
+        message: `Automatic caching puts the breakpoint on the last block (${segments.segment(last).label}), after ${firstVaryingLabel ? `{{${firstVariable}}} in ${firstVaryingLabel}` : 'a part'} that changes on every ${firstUnit}: it is written each time and never read across runs. Put an explicit breakpoint on the last block before it instead.`,
       });
     } else if (surelyTooShort(tokensAt(last)) && minimum) {
       warnings.push({
@@ -265,7 +296,7 @@ export function adviseCaching(input: CacheAdviceInput): CacheAdvice {
     if (!surelyTooShort(tokens)) {
       const segment = segments.segment(target);
       const s = saving(tokens, '5m');
-      const where = stableCount < count ? `do not change between ${unit}s` : 'hold no variables';
+      const where = stableCount < count ? `do not change between ${firstUnit}s` : 'hold no variables';
       const unsure = mayBeTooShort(tokens) && minimum ? ` It may be below ${model}'s minimum cacheable length of ${minimumWords(minimum)}.` : '';
       advice.suggestion = {
         index: target,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { adviseCaching, describeBreakpoint } from '../../../src/core/caching/cacheAdvisor';
+import { adviseCaching, describeBreakpoint, ownValuesSource } from '../../../src/core/caching/cacheAdvisor';
+import { collectDefaults } from '../../../src/core/prompt/template';
 import type { CacheLayout } from '../../../src/core/caching/cacheLayout';
 import { validateForSend } from '../../../src/core/prompt/promptFile';
 import { BUNDLED_PRICES, findPrice } from '../../../src/core/pricing/priceTable';
@@ -139,6 +140,78 @@ describe('cache advisor', () => {
     assert.match(advice.warnings[0]?.message ?? '', /messages\[0\]\.content\[0\] holds \{\{ticket\}\}, which changes on every row/);
     assert.equal(advice.suggestion?.segment.label, 'system[0]', 'and the right place is offered');
     assert.match(describeBreakpoint(advice.breakpoints[0] as never, model), /Caches nothing across runs/);
+  });
+
+  it('treats a chunked file variable as changing on every chunk: no breakpoint advised after it, a warning on one that sits there', () => {
+    // The file is the prompt's own value, but a chunked run sends a different piece of it each time.
+    const chunked = {
+      variables: { contract: { file: './contract.md', chunk: { targetTokens: 4000, overlapTokens: 100 } } },
+      request: {
+        model,
+        max_tokens: 5,
+        system: [{ type: 'text', text: words(3000) }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: '<part>{{contract}}</part>' },
+              { type: 'text', text: 'List the obligations.', cache_control: { type: 'ephemeral' } },
+            ],
+          },
+        ],
+      },
+    };
+    const advice = adviseCaching({ layout: layoutOf(chunked), ownValues: { contract: words(20_000) }, price, rows: 40 });
+    assert.equal(advice.stableCount, 1, 'only the system block is the same on every chunk');
+    assert.equal(advice.firstVarying?.variable, 'contract');
+    assert.deepEqual(advice.warnings.map((w) => w.code), ['cache-breakpoint-never-hits']);
+    assert.match(advice.warnings[0]?.message ?? '', /messages\[0\]\.content\[0\] holds \{\{contract\}\}, which changes on every chunk/);
+    assert.equal(advice.breakpoints[0]?.neverHits, true);
+    assert.equal(advice.suggestion?.segment.label, 'system[0]', 'the breakpoint belongs before the chunk');
+    assert.ok((advice.suggestion?.prefixTokens ?? 0) < 3200, 'the chunked file is not counted in the stable prefix');
+
+    // Without the breakpoint, the advisor never offers one on or after the chunk.
+    const { request } = chunked;
+    const plain = { ...chunked, request: { ...request, messages: [{ role: 'user', content: [{ type: 'text', text: '<part>{{contract}}</part>' }, { type: 'text', text: 'List the obligations.' }] }] } };
+    const offered = adviseCaching({ layout: layoutOf(plain), ownValues: { contract: words(20_000) }, price });
+    assert.equal(offered.suggestion?.segment.label, 'system[0]');
+    assert.deepEqual(offered.warnings, []);
+  });
+
+  it('never reads a chunked file for its own values, so a file above the size limit leaves the other defaults known', () => {
+    const layout = layoutOf({
+      variables: { contract: { file: './huge-contract.md', chunk: {} }, tone: 'formal', policy: { file: './policy.md' } },
+      request: { model, max_tokens: 5, system: [{ type: 'text', text: '{{policy}} in a {{tone}} tone' }], messages: [{ role: 'user', content: '{{contract}}' }] },
+    });
+    const read: string[] = [];
+    const ownValues = collectDefaults(ownValuesSource(layout) as never, (path) => {
+      read.push(path);
+      if (path.includes('huge')) throw new Error('above promptWorkbench.maxReferencedFileMB');
+      return words(3000);
+    });
+    assert.deepEqual(read, ['./policy.md']);
+    assert.deepEqual(Object.keys(ownValues).sort(), ['policy', 'tone']);
+    const advice = adviseCaching({ layout, ownValues, price });
+    assert.equal(advice.stableCount, 1, 'the policy and the tone stay stable');
+    assert.equal(advice.suggestion?.segment.label, 'system[0]');
+  });
+
+  it('treats a chunked variable bound to a dataset column as changing, even with a default', () => {
+    const layout = layoutOf({
+      dataset: { path: './contracts.jsonl' },
+      variables: { body: { default: 'sample text', chunk: {} } },
+      request: {
+        model,
+        max_tokens: 5,
+        system: [{ type: 'text', text: words(3000) }, { type: 'text', text: 'Text: {{body}}', cache_control: { type: 'ephemeral' } }],
+        messages: [{ role: 'user', content: 'Go.' }],
+      },
+    });
+    const advice = adviseCaching({ layout, ownValues: { body: 'sample text' }, price });
+    assert.equal(advice.stableCount, 1);
+    assert.deepEqual(advice.warnings.map((w) => w.code), ['cache-breakpoint-never-hits']);
+    assert.match(advice.warnings[0]?.message ?? '', /\{\{body\}\}, which changes on every chunk/);
+    assert.equal(advice.suggestion?.segment.label, 'system[0]');
   });
 
   it('warns about automatic caching whose last block changes every run', () => {
