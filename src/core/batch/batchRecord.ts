@@ -106,6 +106,16 @@ export interface BatchRecord {
   /** The job whose failed rows this one retries. */
   retryOf?: string;
   totals?: BatchTotals;
+  /** The job is the map of a chunked run (src/core/chunking/chunkBatch.ts): its rows are chunks, stitched once all are in. */
+  chunked?: ChunkedBatch;
+}
+
+/** What a chunked run's batch keeps for the stitch that follows it. */
+export interface ChunkedBatch {
+  /** The chunked variable. */
+  variable: string;
+  /** Chunks of the whole run (this job may send only those not already finished). */
+  chunks: number;
 }
 
 export function emptyTotals(): BatchTotals {

@@ -58,10 +58,10 @@ export interface BuildBatchRequestsOptions {
 const BODY_HEAD = '{"requests":[';
 const BODY_TAIL = ']}';
 /** Bytes of a batch body around its elements. */
-const ENVELOPE_BYTES = BODY_HEAD.length + BODY_TAIL.length;
+export const ENVELOPE_BYTES = BODY_HEAD.length + BODY_TAIL.length;
 
 /** The params of one row's request as a batch takes them: a Messages body, never streamed. */
-function batchParams(request: Record<string, unknown>): Record<string, unknown> {
+export function batchParams(request: Record<string, unknown>): Record<string, unknown> {
   if (!('stream' in request)) return request;
   const { stream: _stream, ...rest } = request;
   return rest;

@@ -6,6 +6,8 @@
 // each result's usage when the results are joined (batchResults.ts, `recordResult`), and the
 // handle's `close` releases what the reservation did not use.
 //
+// A job's requests come from a BatchJobSource: a dataset plan's rows (datasetBatchSource), or the
+// chunks of a chunked run (src/core/chunking/chunkBatch.ts); the rest below is the same for both.
 // The rows stream from the dataset into the batches' bodies (batchRequests.ts); the mapping of
 // custom_ids back to rows is written on the way, and rows that cannot be sent (bad rows, missing
 // values, a request larger than a batch) are written to the results file as skipped, as a run
@@ -19,7 +21,7 @@ import { formatUsd } from '../format';
 import type { PromptFile } from '../prompt/promptFile';
 import type { BilledJob, BilledJobHandle, CallSpec, SentCall } from '../spend/spendGate';
 import { MappingWriter, readMapping } from './batchMapping';
-import { BATCH_LIMITS, BatchSplitter, buildBatchRequests, type BatchLimits, type BatchRowRef } from './batchRequests';
+import { BATCH_LIMITS, BatchSplitter, buildBatchRequests, type BatchLimits, type BatchRequestRecord, type BatchRowRef } from './batchRequests';
 import { batchesApi, type BatchesClient } from './batchesApi';
 import { BATCH_RECORD_VERSION, datasetHashOf, partFromApi, promptHashOf, type BatchEstimate, type BatchRecord } from './batchRecord';
 
@@ -59,13 +61,13 @@ export function billedJobOfRecord(record: BatchRecord): BilledJob {
   const worst = record.estimate.worstCaseUsd;
   const outstanding = worst === undefined ? undefined : Math.max(0, worst - (record.totals?.costUsd ?? 0));
   return {
-    kind: 'batch',
+    kind: record.chunked ? 'chunk' : 'batch',
     batch: true,
     model: record.model,
     promptName: record.promptName,
     worstCaseUsd: outstanding,
     ...(outstanding === undefined ? { unknownReason: record.estimate.unknownReason ?? 'the batch cost is not known' } : {}),
-    what: `a batch of ${record.estimate.rows.toLocaleString('en-US')} rows on ${record.model} at batch prices (×0.5), submitted ${record.createdAt}${outstanding === undefined ? '' : `, ${formatUsd(outstanding)} still possible at worst`}`,
+    what: `a batch of ${record.estimate.rows.toLocaleString('en-US')} ${record.chunked ? 'chunks' : 'rows'} on ${record.model} at batch prices (×0.5), submitted ${record.createdAt}${outstanding === undefined ? '' : `, ${formatUsd(outstanding)} still possible at worst`}`,
   };
 }
 
@@ -82,21 +84,60 @@ export function defaultMappingPath(resultsPath: string, jobId: string): string {
   return join(dirname(resultsPath), `${basename(resultsPath).replace(/\.results\.jsonl$|\.jsonl$/, '')}.batch-${jobId}.mapping.jsonl`);
 }
 
-export interface SubmitBatchJobOptions {
+/**
+ * What a batch job is made of, whatever its requests come from: a dataset plan's rows
+ * (datasetBatchSource), or the chunks of a chunked run (src/core/chunking/chunkBatch.ts). The
+ * requests stream into the batches; the rest goes into the record and the spend gate.
+ */
+export interface BatchJobSource {
+  promptName: string;
+  /** The file the requests were made from (a dataset, a chunked document): the record's datasetPath. */
+  sourcePath: string;
+  model: string;
+  betas: readonly string[];
+  /** promptHashOf the prompt and its own values. */
+  promptHash: string;
+  /** SHA-256 of what the requests were made from, taken before they are built. */
+  sourceHash(): Promise<string>;
+  /** The prompt asks for structured output: the join parses each reply's JSON. */
+  structured: boolean;
+  estimate: BatchEstimate;
+  /** The whole job's worst case at batch prices, for the spend gate's check before the first batch. */
+  billedJob: BilledJob;
+  /** The requests (and rows not sent), in order, built as they are read. */
+  requests(limits: BatchLimits, signal?: AbortSignal): AsyncIterable<BatchRequestRecord>;
+  /** Kept in the record as it is (a chunked run's stitch). */
+  chunked?: BatchRecord['chunked'];
+}
+
+/** A dataset plan's rows (a retry: only `onlyKeys`) as a batch job source. */
+export function datasetBatchSource(plan: DatasetPlan, prompt: PromptFile, promptValues: Readonly<Record<string, string>>, onlyKeys?: ReadonlySet<string>): BatchJobSource {
+  const rows = onlyKeys ? onlyKeys.size : plan.rows.runnable;
+  return {
+    promptName: plan.promptName,
+    sourcePath: plan.source.path,
+    model: plan.model,
+    betas: prompt.betas ?? [],
+    promptHash: promptHashOf(prompt, promptValues),
+    sourceHash: () => datasetHashOf(plan.source),
+    structured: (prompt.request.output_config as { format?: unknown } | undefined)?.format !== undefined,
+    estimate: batchEstimate(plan, rows),
+    billedJob: batchBilledJob(plan, rows),
+    requests: (limits, signal) => buildBatchRequests({ plan, prompt, promptValues, limits, ...(onlyKeys ? { onlyKeys } : {}), ...(signal ? { signal } : {}) }),
+  };
+}
+
+export interface SubmitBatchRequestsOptions {
   client: BatchesClient;
   gate: BatchSpendGate;
   /** The user confirmed the gate's `confirm` decision (assess first, as for a run). */
   confirmed?: boolean;
-  plan: DatasetPlan;
-  prompt: PromptFile;
-  promptValues: Readonly<Record<string, string>>;
+  source: BatchJobSource;
   promptPath?: string;
   /** The results file (same format as a run made now); a retry appends to the job's own. */
   resultsPath: string;
   /** Default: beside the results file (defaultMappingPath). */
   mappingPath?: string;
-  /** Only these row keys (a retry of failed rows). */
-  onlyKeys?: ReadonlySet<string>;
   retryOf?: string;
   /** Host of the API base URL, kept in the record. */
   baseUrlHost?: string;
@@ -107,6 +148,14 @@ export interface SubmitBatchJobOptions {
   signal?: AbortSignal;
   /** Called with the record after each batch is created, so it can be saved before the next. */
   onRecord?: (record: BatchRecord) => void | Promise<void>;
+}
+
+export interface SubmitBatchJobOptions extends Omit<SubmitBatchRequestsOptions, 'source'> {
+  plan: DatasetPlan;
+  prompt: PromptFile;
+  promptValues: Readonly<Record<string, string>>;
+  /** Only these row keys (a retry of failed rows). */
+  onlyKeys?: ReadonlySet<string>;
 }
 
 export interface SubmittedBatchJob {
@@ -123,14 +172,19 @@ export interface SubmittedBatchJob {
  * picks them up.
  */
 export async function submitBatchJob(options: SubmitBatchJobOptions): Promise<SubmittedBatchJob> {
-  const { plan, prompt } = options;
+  const { plan, prompt, promptValues, onlyKeys, ...rest } = options;
   if (plan.errors.length > 0) throw new Error(`The plan has errors: ${plan.errors.join(' ')}`);
+  return submitBatchRequests({ ...rest, source: datasetBatchSource(plan, prompt, promptValues, onlyKeys) });
+}
+
+/** Submits any batch job source: the same checks, splitting, mapping and record as submitBatchJob. */
+export async function submitBatchRequests(options: SubmitBatchRequestsOptions): Promise<SubmittedBatchJob> {
+  const { source } = options;
   const now = options.now ?? Date.now;
-  const rows = options.onlyKeys ? options.onlyKeys.size : plan.rows.runnable;
-  const billing = await options.gate.open(batchBilledJob(plan, rows), { confirmed: options.confirmed ?? false });
+  const billing = await options.gate.open(source.billedJob, { confirmed: options.confirmed ?? false });
   const jobId = options.jobId ?? `b${now().toString(36)}${randomUUID().slice(0, 8)}`;
   const mappingPath = options.mappingPath ?? defaultMappingPath(options.resultsPath, jobId);
-  const betas = prompt.betas ?? [];
+  const betas = [...source.betas];
   const api = batchesApi(options.client, betas);
   const limits = options.limits ?? BATCH_LIMITS;
   const iso = (): string => new Date(now()).toISOString();
@@ -138,39 +192,40 @@ export async function submitBatchJob(options: SubmitBatchJobOptions): Promise<Su
   const record: BatchRecord = {
     v: BATCH_RECORD_VERSION,
     jobId,
-    promptName: plan.promptName,
+    promptName: source.promptName,
     ...(options.promptPath ? { promptPath: options.promptPath } : {}),
-    datasetPath: plan.source.path,
-    model: plan.model,
-    betas: [...betas],
-    promptHash: promptHashOf(prompt, options.promptValues),
+    datasetPath: source.sourcePath,
+    model: source.model,
+    betas,
+    promptHash: source.promptHash,
     datasetHash: '',
-    structured: (prompt.request.output_config as { format?: unknown } | undefined)?.format !== undefined,
+    structured: source.structured,
     mapping: { path: mappingPath, sha256: '', rows: 0 },
     resultsPath: options.resultsPath,
     createdAt: iso(),
     expiresAt: iso(),
-    estimate: batchEstimate(plan, rows),
+    estimate: source.estimate,
     parts: [],
     notSent: { skipped: 0, failed: 0 },
     simulated: false,
     ...(options.baseUrlHost ? { baseUrlHost: options.baseUrlHost } : {}),
     ...(options.retryOf ? { retryOf: options.retryOf } : {}),
+    ...(source.chunked ? { chunked: source.chunked } : {}),
   };
 
   let mapping: MappingWriter | undefined;
   let results: ResultsWriter | undefined;
   try {
-    record.datasetHash = await datasetHashOf(plan.source);
+    record.datasetHash = await source.sourceHash();
     mapping = await MappingWriter.open(mappingPath, jobId);
     results = await ResultsWriter.open(options.resultsPath);
-    await results.append({ type: 'job', v: RESULTS_FORMAT_VERSION, jobId, promptName: plan.promptName, ...(options.promptPath ? { promptPath: options.promptPath } : {}), datasetPath: plan.source.path, model: plan.model, mode: 'batch', startedAt: iso() });
+    await results.append({ type: 'job', v: RESULTS_FORMAT_VERSION, jobId, promptName: source.promptName, ...(options.promptPath ? { promptPath: options.promptPath } : {}), datasetPath: source.sourcePath, model: source.model, mode: 'batch', startedAt: iso() });
     const writer = results;
     const map = mapping;
     const rowLine = (row: BatchRowRef, fields: Pick<RowResult, 'status' | 'error'>): RowResult => ({ type: 'row', key: row.key, index: row.index, where: row.where, ...fields, time: iso() });
 
     const splitter = new BatchSplitter(
-      buildBatchRequests({ plan, prompt, promptValues: options.promptValues, limits, ...(options.onlyKeys ? { onlyKeys: options.onlyKeys } : {}), ...(options.signal ? { signal: options.signal } : {}) }),
+      source.requests(limits, options.signal),
       limits,
       {
         onRequest: (request, part) => map.append({ customId: request.customId, part, ...request.row }),
@@ -187,7 +242,7 @@ export async function submitBatchJob(options: SubmitBatchJobOptions): Promise<Su
       if (!next) break;
       let created;
       try {
-        created = await billing.call({ model: plan.model, worstCaseUsd: undefined }, async () => {
+        created = await billing.call({ model: source.model, worstCaseUsd: undefined }, async () => {
           const { batch, headers } = await api.create(next.body, options.signal);
           return { result: batch, headers, batchId: batch.id };
         });
