@@ -10,7 +10,7 @@ import { describeTarget } from './core/api/simulatorOffer';
 import type * as BatchesFeatureModule from './batches/batchesFeature';
 import type { BatchesFeature } from './batches/batchesFeature';
 import { batchCommandIds } from './batches/batchesActivation';
-import { registerCostDetails } from './costDetails/costDetails';
+import type * as CostDetailsModule from './costDetails/costDetails';
 import { registerCaching } from './caching/registerCaching';
 import type * as DatasetFeatureModule from './datasets/datasetFeature';
 import type * as FilesFeatureModule from './files/filesFeature';
@@ -27,7 +27,7 @@ import { PromptDocuments, PromptFiles } from './promptDocuments';
 import type { RunSummary } from './run/runController';
 import type * as RunFeatureModule from './runFeature';
 import { SpendTracking } from './spend/spendTracking';
-import { SpendView } from './spend/spendView';
+import type * as SpendViewModule from './spend/spendView';
 import { CostStatusBar } from './statusBar/costStatusBar';
 import type { PromptWorkbenchApi } from './testApi';
 import { TestProbe } from './testProbe';
@@ -78,8 +78,26 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   // Counts see a prompt's workspace files by their uploads' ids (never uploading while typing).
   const filesForCount = (uri: vscode.Uri, request: Record<string, unknown>): Promise<Record<string, unknown>> => uploads.get().feature.countable(uri, request);
   const statusBar = new CostStatusBar({ documents, api, config, prices, limits, spend, filesForCount, ...(probe ? { onCountSent: () => probe.countRequestsSent++ } : {}) });
-  const costDetails = registerCostDetails({ documents, api, config, prices, limits, spend, filesForCount, onShown: () => walkthrough.mark(walkthroughContext.costRead) });
-  const spendView = new SpendView({ extensionUri: context.extensionUri, spend, config, log });
+  // Cost Details and the spend view are sibling bundles (dist/costDetails.js, dist/spendPanel.js):
+  // their commands build them on first use, so the edit path never loads them.
+  const costDetails = lazyFeature('costDetails', () =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./costDetails/costDetails') as typeof CostDetailsModule).createCostDetails({
+      documents,
+      api,
+      config,
+      prices,
+      limits,
+      spend,
+      filesForCount,
+      onShown: () => walkthrough.mark(walkthroughContext.costRead),
+    }),
+  );
+  const spendView = lazyFeature(
+    'spendPanel',
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    () => new (require('./spend/spendView') as typeof SpendViewModule).SpendView({ extensionUri: context.extensionUri, spend, config, log }),
+  );
   // Running prompts is a sibling bundle (dist/runs.js, see bundles.mjs): the runner, the panel and
   // the output channel are built on the first run, panel to restore or history to show.
   const runs = lazyFeature('runs', () =>
@@ -159,9 +177,14 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     files,
     spend,
     spendView,
+    registerLazyCommands(spendView, {
+      'promptWorkbench.showSpend': (view) => view.show(),
+      'promptWorkbench.exportSpendCsv': (view, target) => view.exportCsv(target instanceof vscode.Uri ? target : undefined),
+    }),
     documents,
     statusBar,
-    costDetails.disposable,
+    costDetails,
+    registerLazyCommands(costDetails, { 'promptWorkbench.showCostDetails': (details, uri) => details.show(uri instanceof vscode.Uri ? uri : undefined) }),
     runs,
     promptCommands,
     walkthrough,
@@ -193,9 +216,12 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
   const testApi: Features['api'] = {
     statusBar: () => statusBar.snapshot(),
     countRequestsSent: () => probe.countRequestsSent,
-    costDetails: () => costDetails.lastDetails(),
+    costDetails: () => costDetails.loaded?.lastDetails(),
     sdkLoaded: isSdkLoaded,
-    siblingsLoaded: () => [datasets, uploads, batches, runs, promptCommands].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
+    siblingsLoaded: () => [
+      ...[datasets, uploads, batches, runs, promptCommands, costDetails, spendView].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
+      ...(spend.gateLoaded ? ['spendGate'] : []),
+    ],
     panelState: () => runs.get().panelState(),
     outputText: () => probe.outputText(),
     lastRun: () => probe.lastRun,
@@ -214,7 +240,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
         countCalls: totals.countCalls,
         lastRefusal: runs.loaded?.controller.lastRefusal,
         warnings: [...spend.warningsShown],
-        report: spendView.report(),
+        report: spendView.loaded?.report(),
       };
     },
     datasetPanel: () => ({ ...datasets.get().panel.snapshot(), job: datasets.get().controller.snapshot() }),

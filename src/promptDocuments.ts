@@ -201,6 +201,11 @@ export class PromptDocuments implements vscode.Disposable {
   }
 
   /** The full check run before sending, whatever the size, with every named file read afresh. */
+  /** The send check of a prompt text that is no document (a recorded request run again), without named files. */
+  validateText(text: string): ParsedPrompt {
+    return validateForSend(text);
+  }
+
   validateForSend(document: vscode.TextDocument): ParsedPrompt {
     return validateForSend(document.getText(), this.parseOptions(document, true));
   }

@@ -55,8 +55,19 @@ async function countFor(deps: CostDetailsDeps, promptUri: vscode.Uri, request: R
   }
 }
 
-/** The details view behind the status bar item and the CodeLens: every figure, and a what-if across models. */
-export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode.Disposable; lastDetails(): string | undefined } {
+export interface CostDetails extends vscode.Disposable {
+  /** Counts the prompt (the given one, or the active editor's) for each model and shows the details; returns the Markdown shown. */
+  show(uri?: vscode.Uri): Promise<string | undefined>;
+  /** The Markdown last shown (for tests). */
+  lastDetails(): string | undefined;
+}
+
+/**
+ * The details view behind the status bar item and the CodeLens: every figure, and a what-if across
+ * models. A sibling bundle (dist/costDetails.js): features.ts registers the command and builds this
+ * on its first use.
+ */
+export function createCostDetails(deps: CostDetailsDeps): CostDetails {
   let last: string | undefined;
   const changed = new vscode.EventEmitter<vscode.Uri>();
   const contents = new Map<string, string>();
@@ -110,12 +121,6 @@ export function registerCostDetails(deps: CostDetailsDeps): { disposable: vscode
     return last;
   };
 
-  return {
-    disposable: vscode.Disposable.from(
-      changed,
-      vscode.workspace.registerTextDocumentContentProvider(scheme, provider),
-      vscode.commands.registerCommand('promptWorkbench.showCostDetails', (uri?: vscode.Uri) => show(uri)),
-    ),
-    lastDetails: () => last,
-  };
+  const disposable = vscode.Disposable.from(changed, vscode.workspace.registerTextDocumentContentProvider(scheme, provider));
+  return { show, lastDetails: () => last, dispose: () => disposable.dispose() };
 }

@@ -210,7 +210,7 @@ export class RunController implements vscode.Disposable {
   /** Sends a recorded request again, after the checks Run makes: trust, validation, then send's key and spend checks. */
   private async rerun(promptUri: vscode.Uri, record: RunRecord): Promise<RunSummary | undefined> {
     if (this.refusedUntrusted()) return undefined;
-    const errors = recordedRequestErrors(record);
+    const errors = recordedRequestErrors(record, (text) => this.deps.documents.validateText(text).diagnostics);
     if (errors.length > 0) {
       void vscode.window.showErrorMessage(`Not sent: the recorded request has ${errors.length} error${errors.length === 1 ? '' : 's'} (first: ${errors[0]?.message ?? ''}).`);
       return undefined;

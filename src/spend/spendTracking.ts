@@ -2,11 +2,12 @@ import * as vscode from 'vscode';
 import { DEFAULT_WARNING_PERCENTS, monthToDateText, ThresholdWatch } from '../core/spend/monthlyBudget';
 import { keyFingerprint, readOrCreateSalt } from '../core/spend/keyFingerprint';
 import { RateLimitBoard } from '../core/spend/rateLimitHeaders';
-import { SpendGate, type CallTarget } from '../core/spend/spendGate';
+import type { CallTarget, SpendGate } from '../core/spend/spendGate';
 import { SpendLedger, type SpendTotals } from '../core/spend/spendLedger';
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import type { Prices } from '../pricing/prices';
+import type * as SpendGateFeatureModule from './spendGateFeature';
 
 export interface SpendTrackingDeps {
   /** The extension's global storage: the ledger is per user, not per workspace. */
@@ -26,7 +27,7 @@ const countFlushMs = 60_000;
  */
 export class SpendTracking implements vscode.Disposable {
   readonly ledger: SpendLedger;
-  readonly gate: SpendGate;
+  private builtGate: SpendGate | undefined;
   readonly rateLimits = new RateLimitBoard();
   private readonly changed = new vscode.EventEmitter<SpendTotals>();
   /** Fires after lines (this window's or another's) were read into the month's totals. */
@@ -41,16 +42,6 @@ export class SpendTracking implements vscode.Disposable {
     const folder = vscode.Uri.joinPath(deps.globalStorageUri, 'spend').fsPath;
     this.ledger = new SpendLedger({ folder });
     this.salt = readOrCreateSalt(`${folder}/fingerprint-salt`);
-    this.gate = new SpendGate({
-      ledger: this.ledger,
-      limits: () => {
-        const s = deps.config.settings;
-        return { confirmAboveUsd: s.confirmAboveUsd, maxRunCostUsd: s.maxRunCostUsd, monthlyBudgetUsd: s.monthlyBudgetUsd };
-      },
-      prices: (model) => deps.prices.find(model),
-      target: () => this.target(),
-      rateLimits: this.rateLimits,
-    });
     const watch = new ThresholdWatch(this.ledger.writer, () => ({
       monthlyBudgetUsd: deps.config.settings.monthlyBudgetUsd,
       warningPercents: deps.config.settings.budgetWarningPercents.length ? deps.config.settings.budgetWarningPercents : DEFAULT_WARNING_PERCENTS,
@@ -67,6 +58,35 @@ export class SpendTracking implements vscode.Disposable {
     this.disposables.push({ dispose: () => lines.dispose() }, { dispose: () => clearTimeout(pendingChange) });
     // Thresholds already behind this month's spend when the window opens are not news.
     void this.ledger.refresh();
+  }
+
+  /**
+   * The gate every billed call goes through. Its code is a sibling bundle (dist/spendGate.js),
+   * required on the first billed call; the one gate built then holds every job's reservations.
+   */
+  get gate(): SpendGate {
+    this.builtGate ??= this.buildGate();
+    return this.builtGate;
+  }
+
+  /** Whether the gate (and its bundle) has been built: the tests' check that the edit path never loads it. */
+  get gateLoaded(): boolean {
+    return this.builtGate !== undefined;
+  }
+
+  private buildGate(): SpendGate {
+    const deps = this.deps;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./spendGateFeature') as typeof SpendGateFeatureModule).createSpendGate({
+      ledger: this.ledger,
+      limits: () => {
+        const s = deps.config.settings;
+        return { confirmAboveUsd: s.confirmAboveUsd, maxRunCostUsd: s.maxRunCostUsd, monthlyBudgetUsd: s.monthlyBudgetUsd };
+      },
+      prices: (model) => deps.prices.find(model),
+      target: () => this.target(),
+      rateLimits: this.rateLimits,
+    });
   }
 
   private async target(): Promise<CallTarget> {

@@ -17,7 +17,9 @@ export interface SpendViewDeps {
 /**
  * The spend view: this month's spend per day as a chart, by model and by prompt, cache and batch
  * savings, the rate limits seen, and Export to CSV. Its own webview bundle (dist/spendView.js),
- * the same strict CSP with a nonce as the run panel.
+ * the same strict CSP with a nonce as the run panel. Its host is a sibling bundle too
+ * (dist/spendPanel.js): features.ts registers Show Spend and Export Spend as CSV and builds the view
+ * on the first of them.
  */
 export class SpendView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -32,8 +34,6 @@ export class SpendView implements vscode.Disposable {
       deps.spend.onDidChange(() => this.update()),
       deps.config.onDidChange(() => this.update()),
       { dispose: () => rateLimits.dispose() },
-      vscode.commands.registerCommand('promptWorkbench.showSpend', () => this.show()),
-      vscode.commands.registerCommand('promptWorkbench.exportSpendCsv', (target?: vscode.Uri) => this.exportCsv(target)),
     ];
   }
 

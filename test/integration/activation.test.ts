@@ -52,6 +52,10 @@ describe('activation', () => {
     await openPrompt('hello.prompt.json');
     await eventually(() => (api.featuresLoaded() ? true : undefined), 'the features to load for a prompt document');
     assert.equal(api.statusBar().visible, true);
+    await eventually(() => (api.statusBar().text.match(/\d/) ? true : undefined), 'the status bar to show a count');
+    // The edit path (checks, counts, the status bar) needs no sibling: not the spend gate, the spend
+    // view or Cost Details, which features.js registers but leaves in their own bundles.
+    assert.deepEqual(api.siblingsLoaded(), [], 'sibling bundles loaded by opening a prompt');
     const other = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# not a prompt' });
     await vscode.window.showTextDocument(other);
     assert.equal(api.statusBar().visible, false);

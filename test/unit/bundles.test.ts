@@ -18,6 +18,14 @@ function metafile(file: string): Metafile {
   return JSON.parse(readFileSync(path, 'utf8')) as Metafile;
 }
 
+/** What each source contributes to a bundle's output, from its metafile. */
+function outputInputs(file: string): Record<string, { bytesInOutput: number }> {
+  const meta = JSON.parse(readFileSync(join(repoRoot, 'out', 'meta', `${file}.json`), 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+  const output = meta.outputs[`dist/${file}.js`];
+  assert.ok(output, `out/meta/${file}.json describes dist/${file}.js`);
+  return output.inputs;
+}
+
 /** Imports of other bundles' files (`./x.js`, external) in a metafile, with the module that makes each. */
 function bundleImports(meta: Metafile): { from: string; file: string; kind: string }[] {
   return Object.entries(meta.inputs).flatMap(([from, input]) =>
@@ -77,6 +85,17 @@ describe('bundles (bundles.mjs, esbuild metafiles, .vscodeignore)', () => {
       const loads = bundleImports(metafile(sibling.loadedBy ?? '')).map((i) => i.file);
       assert.ok(loads.includes(sibling.file), `dist/${sibling.loadedBy}.js requires ${sibling.file}.js`);
     }
+  });
+
+  it('no sibling carries its own copy of the prompt checks features.js holds (the history send check used to copy them into runs.js)', () => {
+    // A few hundred bytes of constants (the API version, removed parameters) may be copied; the
+    // checker itself (tens of KB) only in features.js.
+    const copies = bundles
+      .filter((b) => b.kind === 'sibling' && b.file !== 'features')
+      .map((b) => ({ file: b.file, bytes: outputInputs(b.file)['src/core/prompt/promptChecks.ts']?.bytesInOutput ?? 0 }))
+      .filter((copy) => copy.bytes > 2048)
+      .map((copy) => `dist/${copy.file}.js carries ${copy.bytes} bytes of src/core/prompt/promptChecks.ts`);
+    assert.deepEqual(copies, []);
   });
 
   it("a sibling's own sources are in no bundle loaded before it", () => {

@@ -1,6 +1,6 @@
 // Run records, one JSON object per line, appended after every run.
 import { appendConfined, readConfined } from '../files/confinedFiles';
-import { validateForSend, type PromptDiagnostic } from '../prompt/promptFile';
+import type { PromptDiagnostic } from '../prompt/promptFile';
 import { findPlaceholders } from '../prompt/template';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -172,12 +172,14 @@ export async function appendRunRecords(file: string, records: readonly RunRecord
  * The errors that stop a recorded request from being sent again, found by the same checks Run
  * applies to a prompt: a history file is data the repository may have written. Placeholder-like
  * text in the record was a value when it ran, so it is declared as itself and stays literal.
+ * `validate` is the send check (validateForSend), passed in by the caller so that the run feature's
+ * bundle uses the checks features.js already holds instead of carrying its own copy.
  */
-export function recordedRequestErrors(record: RunRecord): PromptDiagnostic[] {
+export function recordedRequestErrors(record: RunRecord, validate: (promptText: string) => readonly PromptDiagnostic[]): PromptDiagnostic[] {
   const literal: Record<string, string> = {};
   for (const use of findPlaceholders(record.request)) literal[use.name] = `{{${use.name}}}`;
   const text = JSON.stringify({ variables: literal, ...(record.betas.length ? { betas: record.betas } : {}), request: record.request });
-  return validateForSend(text).diagnostics.filter((d) => d.severity === 'error');
+  return validate(text).filter((d) => d.severity === 'error');
 }
 
 /** The newest `limit` records, newest first. Lines that do not parse are skipped, not fatal. */

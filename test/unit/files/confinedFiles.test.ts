@@ -4,7 +4,11 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendConfined, ConfinementError, readConfined } from '../../../src/core/files/confinedFiles';
+import { validateForSend } from '../../../src/core/prompt/promptFile';
 import { appendRunRecord, readRunRecords, recordedRequestErrors, type RunRecord } from '../../../src/core/run/runHistory';
+
+/** The send check the run feature hands recordedRequestErrors (PromptDocuments.validateText). */
+const sendCheck = (text: string) => validateForSend(text).diagnostics;
 
 const posixOnly = process.platform === 'win32' ? it.skip : it;
 
@@ -101,11 +105,11 @@ describe('run history never follows a link out of the workspace', () => {
 
 describe('a recorded request is checked like a prompt before it is sent again', () => {
   it('finds nothing wrong with a record as the workbench writes it, placeholder-like text included', () => {
-    assert.deepEqual(recordedRequestErrors(record({ request: { model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'literal {{name}} from a value' }] } })), []);
+    assert.deepEqual(recordedRequestErrors(record({ request: { model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'literal {{name}} from a value' }] } }), sendCheck), []);
   });
 
   it('refuses a record the repository could have written: no max_tokens number, no messages, a hostile model type', () => {
-    const errors = (request: Record<string, unknown>): string[] => recordedRequestErrors(record({ request })).map((d) => d.code);
+    const errors = (request: Record<string, unknown>): string[] => recordedRequestErrors(record({ request }), sendCheck).map((d) => d.code);
     assert.ok(errors({ model: 'claude-haiku-4-5', max_tokens: '1e9', messages: [{ role: 'user', content: 'x' }] }).includes('wrong-type'));
     assert.ok(errors({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [] }).includes('empty-messages'));
     assert.ok(errors({ model: { toString: 'x' }, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).length > 0);
