@@ -96,6 +96,8 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi |
     spend: () => api().spend(),
     datasetPanel: () => api().datasetPanel(),
     datasetMessage: (message) => api().datasetMessage(message),
+    chunkPreview: () => api().chunkPreview(),
+    chunkMessage: (message, options) => api().chunkMessage(message, options),
     batches: () => api().batches(),
     batchesIdle: () => api().batchesIdle(),
     reloadBatches: (pollPolicy) => api().reloadBatches(pollPolicy),

@@ -12,6 +12,8 @@ import type { BatchesFeature } from './batches/batchesFeature';
 import { batchCommandIds } from './batches/batchesActivation';
 import type * as CostDetailsModule from './costDetails/costDetails';
 import { registerCaching } from './caching/registerCaching';
+import type * as ChunkingFeatureModule from './chunking/chunkingFeature';
+import type { ChunkingFeature } from './chunking/chunkingFeature';
 import type * as DatasetFeatureModule from './datasets/datasetFeature';
 import type * as FilesFeatureModule from './files/filesFeature';
 import { registerFilesView, type LoadedFiles } from './files/registerFilesView';
@@ -160,6 +162,19 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
       showResults: (resultsPath, view, retry) => datasets.get().controller.showBatchResults(resultsPath, view, retry),
     }),
   );
+  // Run Prompt over Chunks… is a sibling bundle too (dist/chunking.js): built by its first command.
+  const chunking: LazyFeature<ChunkingFeature> = lazyFeature('chunking', () =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./chunking/chunkingFeature') as typeof ChunkingFeatureModule).createChunkingFeature(
+      context.extensionUri,
+      { html: panelHtml, createNonce },
+      {
+        documents, api, config, prices, limits, spend, log, workspaceState: context.workspaceState, storagePath: context.storageUri?.fsPath,
+        showRun: (uri, recordId) => runs.get().controller.showRecord(uri, recordId),
+        showResults: (resultsPath, view, retry) => datasets.get().controller.showBatchResults(resultsPath, view, retry),
+      },
+    ),
+  );
   let followBatchesTree: vscode.Disposable | undefined;
   const batchesTree = (onChange: () => void): vscode.TreeDataProvider<unknown> => {
     const tree = batches.get().tree;
@@ -207,6 +222,8 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     registerFilesView(() => uploads.get()),
     batches,
     { dispose: () => followBatchesTree?.dispose() },
+    chunking,
+    registerLazyCommands(chunking, { 'promptWorkbench.runOverChunks': (feature, uri) => feature.controller.runOverChunks(uri instanceof vscode.Uri ? uri : undefined) }),
     registerLazyCommands(batches, Object.fromEntries(batchCommandIds.map((id) => [id, (feature: BatchesFeature, arg: unknown) => feature.command(id, arg)]))),
   );
 
@@ -219,7 +236,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     costDetails: () => costDetails.loaded?.lastDetails(),
     sdkLoaded: isSdkLoaded,
     siblingsLoaded: () => [
-      ...[datasets, uploads, batches, runs, promptCommands, costDetails, spendView].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
+      ...[datasets, uploads, batches, runs, promptCommands, costDetails, spendView, chunking].filter((sibling) => sibling.loaded).map((sibling) => sibling.name),
       ...(spend.gateLoaded ? ['spendGate'] : []),
     ],
     panelState: () => runs.get().panelState(),
@@ -250,6 +267,11 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     datasetMessage: async (message) => {
       await datasets.get().controller.handle(message);
       await datasets.get().controller.settled();
+    },
+    chunkPreview: () => ({ ...chunking.get().panel.snapshot(), job: chunking.get().controller.snapshot() }),
+    chunkMessage: async (message, options) => {
+      await chunking.get().controller.handle(message);
+      if (options?.wait !== false) await chunking.get().controller.settled();
     },
     storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()),
     answerDialogsForTests: (answers) => void (probe.dialogs = answers),

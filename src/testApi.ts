@@ -5,6 +5,7 @@ import type { SpendReport } from './core/spend/spendReport';
 import type { PanelState, PanelToHost } from './protocol';
 import type { JobProgress } from './core/dataset/datasetJob';
 import type { BatchResultsView, GridRow, GridToHost, JobState, PlanView, ProgressView } from './datasets/datasetProtocol';
+import type { ChunkJobState, ChunkPreviewView, ChunkProgressView, PreviewToHost } from './chunking/chunkProtocol';
 import type { RunSummary } from './run/runController';
 import type { StatusBarSnapshot } from './statusBar/costStatusBar';
 
@@ -72,6 +73,17 @@ export interface PromptWorkbenchApi {
   reloadBatches(pollPolicy?: PollPolicy): void;
   /** Handles a message as if the dataset panel had sent it (a button), and waits for the job it starts to end. */
   datasetMessage(message: GridToHost): Promise<void>;
+  /** What the chunk preview has been told, and the chunked job's own state (loads the chunking bundle). */
+  chunkPreview(): {
+    preview?: ChunkPreviewView;
+    state?: ChunkJobState;
+    message?: string;
+    progress?: ChunkProgressView;
+    visible: boolean;
+    job: { state: ChunkJobState; progress?: ChunkProgressView; resultsPath?: string; planPath?: string; mapHistoryPath?: string; output?: { recordId: string; text: string; historyPath: string } };
+  };
+  /** Handles a message as if the chunk preview had sent it (a button), and by default waits for the job it starts to end. */
+  chunkMessage(message: PreviewToHost, options?: { wait?: boolean }): Promise<void>;
   /** Handles a message as if the panel had sent it (the same entry point the webview uses). */
   panelMessage(message: PanelToHost): Promise<void>;
   /** The spend ledger as this window sees it: month-to-date, where the files are, the last refusal. */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { chunkedVariable } from '../core/chunking/chunkDeclaration';
 import { statusText, type CostSummary } from '../core/pricing/costReport';
 import { promptSelector, type PromptDocuments } from '../promptDocuments';
 
@@ -19,7 +20,10 @@ export function registerPromptCodeLens(documents: PromptDocuments, statusBar: Li
       if (!parsed.prompt) return [new vscode.CodeLens(top, { title: '$(warning) Fix the problems to run or count this prompt', command: 'workbench.actions.view.problems' })];
       const summary = statusBar.summaryFor(document);
       return [
-        new vscode.CodeLens(top, { title: '$(play) Run', command: 'promptWorkbench.run', arguments: [document.uri], tooltip: 'Run this prompt (streams into the Prompt Workbench panel)' }),
+        // A prompt that chunks a long input runs over its chunks (a preview first), not as one request.
+        chunkedVariable(parsed.prompt)
+          ? new vscode.CodeLens(top, { title: '$(list-ordered) Run over Chunks…', command: 'promptWorkbench.runOverChunks', arguments: [document.uri], tooltip: 'Cut the long input into chunks sized by count_tokens, preview them and their cost, then run (nothing is sent before you start)' })
+          : new vscode.CodeLens(top, { title: '$(play) Run', command: 'promptWorkbench.run', arguments: [document.uri], tooltip: 'Run this prompt (streams into the Prompt Workbench panel)' }),
         new vscode.CodeLens(top, {
           title: summary ? `$(symbol-numeric) ${statusText(summary)}` : '$(symbol-numeric) Count tokens and cost',
           command: 'promptWorkbench.showCostDetails',

@@ -17,6 +17,7 @@ import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../c
 import { costFromUsage, serverToolCostSuffix, type ApiUsage } from '../core/pricing/priceTable';
 import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
+import { chunkedVariable } from '../core/chunking/chunkDeclaration';
 import { appendRunRecord, errorViewOf, promptHistoryFile, readRunRecords, recordedError, recordedRequestErrors, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { explainStopReason } from '../core/run/stopReasons';
 import { requiredBetas } from '../core/models/requiredBetas';
@@ -178,6 +179,13 @@ export class RunController implements vscode.Disposable {
       return undefined;
     }
     const parsed = this.deps.documents.validateForSend(document);
+    if (parsed.prompt && chunkedVariable(parsed.prompt)) {
+      // Its long input is meant to go in chunks: one request with the whole file is not this prompt.
+      void vscode.window
+        .showInformationMessage(`${parsed.prompt.name ?? basename(document.uri.path)} cuts {{${chunkedVariable(parsed.prompt)?.name}}} into chunks: run it with Run Prompt over Chunks, which shows the chunks and their cost first.`, 'Run Prompt over Chunks…')
+        .then((choice) => choice && vscode.commands.executeCommand('promptWorkbench.runOverChunks', document.uri));
+      return undefined;
+    }
     if (!parsed.prompt || hasErrors(parsed.diagnostics)) {
       const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
       const first = errors[0];
@@ -667,6 +675,10 @@ export class RunController implements vscode.Disposable {
       }
       case 'rerun': {
         const record = (await this.records()).find((r) => r.recordId === message.recordId);
+        if (record?.chunked && this.historyPrompt) {
+          await vscode.commands.executeCommand('promptWorkbench.runOverChunks', this.historyPrompt);
+          return;
+        }
         if (record && this.historyPrompt) await this.rerun(this.historyPrompt, record);
         return;
       }
@@ -703,6 +715,15 @@ export class RunController implements vscode.Disposable {
     if (promptUri?.path.endsWith('.prompt.json')) this.historyPrompt = promptUri;
     this.deps.panel().reveal();
     await this.postHistory();
+  }
+
+  /** Shows a run recorded in a prompt's history (a stitched chunked output) in the panel, with that prompt's history. */
+  async showRecord(promptUri: vscode.Uri, recordId: string): Promise<void> {
+    this.historyPrompt = promptUri;
+    this.deps.panel().reveal();
+    await this.postHistory();
+    const run = await this.runView(recordId);
+    if (run) this.deps.panel().post({ type: 'showRun', run });
   }
 
   historyFileFor(promptUri: vscode.Uri): vscode.Uri {

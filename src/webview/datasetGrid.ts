@@ -137,7 +137,8 @@ function renderBatchResults(batch: BatchResultsView): void {
   batchResults = batch;
   planSection.replaceChildren(el('h2', {}, batch.title));
   const list = el('dl', {});
-  list.append(el('dt', {}, batch.batchIds.length === 1 ? 'Batch' : 'Batches'), el('dd', {}, batch.batchIds.join(', ')));
+  // A chunked job's results (sent now) come without batch ids.
+  if (batch.batchIds.length > 0) list.append(el('dt', {}, batch.batchIds.length === 1 ? 'Batch' : 'Batches'), el('dd', {}, batch.batchIds.join(', ')));
   list.append(el('dt', {}, 'Results'), el('dd', { 'data-batch-summary': '' }, batch.summary));
   planSection.append(list);
   if (batch.invalidRequests > 0) {

@@ -284,8 +284,8 @@ export function stringifyVariableValue(value: unknown): string {
 
 /**
  * The values a prompt supplies itself, before anything is asked at run time: each variable's
- * default or the contents of its `file`, overridden by the entries of `valuesFile` (a values file
- * is a deliberate choice for this run, the defaults are fallbacks). Without readFile, file-based
+ * default or the contents of its `file` (never a chunked variable's), overridden by the entries of
+ * `valuesFile` (a values file is a deliberate choice for this run, the defaults are fallbacks). Without readFile, file-based
  * values are left out, so they show up as missing. readFile takes the path as written in the
  * prompt (relative to the prompt file); its errors are rethrown naming the variable.
  */
@@ -300,6 +300,10 @@ export function collectDefaults(prompt: Pick<PromptFile, 'variables' | 'valuesFi
   };
   for (const [name, declaration] of Object.entries(prompt.variables ?? {})) {
     const definition = asDefinition(declaration);
+    // A chunked variable has no single value: Run over Chunks binds each chunk in turn and reads its
+    // file (which may be far larger than a named file) itself. Reading it here would read it whole
+    // on every count while typing, or lose every other value when it is over the size limit.
+    if (definition.chunk !== undefined) continue;
     if (definition.file !== undefined) {
       if (readFile) setOwn(values, name, read(definition.file, `the file of variable "${name}"`));
     } else if (definition.default !== undefined) {
@@ -322,7 +326,7 @@ export function collectDefaults(prompt: Pick<PromptFile, 'variables' | 'valuesFi
   return values;
 }
 
-function asDefinition(declaration: VariableDeclaration): { default?: unknown; file?: string } {
+function asDefinition(declaration: VariableDeclaration): { default?: unknown; file?: string; chunk?: unknown } {
   return declaration !== null && typeof declaration === 'object' ? declaration : { default: declaration };
 }
 

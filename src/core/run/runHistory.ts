@@ -52,6 +52,23 @@ interface RunRecordFields {
    * in the prompt's, so a 100,000-row job leaves the prompt's history as it was.
    */
   dataset?: DatasetCallRef;
+  /**
+   * Set on the stitched output of a run over chunks (optional, as `dataset`): the record's response
+   * is the stitched text, its request the top reduce request (or the prompt, for concatenation),
+   * and its cost the whole job's. Run it again with Run Prompt over Chunks, not as a single request.
+   */
+  chunked?: ChunkedRunRef;
+}
+
+/** Where a stitched output came from. */
+export interface ChunkedRunRef {
+  /** The per-chunk results file and the chunked source, relative to the workspace folder. */
+  results: string;
+  source: string;
+  chunks: number;
+  /** Reduce requests sent, at every level (0 when the results were concatenated), and the levels. */
+  reduceRequests: number;
+  levels: number;
 }
 
 /** Which job and row a recorded call belongs to. */

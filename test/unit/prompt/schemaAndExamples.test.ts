@@ -5,6 +5,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { KNOWN_MODELS, modelSuggestions } from '../../../src/core/models/modelCatalogue';
 import { hasErrors, newPromptTemplate, parsePromptFile } from '../../../src/core/prompt/promptFile';
 import { collectDefaults, resolveRequest } from '../../../src/core/prompt/template';
+import { chunkedVariable } from '../../../src/core/chunking/chunkDeclaration';
 import { diagnosticRange, fileOptionsFor, readRepoFile, repoRoot } from './promptTestSupport';
 
 interface SchemaNode {
@@ -56,12 +57,26 @@ describe('examples', () => {
         };
         // A dataset prompt's other variables come from the header row of its CSV.
         const columns = prompt.dataset ? (readRepoFile(join('examples', prompt.dataset.path)).split(/\r?\n/)[0] ?? '').split(',') : [];
-        const { request, missing } = resolveRequest(prompt, { ...Object.fromEntries(columns.map((c) => [c, `<${c}>`])), ...collectDefaults(prompt, readFile) });
+        // A chunked variable is bound to each chunk in turn, never to a default.
+        const chunked = chunkedVariable(prompt);
+        const { request, missing } = resolveRequest(prompt, { ...Object.fromEntries(columns.map((c) => [c, `<${c}>`])), ...(chunked ? { [chunked.name]: '<chunk>' } : {}), ...collectDefaults(prompt, readFile) });
         assert.deepEqual(missing, []);
         assert.doesNotMatch(JSON.stringify(request), /\{\{\s*[A-Za-z_]/);
       });
     });
   }
+
+  it("never reads a chunked variable's file as a value (it may be far larger than a named file), and keeps the other values", () => {
+    const prompt = parsePromptFile(readRepoFile('examples/long-contract-chunked.prompt.json')).prompt;
+    assert.ok(prompt);
+    const read: string[] = [];
+    const values = collectDefaults({ ...prompt, variables: { ...prompt.variables, party: { default: 'Supplier' } } }, (path) => {
+      read.push(path);
+      return readRepoFile(join('examples', path));
+    });
+    assert.deepEqual(read, []);
+    assert.deepEqual(values, { party: 'Supplier' });
+  });
 
   it('read a local file through a variable (the handbook, several KB)', () => {
     const prompt = parsePromptFile(readRepoFile('examples/long-document-cached.prompt.json')).prompt;
