@@ -160,6 +160,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
       workspaceState: context.workspaceState,
       storageUri: context.storageUri,
       showResults: (resultsPath, view, retry) => datasets.get().controller.showBatchResults(resultsPath, view, retry),
+      findPrice: (model) => prices.find(model),
     }),
   );
   // Run Prompt over Chunks… is a sibling bundle too (dist/chunking.js): built by its first command.

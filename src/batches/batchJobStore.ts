@@ -8,6 +8,7 @@ import type * as vscode from 'vscode';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isJobSettled, type BatchRecord } from '../core/batch/batchRecord';
+import type { MapChunk } from '../core/chunking/chunkMap';
 import type { DatasetPlan } from '../core/dataset/datasetPlan';
 import type { PromptFile } from '../core/prompt/promptFile';
 import { unsettledBatchJobsKey } from './batchesActivation';
@@ -21,6 +22,24 @@ export interface BatchJobInputs {
   prompt: PromptFile;
   promptValues: Record<string, string>;
   plan: DatasetPlan;
+  /** The workspace folder every path of the job stays inside. */
+  root: string;
+}
+
+/** What a chunked run's batch was made from, so its failed chunks can be sent again after a reload. */
+export interface ChunkJobInputs {
+  promptPath: string;
+  promptName: string;
+  prompt: PromptFile;
+  model: string;
+  maxTokens: number;
+  expectedOutputTokens: number;
+  fast: boolean;
+  betas: string[];
+  variable: string;
+  sourcePath: string;
+  /** Every chunk of the run, each with the request the map sends. */
+  chunks: MapChunk[];
   /** The workspace folder every path of the job stays inside. */
   root: string;
 }
@@ -61,6 +80,7 @@ export class BatchJobStore {
   async forget(jobId: string): Promise<void> {
     await this.write(this.all().filter((r) => r.jobId !== jobId));
     await rm(this.inputsPath(jobId), { force: true });
+    await rm(this.chunkInputsPath(jobId), { force: true });
     await rm(this.mappingPath(jobId), { force: true });
   }
 
@@ -76,6 +96,23 @@ export class BatchJobStore {
 
   private inputsPath(jobId: string): string {
     return join(this.folder, 'batches', `${jobId}.inputs.json`);
+  }
+
+  private chunkInputsPath(jobId: string): string {
+    return join(this.folder, 'batches', `${jobId}.chunks.json`);
+  }
+
+  async saveChunkInputs(jobId: string, inputs: ChunkJobInputs): Promise<void> {
+    await mkdir(join(this.folder, 'batches'), { recursive: true });
+    await writeFile(this.chunkInputsPath(jobId), JSON.stringify(inputs), { mode: 0o600 });
+  }
+
+  async chunkInputs(jobId: string): Promise<ChunkJobInputs | undefined> {
+    try {
+      return JSON.parse(await readFile(this.chunkInputsPath(jobId), 'utf8')) as ChunkJobInputs;
+    } catch {
+      return undefined;
+    }
   }
 
   async saveInputs(jobId: string, inputs: BatchJobInputs): Promise<void> {

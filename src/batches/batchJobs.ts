@@ -7,22 +7,26 @@
 // policy) is core's (src/core/batch); this file decides when, asks the user, and shows.
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { ApiConnection } from '../api/apiConnection';
 import { describeApiError } from '../core/api/apiErrors';
 import { collectBatchResults } from '../core/batch/batchResults';
 import { cancelBatchJob, DEFAULT_POLL_POLICY, nextPollDelay, refreshBatchJob, type PollPolicy } from '../core/batch/batchPolling';
 import { isJobSettled, jobProcessingStatus, promptHashOf, type BatchRecord } from '../core/batch/batchRecord';
 import { retrySetOf } from '../core/batch/batchRetry';
-import { batchBilledJob, billedJobOfRecord, submitBatchJob, type BatchJobBilling } from '../core/batch/batchSubmit';
+import { batchBilledJob, billedJobOfRecord, submitBatchJob, type BatchJobBilling, type SubmitBatchRequestsOptions, type SubmittedBatchJob } from '../core/batch/batchSubmit';
+import { chunkBatchBilledJob, chunkResultTexts, chunksToSend, submitChunkBatch } from '../core/chunking/chunkBatch';
+import { chunkedVariable } from '../core/chunking/chunkDeclaration';
+import type { MapChunk } from '../core/chunking/chunkMap';
 import { formatUsd } from '../core/format';
-import { hasErrors } from '../core/prompt/promptFile';
-import { SpendRefusedError } from '../core/spend/spendGate';
+import type { PriceEntry } from '../core/pricing/priceTable';
+import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
+import { SpendRefusedError, type BilledJob } from '../core/spend/spendGate';
 import type { BatchSubmission, PlannedDatasetJob } from '../datasets/datasetController';
 import type { BatchResultsView } from '../datasets/datasetProtocol';
 import type { PromptDocuments } from '../promptDocuments';
 import type { SpendTracking } from '../spend/spendTracking';
-import { BatchJobStore, type BatchJobInputs } from './batchJobStore';
+import { BatchJobStore, type BatchJobInputs, type ChunkJobInputs } from './batchJobStore';
 import { BatchPoller } from './batchPoller';
 import type { BatchJobView } from './batchesTree';
 
@@ -39,6 +43,34 @@ export interface BatchesDeps {
   showResults(resultsPath: string, view: BatchResultsView, retry: () => Promise<void>): Promise<void>;
   /** Tests shorten the delays; users get core's policy. */
   pollPolicy?: PollPolicy;
+  /** Prices with the user's overrides (a chunk job's estimate). */
+  findPrice?(model: string): PriceEntry | undefined;
+  /**
+   * Stitches a chunked run whose every chunk's result is in its results file (the chunking
+   * feature: concatenate, or the reduce sent now, then the output in the run panel).
+   */
+  stitchChunks?(record: BatchRecord): Promise<void>;
+}
+
+/**
+ * A chunked run's map, as Submit as Batch in the chunk preview hands it over: the same chunks the
+ * map sends now. What is not given is taken from the prompt.
+ */
+export interface ChunkBatchJob {
+  promptPath: string;
+  promptName: string;
+  prompt: PromptFile;
+  model: string;
+  maxTokens: number;
+  betas: string[];
+  chunks: readonly MapChunk[];
+  resultsPath: string;
+  root: string;
+  variable?: string;
+  sourcePath?: string;
+  fast?: boolean;
+  expectedOutputTokens?: number;
+  price?: PriceEntry;
 }
 
 /** The test window onto the jobs. */
@@ -115,15 +147,76 @@ export class BatchJobs implements vscode.Disposable {
     return { submitted: false, message };
   }
 
+  /** Submit as Batch, from the chunk preview: the chunks not yet finished in the run's results file. */
+  async submitChunks(job: ChunkBatchJob): Promise<BatchSubmission> {
+    const refusal = this.cannotSend();
+    if (refusal) return this.refused(refusal);
+    return this.submitChunkRows(chunkJobInputs(job), job.resultsPath);
+  }
+
+  private async submitChunkRows(inputs: ChunkJobInputs, resultsPath: string, retry?: { onlyKeys: ReadonlySet<string>; retryOf: string }): Promise<BatchSubmission> {
+    const price = this.deps.findPrice?.(inputs.model);
+    const cost = { model: inputs.model, maxTokens: inputs.maxTokens, expectedOutputTokens: inputs.expectedOutputTokens, fast: inputs.fast, price };
+    const sending = await chunksToSend(inputs.chunks, resultsPath, retry?.onlyKeys);
+    if (sending.length === 0) return this.refused(`Not submitted: every chunk of ${inputs.promptName} already has its result in ${basename(resultsPath)}.`);
+    return this.submitJob({
+      billedJob: chunkBatchBilledJob(sending, { ...cost, promptName: inputs.promptName }),
+      title: `Submitting ${sending.length.toLocaleString('en-US')} chunks of ${inputs.promptName} as a Message Batch`,
+      unit: 'chunks',
+      saveInputs: (store, jobId) => store.saveChunkInputs(jobId, inputs),
+      submit: (common) =>
+        submitChunkBatch({
+          ...common,
+          ...cost,
+          chunks: inputs.chunks,
+          prompt: inputs.prompt,
+          promptName: inputs.promptName,
+          betas: inputs.betas,
+          variable: inputs.variable,
+          sourcePath: inputs.sourcePath,
+          promptPath: inputs.promptPath,
+          resultsPath,
+          ...(retry ? retry : {}),
+        }),
+    });
+  }
+
   private async submitRows(options: { inputs: BatchJobInputs; promptPath: string; resultsPath: string; onlyKeys?: ReadonlySet<string>; retryOf?: string }): Promise<BatchSubmission> {
-    const store = this.store;
-    if (!store) return this.refused('Batches need a folder open in VS Code.');
     const { plan, prompt, promptValues } = options.inputs;
     if (plan.errors.length > 0) return this.refused(`Not submitted: ${plan.errors[0]}`);
     const rows = options.onlyKeys ? options.onlyKeys.size : plan.rows.runnable;
+    return this.submitJob({
+      billedJob: batchBilledJob(plan, rows),
+      title: `Submitting ${rows.toLocaleString('en-US')} rows of ${plan.promptName} as a Message Batch`,
+      unit: 'rows',
+      saveInputs: (store, jobId) => store.saveInputs(jobId, options.inputs),
+      submit: (common) =>
+        submitBatchJob({
+          ...common,
+          plan,
+          prompt,
+          promptValues,
+          promptPath: options.promptPath,
+          resultsPath: options.resultsPath,
+          ...(options.onlyKeys ? { onlyKeys: options.onlyKeys } : {}),
+          ...(options.retryOf ? { retryOf: options.retryOf } : {}),
+        }),
+    });
+  }
+
+  /** The steps every submission takes: the spend check on the whole job, the user's word, the batches, the record saved as each is made. */
+  private async submitJob(job: {
+    billedJob: BilledJob;
+    title: string;
+    unit: 'rows' | 'chunks';
+    saveInputs(store: BatchJobStore, jobId: string): Promise<void>;
+    submit(common: Pick<SubmitBatchRequestsOptions, 'client' | 'gate' | 'confirmed' | 'mappingPath' | 'jobId' | 'baseUrlHost' | 'signal' | 'onRecord'>): Promise<SubmittedBatchJob>;
+  }): Promise<BatchSubmission> {
+    const store = this.store;
+    if (!store) return this.refused('Batches need a folder open in VS Code.');
     // The whole job's worst case at batch prices, against the spend cap and the monthly budget, before anything is sent.
     const gate = this.deps.spend.gate;
-    const decision = await gate.assess(batchBilledJob(plan, rows));
+    const decision = await gate.assess(job.billedJob);
     if (decision.kind === 'refuse') return this.refused(decision.message);
     if (decision.kind === 'confirm') {
       const answer = await vscode.window.showWarningMessage(decision.message, { modal: true }, 'Submit Batch');
@@ -138,27 +231,20 @@ export class BatchJobs implements vscode.Disposable {
     const jobId = `b${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
     try {
       const submitted = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Submitting ${rows.toLocaleString('en-US')} rows of ${plan.promptName} as a Message Batch`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: job.title, cancellable: true },
         async (_progress, token) => {
           const abort = new AbortController();
           const cancel = token.onCancellationRequested(() => abort.abort());
           try {
-            await store.saveInputs(jobId, options.inputs);
-            return await submitBatchJob({
+            await job.saveInputs(store, jobId);
+            return await job.submit({
               client: connection.client,
               gate,
               confirmed: decision.kind === 'confirm',
-              plan,
-              prompt,
-              promptValues,
-              promptPath: options.promptPath,
-              resultsPath: options.resultsPath,
               mappingPath: store.mappingPath(jobId),
               jobId,
               baseUrlHost: hostOf(connection.target.baseURL),
               signal: abort.signal,
-              ...(options.onlyKeys ? { onlyKeys: options.onlyKeys } : {}),
-              ...(options.retryOf ? { retryOf: options.retryOf } : {}),
               // Saved as each batch is created: a window closed mid-submission still knows them.
               onRecord: async (record) => {
                 if (record.parts.length > 0) await store.save(record);
@@ -173,7 +259,7 @@ export class BatchJobs implements vscode.Disposable {
       const { record, billing } = submitted;
       if (record.parts.length === 0) {
         await store.forget(jobId);
-        return this.refused(`Nothing was submitted: ${record.notSent.skipped} rows could not be sent (see the results file).`);
+        return this.refused(`Nothing was submitted: ${record.notSent.skipped} ${job.unit} could not be sent (see the results file).`);
       }
       this.billing.set(jobId, billing);
       this.schedule.set(jobId, { at: Date.now() + this.policy.firstMs });
@@ -182,7 +268,8 @@ export class BatchJobs implements vscode.Disposable {
       const ids = record.parts.map((p) => p.id).join(', ');
       const requests = record.parts.reduce((sum, p) => sum + p.requests, 0);
       const failure = record.notSent.failure ? ` ${record.notSent.failure}` : '';
-      const message = `Submitted ${requests.toLocaleString('en-US')} rows as ${record.parts.length === 1 ? 'a Message Batch' : `${record.parts.length} Message Batches`} (${ids}). Watch it in the Batches view; results usually arrive within an hour (at most 24 h).${failure}`;
+      const then = record.chunked ? ' The chunks are stitched when it ends.' : '';
+      const message = `Submitted ${requests.toLocaleString('en-US')} ${job.unit} as ${record.parts.length === 1 ? 'a Message Batch' : `${record.parts.length} Message Batches`} (${ids}). Watch it in the Batches view; results usually arrive within an hour (at most 24 h).${then}${failure}`;
       this.deps.log.info(`Batch job ${jobId}: ${message}`);
       void vscode.window.showInformationMessage(message, 'Show Batches').then((action) => action && vscode.commands.executeCommand('promptWorkbench.showBatches'));
       return { submitted: true, message };
@@ -241,6 +328,34 @@ export class BatchJobs implements vscode.Disposable {
     this.billing.delete(jobId);
     this.changed();
     this.announceEnd(joined);
+    if (joined.chunked) await this.stitchChunks(joined);
+  }
+
+  /** A chunked run's batch has ended: its chunks are stitched once every one has a result. */
+  private async stitchChunks(record: BatchRecord): Promise<void> {
+    const chunks = record.chunked?.chunks ?? 0;
+    const title = jobTitle(record);
+    const results = await chunkResultTexts(record.resultsPath, chunks);
+    if (results.unfinished.length > 0) {
+      const statuses = [...new Set(results.unfinished.map((u) => u.status ?? 'not sent'))].join(', ');
+      const message = `${results.unfinished.length} of ${chunks} chunks of ${title} have no result (${statuses}), so nothing was stitched. Retry Failed Rows sends them again as a batch, or Run Prompt over Chunks sends them now; either way the finished chunks are kept.`;
+      this.note(message);
+      void vscode.window.showWarningMessage(message);
+      return;
+    }
+    if (!this.deps.stitchChunks) {
+      this.note(`Every chunk of ${title} has its result in ${basename(record.resultsPath)}: Run Prompt over Chunks stitches them without sending a chunk again.`);
+      return;
+    }
+    try {
+      await this.deps.stitchChunks(record);
+      this.note(`Batch job ${title}: the ${chunks} chunks are stitched.`);
+    } catch (error) {
+      const message = `The chunks of ${title} are all in, but stitching them failed: ${this.deps.api.redactor.errorText(error)} Run Prompt over Chunks stitches them again without sending a chunk.`;
+      this.deps.log.error(message);
+      this.note(message);
+      void vscode.window.showErrorMessage(message);
+    }
   }
 
   /** The job's open billed handle, or (after a reload) one adopted back from the record. */
@@ -362,6 +477,10 @@ export class BatchJobs implements vscode.Disposable {
       void vscode.window.showInformationMessage('Retry the failed rows once every batch of the job has ended and its results are in.');
       return;
     }
+    if (record.chunked) {
+      await this.retryChunks(store, record);
+      return;
+    }
     const stored = await store.inputs(jobId);
     if (!stored) {
       void vscode.window.showErrorMessage(`What batch job ${jobTitle(record)} was made from is no longer in the workspace storage: run the prompt over the dataset again.`);
@@ -384,6 +503,22 @@ export class BatchJobs implements vscode.Disposable {
       return;
     }
     await this.submitRows({ inputs: inputs.inputs, promptPath: record.promptPath ?? '', resultsPath: record.resultsPath, onlyKeys: keys, retryOf: jobId });
+  }
+
+  /** A chunk job's failed chunks, sent again as a new batch of the same requests (invalid ones need the prompt fixed and the run planned again). */
+  private async retryChunks(store: BatchJobStore, record: BatchRecord): Promise<void> {
+    const inputs = await store.chunkInputs(record.jobId);
+    if (!inputs) {
+      void vscode.window.showErrorMessage(`What batch job ${jobTitle(record)} was made from is no longer in the workspace storage: run the prompt over chunks again.`);
+      return;
+    }
+    const set = await retrySetOf(record, { skipFixFirst: true });
+    if (set.fixFirst > 0) void vscode.window.showInformationMessage(`${set.fixFirst} chunks rejected as invalid requests are left out: fix the prompt, then run it over chunks again.`);
+    if (set.keys.size === 0) {
+      void vscode.window.showInformationMessage(`Batch job ${jobTitle(record)} has no failed chunks to retry.`);
+      return;
+    }
+    await this.submitChunkRows(inputs, record.resultsPath, { onlyKeys: set.keys, retryOf: record.jobId });
   }
 
   /** The prompt as it is now when it still parses without errors (the user may have fixed it), else as submitted. */
@@ -431,7 +566,7 @@ export class BatchJobs implements vscode.Disposable {
       return {
         jobId: record.jobId,
         promptName: record.promptName,
-        dataset: basename(record.datasetPath),
+        dataset: record.chunked ? `${basename(record.datasetPath)} (${record.chunked.chunks} chunks)` : basename(record.datasetPath),
         batches: record.parts.map((p) => ({
           id: p.id,
           status: p.processingStatus,
@@ -479,6 +614,26 @@ export class BatchJobs implements vscode.Disposable {
     for (const billing of this.billing.values()) billing.close();
     this.billing.clear();
   }
+}
+
+/** A chunk job's inputs, what the preview did not give taken from the prompt. */
+function chunkJobInputs(job: ChunkBatchJob): ChunkJobInputs {
+  const declared = chunkedVariable(job.prompt);
+  const file = declared?.file;
+  return {
+    promptPath: job.promptPath,
+    promptName: job.promptName,
+    prompt: job.prompt,
+    model: job.model,
+    maxTokens: job.maxTokens,
+    expectedOutputTokens: job.expectedOutputTokens ?? Math.min(job.prompt.expectedOutputTokens ?? job.maxTokens, job.maxTokens),
+    fast: job.fast ?? (job.prompt.request as { speed?: unknown }).speed === 'fast',
+    betas: job.betas,
+    variable: job.variable ?? declared?.name ?? 'input',
+    sourcePath: job.sourcePath ?? (file !== undefined ? resolve(dirname(job.promptPath), file) : job.promptPath),
+    chunks: [...job.chunks],
+    root: job.root,
+  };
 }
 
 function hostOf(baseURL: string): string {

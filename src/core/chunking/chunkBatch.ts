@@ -117,6 +117,8 @@ export interface SubmitChunkBatchOptions extends Omit<SubmitBatchRequestsOptions
   chunks: readonly MapChunk[];
   /** The prompt (its betas, its structured output, its hash). */
   prompt: PromptFile;
+  /** The betas the map sends with (default the prompt's): the beta client is used when there are any. */
+  betas?: readonly string[];
   promptName: string;
   /** The values the prompt supplies itself, for the record's prompt hash. */
   promptValues?: Readonly<Record<string, string>>;
@@ -142,7 +144,7 @@ export async function chunksToSend(chunks: readonly MapChunk[], resultsPath: str
  * stitch chunkResultTexts. Throws when no chunk is left to send.
  */
 export async function submitChunkBatch(options: SubmitChunkBatchOptions): Promise<SubmittedBatchJob> {
-  const { chunks, prompt, onlyKeys, variable, sourcePath, promptName, promptValues, model, maxTokens, expectedOutputTokens, fast, price, ...rest } = options;
+  const { chunks, prompt, betas, onlyKeys, variable, sourcePath, promptName, promptValues, model, maxTokens, expectedOutputTokens, fast, price, ...rest } = options;
   const sending = await chunksToSend(chunks, options.resultsPath, onlyKeys);
   if (sending.length === 0) throw new Error('Every chunk already has its result in the results file: nothing to submit. Stitch the results instead.');
   const cost = { model, maxTokens, expectedOutputTokens, fast, price };
@@ -150,7 +152,7 @@ export async function submitChunkBatch(options: SubmitChunkBatchOptions): Promis
     promptName,
     sourcePath,
     model,
-    betas: prompt.betas ?? [],
+    betas: betas ?? prompt.betas ?? [],
     promptHash: promptHashOf(prompt, promptValues ?? {}),
     // What was sent is the chunks' requests: their hash says whether a retry sends the same ones.
     sourceHash: async () => {
