@@ -454,7 +454,7 @@ export class ChunkController implements vscode.Disposable {
     if (remembered) await this.forget(remembered.resultsPath);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
     const slug = promptName.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'prompt';
-    const path = join(dirname(sourcePath), `${basename(sourcePath).replace(/\.[^.]*$/, '')}.${slug}-${stamp}.chunks.results.jsonl`);
+    const path = join(dirname(sourcePath), `${basename(sourcePath).replace(/\.[^.]*$/, '')}.${slug}-${stamp}.results.jsonl`);
     if (!isInside(root, path)) throw new NotPlanned('The results file would fall outside the workspace folder.');
     return { resultsPath: path };
   }
