@@ -145,7 +145,18 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
     (require('./datasets/datasetFeature') as typeof DatasetFeatureModule).createDatasetFeature(
       context.extensionUri,
       { html: panelHtml, createNonce },
-      { documents, api, config, prices, spend, log, workspaceState: context.workspaceState, storagePath: context.storageUri?.fsPath, submitAsBatch: (job) => batches.get().jobs.submit(job) },
+      {
+        documents,
+        api,
+        config,
+        prices,
+        spend,
+        log,
+        workspaceState: context.workspaceState,
+        storagePath: context.storageUri?.fsPath,
+        submitAsBatch: (job) => batches.get().jobs.submit(job),
+        files: () => uploads.get().feature,
+      },
     ),
   );
   // Batches are a sibling bundle too (dist/batches.js): the first submission, batch command or look
@@ -159,6 +170,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
       log,
       workspaceState: context.workspaceState,
       storageUri: context.storageUri,
+      files: () => uploads.get().feature,
       showResults: (resultsPath, view, retry) => datasets.get().controller.showBatchResults(resultsPath, view, retry),
       findPrice: (model) => prices.find(model),
     }),

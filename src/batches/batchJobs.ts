@@ -21,8 +21,9 @@ import type { MapChunk } from '../core/chunking/chunkMap';
 import { formatUsd } from '../core/format';
 import type { PriceEntry } from '../core/pricing/priceTable';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
+import { withJobUploads } from '../core/files/workspaceFileRefs';
 import { SpendRefusedError, type BilledJob } from '../core/spend/spendGate';
-import type { BatchSubmission, PlannedDatasetJob } from '../datasets/datasetController';
+import type { BatchSubmission, JobFiles, PlannedDatasetJob } from '../datasets/datasetController';
 import type { BatchResultsView } from '../datasets/datasetProtocol';
 import type { PromptDocuments } from '../promptDocuments';
 import type { SpendTracking } from '../spend/spendTracking';
@@ -50,6 +51,8 @@ export interface BatchesDeps {
    * feature: concatenate, or the reduce sent now, then the output in the run panel).
    */
   stitchChunks?(record: BatchRecord): Promise<void>;
+  /** The Files API feature: a retry's re-read prompt gets the same uploads' file ids the submitted one had. */
+  files?: () => JobFiles;
 }
 
 /**
@@ -529,8 +532,14 @@ export class BatchJobs implements vscode.Disposable {
       const parsed = this.deps.documents.validateForSend(document);
       if (!parsed.prompt || hasErrors(parsed.diagnostics)) return { inputs: stored, promptChanged: false };
       const promptValues = this.deps.documents.defaults(document, parsed.prompt, { fresh: true });
-      if (promptHashOf(parsed.prompt, promptValues) === record.promptHash) return { inputs: stored, promptChanged: false };
-      return { inputs: { ...stored, prompt: parsed.prompt, promptValues }, promptChanged: true };
+      // The submitted prompt carried its workspace files' ids (uploaded once when planned): so does this one.
+      const files = this.deps.files;
+      const prompt = await withJobUploads(parsed.prompt, async (request) => {
+        if (!files) throw new Error('workspace files cannot be uploaded here.');
+        return files().prepare(document.uri, request, await this.deps.api.client());
+      });
+      if (promptHashOf(prompt, promptValues) === record.promptHash) return { inputs: stored, promptChanged: false };
+      return { inputs: { ...stored, prompt, promptValues }, promptChanged: true };
     } catch {
       return { inputs: stored, promptChanged: false };
     }

@@ -19,6 +19,7 @@ import { planDataset, type DatasetPlan } from '../core/dataset/datasetPlan';
 import { exportResultsCsv, latestStatuses, readResultLines, type RowResult } from '../core/dataset/datasetResults';
 import { datasetFormatFor, type DatasetSource } from '../core/dataset/datasetSource';
 import { isInside, writtenPathProblem } from '../core/files/namedFiles';
+import { withJobUploads } from '../core/files/workspaceFileRefs';
 import { formatUsd } from '../core/format';
 import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
@@ -43,6 +44,11 @@ export interface PlannedDatasetJob {
   root: string;
 }
 
+/** What a job needs of the Files API feature: the single run's upload, deduplicated by content hash. */
+export interface JobFiles {
+  prepare(promptUri: vscode.Uri, request: Record<string, unknown>, client: Anthropic): Promise<{ request: Record<string, unknown> }>;
+}
+
 /** What Submit as Batch did: submitted (the batch ids), or why not, in words the panel shows. */
 export type BatchSubmission = { submitted: true; message: string } | { submitted: false; message: string };
 
@@ -60,6 +66,8 @@ export interface DatasetDeps {
   storagePath?: string;
   /** Submit as Batch: the batches feature (a bundle of its own) takes the planned job from here. */
   submitAsBatch?: (job: PlannedDatasetJob) => Promise<BatchSubmission>;
+  /** The Files API feature (a bundle of its own): uploads the workspace files a prompt names, once per job. */
+  files?: () => JobFiles;
 }
 
 /** What is remembered of a job so it can be resumed after a reload. */
@@ -148,6 +156,18 @@ export class DatasetController implements vscode.Disposable {
     }
     const client = await this.deps.api.client();
     const price = this.deps.prices.find(prompt.request.model);
+    // Workspace files are uploaded once for the whole job, before the counts: the plan, every row
+    // sent now and a batch submitted from the plan all use the same file ids.
+    let sendable: PromptFile;
+    try {
+      sendable = await withJobUploads(prompt, async (request) => {
+        if (!this.deps.files) throw new Error('workspace files cannot be uploaded here.');
+        return this.deps.files().prepare(promptUri, request, client);
+      });
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Not planned: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
     let plan: DatasetPlan;
     try {
       plan = await vscode.window.withProgress(
@@ -156,7 +176,7 @@ export class DatasetController implements vscode.Disposable {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
           return planDataset({
-            prompt,
+            prompt: sendable,
             promptValues,
             source,
             binding: { map: prompt.dataset?.map, keyColumn: prompt.dataset?.keyColumn },
@@ -175,7 +195,7 @@ export class DatasetController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`The plan could not be made: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }
-    this.prepared = { promptUri, prompt, promptValues, source, root, resultsPath, plan };
+    this.prepared = { promptUri, prompt: sendable, promptValues, source, root, resultsPath, plan };
     this.batchResults = undefined;
     this.state = 'planned';
     const view = await this.planView(this.prepared);

@@ -89,3 +89,19 @@ export function acceptedExtensions(blockType: 'document' | 'image'): string {
     .map((e) => `.${e}`)
     .join(', ');
 }
+
+/** Uploads (once, deduplicated by content hash) the workspace files a request names; the request with their file ids. */
+export type UploadRequestFiles = (request: Record<string, unknown>) => Promise<{ request: Record<string, unknown> }>;
+
+/**
+ * A job's prompt (dataset rows, a batch, chunks) with its workspace files uploaded: `upload` runs
+ * once for the whole job, before the plan's counts, and every row's request is bound from the
+ * returned prompt, so each one sends (and counts) the same `file_id` and no row uploads again. A
+ * prompt that names no workspace file comes back as it is, without calling `upload` (nor loading
+ * the files feature).
+ */
+export async function withJobUploads<P extends { request: object }>(prompt: P, upload: UploadRequestFiles): Promise<P> {
+  const request = prompt.request as Record<string, unknown>;
+  if (!requestNamesWorkspaceFiles(request)) return prompt;
+  return { ...prompt, request: (await upload(request)).request };
+}

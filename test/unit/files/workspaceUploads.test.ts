@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { clientFor } from '../simulator/simulatorFixture';
 import { start, type Simulator } from '../../simulator/server';
 import { UploadRegistry, uploadScope } from '../../../src/core/files/uploadRegistry';
-import { requestNamesWorkspaceFiles, uploadMediaType, withFileIds, workspaceFileRefs } from '../../../src/core/files/workspaceFileRefs';
+import { requestNamesWorkspaceFiles, uploadMediaType, withFileIds, withJobUploads, workspaceFileRefs } from '../../../src/core/files/workspaceFileRefs';
 import { formatBytes, knownFileIds, prepareWorkspaceFiles, sha256Of, WorkspaceFileError, type UploadDeps } from '../../../src/core/files/workspaceUploads';
 
 const doc = (path: string) => ({ type: 'document', source: { type: 'workspace_file', path } });
@@ -33,6 +33,23 @@ describe('workspace file references', () => {
     assert.deepEqual(messages[0]?.content[0]?.source, { type: 'file', file_id: 'file_1' });
     assert.deepEqual(messages[2]?.content[0]?.content?.[0]?.source, { type: 'workspace_file', path: 'img/b.png' });
     assert.deepEqual(request.messages[0]?.content[0], doc('a.pdf'), 'the input is unchanged');
+  });
+
+  it("a job's prompt gets its files' ids from one upload call for the whole job; a prompt without workspace files is left alone", async () => {
+    const calls: unknown[] = [];
+    const upload = async (request: Record<string, unknown>) => {
+      calls.push(request);
+      return withFileIds(request, new Map([['a.pdf', 'file_a']]));
+    };
+    const prompt = { name: 'p', variables: { q: 'x' }, request: requestWith(doc('a.pdf')) };
+    const sendable = await withJobUploads(prompt, upload);
+    assert.equal(calls.length, 1);
+    assert.deepEqual((sendable.request.messages[0]?.content[0] as { source: unknown }).source, { type: 'file', file_id: 'file_a' });
+    assert.deepEqual(sendable.variables, prompt.variables, 'the rest of the prompt is kept');
+    assert.deepEqual(prompt.request.messages[0]?.content[0], doc('a.pdf'), 'the prompt as written is unchanged');
+    const plain = { name: 'plain', request: requestWith() };
+    assert.equal(await withJobUploads(plain, upload), plain);
+    assert.equal(calls.length, 1, 'no upload call for a prompt without workspace files');
   });
 
   it('takes the media type from the extension, per block', () => {
