@@ -16,7 +16,7 @@ import { readResultLines, ResultsWriter, type RowResult } from '../dataset/datas
 import type { ApiUsage } from '../pricing/priceTable';
 import type { CallSpec, RecordedResult } from '../spend/spendGate';
 import { monthOf, type LedgerLine } from '../spend/spendLedger';
-import { readMapping, type MappingEntry, type MappingRead } from './batchMapping';
+import { readMapping, type MappingRead } from './batchMapping';
 import { batchesApi, type BatchesClient } from './batchesApi';
 import { emptyTotals, type BatchPartRecord, type BatchRecord, type BatchTotals } from './batchRecord';
 
@@ -28,9 +28,13 @@ export interface BatchRowResult extends RowResult {
   fixFirst?: true;
 }
 
-/** Records results' actual costs, many at a time: BilledJobHandle's `recordResults` has this shape. */
+/**
+ * Records results' actual costs, many at a time (one ledger line per group of results alike),
+ * and prices one without recording it: BilledJobHandle has this shape.
+ */
 export interface BatchResultBilling {
   recordResults(results: readonly { spec: CallSpec; sent: RecordedResult }[]): Promise<readonly { costUsd: number | null }[]>;
+  costOfResult(spec: CallSpec, sent: RecordedResult): number | null;
 }
 
 export const FIX_FIRST_PREFIX = 'Fix the request first: ';
@@ -78,7 +82,7 @@ export interface JoinBatchPartOptions {
   /** custom_ids of this batch already in the results file (an interrupted join); skipped. */
   alreadyJoined?: ReadonlySet<string>;
   /** Message ids of this batch already in the spend ledger, with their cost (an interrupted join): not recorded again. */
-  alreadyBilled?: ReadonlyMap<string, number | null>;
+  alreadyBilled?: ReadonlyMap<string, number | null | 'grouped'>;
   totals?: BatchTotals;
   now?: () => number;
   onResult?: (result: BatchRowResult) => void;
@@ -90,7 +94,9 @@ export async function joinBatchPart(options: JoinBatchPartOptions): Promise<Batc
   const state: JoinState = { totals: options.totals ?? emptyTotals(), unjoinedPath: unjoinedPathFor(record.resultsPath) };
   const totals = state.totals;
   const now = options.now ?? Date.now;
-  const seen = new Set<string>();
+  const index = mapping.ok ? mapping.entries : undefined;
+  // Which of the mapping's entries came back: one byte per entry of this batch.
+  const seen = new Uint8Array(index?.size ?? 0);
   if (!mapping.ok) problem(totals, `Results of batch ${part.id} not joined: ${mapping.problem}. They are kept in ${state.unjoinedPath}.`);
 
   // A group's lines, and the results among them to record (index into lines, and what to record).
@@ -108,36 +114,42 @@ export async function joinBatchPart(options: JoinBatchPartOptions): Promise<Batc
     // finds them in the ledger when it resumes (alreadyBilled) and neither loses nor repeats one.
     const costs = await billing.recordResults(recording);
     for (let i = 0; i < recording.length; i++) recording[i]!.line.costUsd = costs[i]?.costUsd ?? null;
-    const written: Promise<void>[] = [];
     for (const line of pending) {
-      if (line.status === 'succeeded') {
-        if (line.costUsd === null || line.costUsd === undefined) totals.unpriced++;
-        else totals.costUsd += line.costUsd;
-      }
-      // Handed to the file together (the stream writes them as one), awaited together.
-      written.push(writer.append(line));
+      if (line.status !== 'succeeded') continue;
+      if (line.costUsd === null || line.costUsd === undefined) totals.unpriced++;
+      else totals.costUsd += line.costUsd;
     }
-    await Promise.all(written);
-    for (const line of pending) options.onResult?.(line);
+    // Handed to the file as one write.
+    await writer.appendAll(pending);
+    if (options.onResult) for (const line of pending) options.onResult(line);
   };
 
   try {
     for await (const line of options.lines) {
       const customId = line.custom_id;
-      const entry: MappingEntry | undefined = mapping.ok ? mapping.entries.get(customId) : undefined;
-      if (!mapping.ok) {
+      if (!index) {
         await keepUnjoined(state, line, part.id);
         continue;
       }
-      if (!entry || entry.part !== part.part || seen.has(customId)) {
-        problem(totals, !entry ? `Batch ${part.id} returned a result for custom_id ${JSON.stringify(customId)}, which the mapping does not know: not joined.` : seen.has(customId) ? `Batch ${part.id} returned custom_id ${customId} twice: the second is not joined.` : `Batch ${part.id} returned custom_id ${customId}, which the mapping puts in another batch: not joined.`);
+      const ordinal = index.find(customId);
+      const entry = ordinal < 0 || seen[ordinal] === 1 ? undefined : index.entryAt(ordinal);
+      if (!entry || entry.part !== part.part) {
+        problem(
+          totals,
+          ordinal < 0
+            ? `Batch ${part.id} returned a result for custom_id ${JSON.stringify(customId)}, which the mapping does not know for this batch: not joined.`
+            : seen[ordinal] === 1
+              ? `Batch ${part.id} returned custom_id ${customId} twice: the second is not joined.`
+              : !entry
+                ? `Batch ${part.id} returned custom_id ${customId}, whose line in the mapping is damaged: not joined.`
+                : `Batch ${part.id} returned custom_id ${customId}, which the mapping puts in another batch: not joined.`,
+        );
         await keepUnjoined(state, line, part.id);
         continue;
       }
-      seen.add(customId);
+      seen[ordinal] = 1;
       if (options.alreadyJoined?.has(customId)) continue;
       time ??= new Date(now()).toISOString();
-      const base = { type: 'row' as const, key: entry.key, index: entry.index, where: entry.where, batchId: part.id, customId, time };
       const result = line.result;
       switch (result.type) {
         case 'succeeded': {
@@ -155,12 +167,16 @@ export async function joinBatchPart(options: JoinBatchPartOptions): Promise<Batc
           totals.succeeded++;
           totals.inputTokens += usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
           totals.outputTokens += usage.output_tokens;
-          const line: BatchRowResult = { ...base, status: 'succeeded', text, ...(structured !== undefined ? { structured } : {}), stopReason: message.stop_reason, usage, costUsd: null };
-          lines.push(line);
-          // The message id goes in the ledger entry's request id: a resumed join finds it there.
+          const row: BatchRowResult = { type: 'row', key: entry.key, index: entry.index, where: entry.where, batchId: part.id, customId, time, status: 'succeeded', text, stopReason: message.stop_reason, usage, costUsd: null };
+          if (structured !== undefined) row.structured = structured;
+          lines.push(row);
+          // The message id goes in the ledger line's request ids: a resumed join finds it there.
+          const spec: CallSpec = { model: message.model || record.model, worstCaseUsd: undefined };
+          const sent: RecordedResult = { usage, batchId: part.id, requestId: message.id, isBatchResult: true, simulated: record.simulated };
           const billed = options.alreadyBilled?.get(message.id);
-          if (billed !== undefined) line.costUsd = billed;
-          else toRecord.push({ line, spec: { model: message.model || record.model, worstCaseUsd: undefined }, sent: { usage, batchId: part.id, requestId: message.id, isBatchResult: true, simulated: record.simulated } });
+          // Recorded already (an interrupted join): its cost as recorded, or as the ledger's group priced it.
+          if (billed !== undefined) row.costUsd = billed === 'grouped' ? billing.costOfResult(spec, sent) : billed;
+          else toRecord.push({ line: row, spec, sent });
           break;
         }
         case 'errored': {
@@ -170,22 +186,19 @@ export async function joinBatchPart(options: JoinBatchPartOptions): Promise<Batc
           if (fixFirst) totals.fixFirst++;
           const message = error?.message ?? 'The request failed.';
           const requestId = (result.error as { request_id?: string | null } | undefined)?.request_id ?? undefined;
-          lines.push({
-            ...base,
-            status: 'errored',
-            error: { message: fixFirst ? `${FIX_FIRST_PREFIX}${message}` : message, ...(error?.type ? { type: error.type } : {}) },
-            ...(requestId ? { requestId } : {}),
-            ...(fixFirst ? { fixFirst: true as const } : {}),
-          });
+          const row: BatchRowResult = { type: 'row', key: entry.key, index: entry.index, where: entry.where, batchId: part.id, customId, time, status: 'errored', error: { message: fixFirst ? `${FIX_FIRST_PREFIX}${message}` : message, ...(error?.type ? { type: error.type } : {}) } };
+          if (requestId) row.requestId = requestId;
+          if (fixFirst) row.fixFirst = true;
+          lines.push(row);
           break;
         }
         case 'canceled':
           totals.canceled++;
-          lines.push({ ...base, status: 'canceled', error: { message: 'Canceled before it was processed.' } });
+          lines.push({ type: 'row', key: entry.key, index: entry.index, where: entry.where, batchId: part.id, customId, time, status: 'canceled', error: { message: 'Canceled before it was processed.' } });
           break;
         case 'expired':
           totals.expired++;
-          lines.push({ ...base, status: 'expired', error: { message: 'Expired: the batch did not reach it within 24 hours.' } });
+          lines.push({ type: 'row', key: entry.key, index: entry.index, where: entry.where, batchId: part.id, customId, time, status: 'expired', error: { message: 'Expired: the batch did not reach it within 24 hours.' } });
           break;
         default: {
           problem(totals, `Batch ${part.id} returned a result of an unknown type for custom_id ${customId}: not joined.`);
@@ -195,11 +208,13 @@ export async function joinBatchPart(options: JoinBatchPartOptions): Promise<Batc
       if (lines.length >= GROUP) await flush();
     }
     await flush();
-    if (mapping.ok) {
+    if (index) {
       // Rows the batch held that came back with no line at all: say so on the row, so a retry takes them.
       let missing = 0;
-      for (const entry of mapping.entries.values()) {
-        if (entry.part !== part.part || seen.has(entry.customId)) continue;
+      for (let ordinal = 0; ordinal < index.size; ordinal++) {
+        if (seen[ordinal] === 1) continue;
+        const entry = index.entryAt(ordinal);
+        if (!entry || entry.part !== part.part) continue;
         missing++;
         totals.missing++;
         const line: BatchRowResult = { type: 'row', key: entry.key, index: entry.index, where: entry.where, batchId: part.id, customId: entry.customId, status: 'errored', error: { message: `Batch ${part.id} returned no result for this row.` }, time: new Date(now()).toISOString() };
@@ -230,13 +245,19 @@ export interface BatchLedgerReader {
   readMonth(month: string): Promise<LedgerLine[]>;
 }
 
-/** Message ids (with their cost) of one batch already recorded in the ledger, in the months since it was created. */
-export async function billedResults(ledger: BatchLedgerReader, batchId: string, since: string, now: number): Promise<Map<string, number | null>> {
-  const billed = new Map<string, number | null>();
+/**
+ * Message ids of one batch already recorded in the ledger, in the months since it was created:
+ * with its cost for a line of its own, or 'grouped' for one of a group's request ids (the line
+ * holds only the group's sum; the join prices the row again, at the same price).
+ */
+export async function billedResults(ledger: BatchLedgerReader, batchId: string, since: string, now: number): Promise<Map<string, number | null | 'grouped'>> {
+  const billed = new Map<string, number | null | 'grouped'>();
   const end = monthOf(now);
   for (let month = monthOf(Date.parse(since)); month <= end; month = nextMonth(month)) {
     for (const line of await ledger.readMonth(month)) {
-      if (line.type === 'call' && line.batchId === batchId && line.requestId) billed.set(line.requestId, line.costUsd);
+      if (line.type !== 'call' || line.batchId !== batchId) continue;
+      if (line.requestId) billed.set(line.requestId, line.costUsd);
+      for (const id of line.requestIds ?? []) billed.set(id, 'grouped');
     }
   }
   return billed;
@@ -269,7 +290,6 @@ export async function collectBatchResults(options: CollectBatchResultsOptions): 
   const record: BatchRecord = structuredClone(options.record);
   const waiting = record.parts.filter((p) => p.processingStatus === 'ended' && p.joined !== 'done');
   if (waiting.length === 0) return record;
-  const mapping = await readMapping(record.mapping.path, record.mapping.sha256);
   record.totals ??= emptyTotals();
   const writer = await ResultsWriter.open(record.resultsPath);
   try {
@@ -280,6 +300,8 @@ export async function collectBatchResults(options: CollectBatchResultsOptions): 
       const alreadyBilled = resuming && options.ledger ? await billedResults(options.ledger, part.id, part.createdAt, (options.now ?? Date.now)()) : undefined;
       part.joined = 'started';
       await options.onRecord?.(structuredClone(record));
+      // The entries of this batch only: what the join holds is bounded by a batch's size.
+      const mapping = await readMapping(record.mapping.path, record.mapping.sha256, part.part);
       const lines = await api.results(part.id, options.signal);
       await joinBatchPart({
         record,

@@ -3,7 +3,7 @@
 // spend cap and the monthly budget and reserves it (`gate.open`); each batch is then created
 // through the job's handle (`call`, which re-checks the remaining worst case against spend other
 // windows made meanwhile). A create bills nothing by itself: the actual costs are recorded from
-// each result's usage when the results are joined (batchResults.ts, `recordResult`), and the
+// each result's usage when the results are joined (batchResults.ts, `recordResults`), and the
 // handle's `close` releases what the reservation did not use.
 //
 // A job's requests come from a BatchJobSource: a dataset plan's rows (datasetBatchSource), or the
@@ -35,6 +35,7 @@ export interface BatchJobBilling {
   call<T>(spec: CallSpec, send: () => Promise<SentCall<T>>): Promise<SentCall<T>>;
   recordResult: BilledJobHandle['recordResult'];
   recordResults: BilledJobHandle['recordResults'];
+  costOfResult: BilledJobHandle['costOfResult'];
   close(): void;
 }
 

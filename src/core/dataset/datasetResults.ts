@@ -70,6 +70,14 @@ export class ResultsWriter {
     return new Promise((resolve, reject) => this.stream.write(`${JSON.stringify(line)}\n`, (err) => (err ? reject(err) : resolve())));
   }
 
+  /** Appends many lines as one write (a batch's results, a thousand at a time). */
+  appendAll(lines: readonly ResultLine[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    let text = '';
+    for (const line of lines) text += `${JSON.stringify(line)}\n`;
+    return new Promise((resolve, reject) => this.stream.write(text, (err) => (err ? reject(err) : resolve())));
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.stream.end(() => resolve()));
   }

@@ -25,7 +25,7 @@ import { decideSpend, type SpendDecision } from '../pricing/costGuard';
 import { formatUsd } from '../format';
 import { costFromUsage, estimateCost, tokenUsageFromApi, type ApiUsage, type PriceEntry } from '../pricing/priceTable';
 import type { RateLimitBoard } from './rateLimitHeaders';
-import type { LedgerCall, LedgerKind, SpendLedger } from './spendLedger';
+import type { LedgerCall, LedgerKind, LedgerUsage, SpendLedger } from './spendLedger';
 
 export interface SpendLimits {
   /** Ask first above this worst case (USD). */
@@ -146,6 +146,26 @@ export function costOfCall(
     cacheSavingsUsd: uncached?.known ? Math.max(0, uncached.usd - tokensUsd) : 0,
     batchSavingsUsd: synchronous?.known ? Math.max(0, synchronous.usd - tokensUsd) : 0,
   };
+}
+
+/** A ledger line as the gate builds it, before the ledger adds its type and writer. */
+type LedgerEntry = Omit<LedgerCall, 'type' | 'writer'> & { time: string };
+
+/** Results recorded together that share one ledger line; the savings are added only when above zero. */
+interface ResultGroup {
+  entry: LedgerEntry & { costUsd: number | null };
+  cacheSavingsUsd: number;
+  batchSavingsUsd: number;
+}
+
+function addUsage(sum: LedgerUsage, usage: LedgerUsage): void {
+  sum.inputTokens += usage.inputTokens;
+  sum.outputTokens += usage.outputTokens;
+  sum.cacheWrite5mTokens += usage.cacheWrite5mTokens;
+  sum.cacheWrite1hTokens += usage.cacheWrite1hTokens;
+  sum.cacheReadTokens += usage.cacheReadTokens;
+  if (usage.webSearchRequests) sum.webSearchRequests = (sum.webSearchRequests ?? 0) + usage.webSearchRequests;
+  if (usage.webFetchRequests) sum.webFetchRequests = (sum.webFetchRequests ?? 0) + usage.webFetchRequests;
 }
 
 function ledgerUsage(usage: ApiUsage): LedgerCall['usage'] {
@@ -334,22 +354,80 @@ export class BilledJobHandle {
   /**
    * Records the actual cost of something this job sent whose usage arrives later and apart from
    * `call` (a Message Batch result): no check, since it was sent (and checked) when the batch was
-   * created. Allowed after `close` too: real spend is always recorded.
+   * created. Allowed after `close` too: real spend is always recorded. Returns the line written (a
+   * group of one).
    */
   async recordResult(spec: CallSpec, sent: RecordedResult): Promise<LedgerCall> {
-    const [entry] = await this.recordResults([{ spec, sent }]);
-    return entry as LedgerCall;
+    const [group] = await this.writeGroups([{ spec, sent }]);
+    return group as LedgerCall;
   }
 
   /**
-   * Records many such results at once (a batch's results, a thousand at a time): one ledger write
-   * for all of them, in order. Same rules as `recordResult`.
+   * Records many such results at once (a batch's results, a thousand at a time), same rules as
+   * `recordResult`: one ledger line per group of results alike (model, prompt, batch, simulated,
+   * priced or not), with a `calls` count, the summed usage, cost and savings, and the results'
+   * message ids; all in one write. Returns each result's own cost, in order.
    */
-  async recordResults(results: readonly { spec: CallSpec; sent: RecordedResult }[]): Promise<LedgerCall[]> {
+  async recordResults(results: readonly { spec: CallSpec; sent: RecordedResult }[]): Promise<{ costUsd: number | null }[]> {
+    const costs: { costUsd: number | null }[] = [];
+    await this.writeGroups(results, costs);
+    return costs;
+  }
+
+  /** One result's cost at the price in force, as `recordResults` would record it; records nothing. */
+  costOfResult(spec: CallSpec, sent: RecordedResult): number | null {
+    return costOfCall(this.deps.prices(spec.model), sent.usage, sent.isBatchResult ? { isBatchResult: true } : {}).costUsd;
+  }
+
+  private async writeGroups(results: readonly { spec: CallSpec; sent: RecordedResult }[], costs?: { costUsd: number | null }[]): Promise<LedgerCall[]> {
     if (results.length === 0) return [];
     const target = await this.deps.target();
     const time = new Date(this.now()).toISOString();
-    const built = results.map(({ spec, sent }) => this.entryFor(spec, { ...sent, result: undefined }, sent.usage, target, time));
+    const groups = new Map<string, ResultGroup>();
+    for (const { spec, sent } of results) {
+      const price = this.deps.prices(spec.model);
+      const cost = costOfCall(price, sent.usage, sent.isBatchResult ? { isBatchResult: true } : {});
+      costs?.push({ costUsd: cost.costUsd });
+      const simulated = sent.simulated ?? isSimulatedResponse(sent.headers);
+      const promptName = spec.promptName ?? this.job.promptName;
+      const key = `${spec.model}\u0000${promptName}\u0000${sent.batchId ?? ''}\u0000${simulated}\u0000${cost.costUsd === null}\u0000${sent.usageEstimated === true}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = {
+          entry: {
+            keyFingerprint: target.keyFingerprint,
+            baseUrlHost: target.baseUrlHost,
+            model: spec.model,
+            promptName,
+            kind: this.job.kind,
+            calls: 0,
+            usage: { inputTokens: 0, outputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 },
+            costUsd: cost.costUsd === null ? null : 0,
+            priceAsOf: price?.asOf ?? null,
+            requestIds: [],
+            ...(sent.batchId ? { batchId: sent.batchId } : {}),
+            simulated,
+            ...(sent.usageEstimated ? { estimated: true } : {}),
+            time,
+          },
+          cacheSavingsUsd: 0,
+          batchSavingsUsd: 0,
+        };
+        groups.set(key, group);
+      }
+      const entry = group.entry;
+      entry.calls = (entry.calls ?? 0) + 1;
+      addUsage(entry.usage, ledgerUsage(sent.usage));
+      if (entry.costUsd !== null) entry.costUsd += cost.costUsd ?? 0;
+      group.cacheSavingsUsd += cost.cacheSavingsUsd;
+      group.batchSavingsUsd += cost.batchSavingsUsd;
+      if (sent.requestId) entry.requestIds?.push(sent.requestId);
+    }
+    const built = [...groups.values()].map(({ entry, cacheSavingsUsd, batchSavingsUsd }) => {
+      if (entry.requestIds?.length === 0) delete entry.requestIds;
+      const full: LedgerEntry = { ...entry, ...(cacheSavingsUsd > 0 ? { cacheSavingsUsd } : {}), ...(batchSavingsUsd > 0 ? { batchSavingsUsd } : {}) };
+      return { entry: full, simulated: entry.simulated, costUsd: entry.costUsd };
+    });
     await this.deps.ledger.appendAll(built.map((b) => b.entry));
     return built.map((b) => this.settle(b));
   }
@@ -365,11 +443,11 @@ export class BilledJobHandle {
   }
 
   /** The ledger entry of a finished call, at the price in force. */
-  private entryFor<T>(spec: CallSpec, sent: SentCall<T>, usage: ApiUsage, target: CallTarget, time: string): { entry: Omit<LedgerCall, 'type' | 'writer'> & { time: string }; simulated: boolean; costUsd: number | null } {
+  private entryFor<T>(spec: CallSpec, sent: SentCall<T>, usage: ApiUsage, target: CallTarget, time: string): { entry: LedgerEntry; simulated: boolean; costUsd: number | null } {
     const price = this.deps.prices(spec.model);
     const cost = costOfCall(price, usage, sent.isBatchResult ? { isBatchResult: true } : {});
     const simulated = sent.simulated ?? isSimulatedResponse(sent.headers);
-    const entry: Omit<LedgerCall, 'type' | 'writer'> & { time: string } = {
+    const entry: LedgerEntry = {
       keyFingerprint: target.keyFingerprint,
       baseUrlHost: target.baseUrlHost,
       model: spec.model,
@@ -390,13 +468,13 @@ export class BilledJobHandle {
   }
 
   /** Called once the entry is in the ledger (and so in month-to-date): the two never count it twice or not at all. */
-  private settle(built: { entry: Omit<LedgerCall, 'type' | 'writer'> & { time: string }; simulated: boolean; costUsd: number | null }): LedgerCall {
+  private settle(built: { entry: LedgerEntry; simulated: boolean; costUsd: number | null }): LedgerCall {
     // Simulated answers cost nothing real: they never use up the reservation.
     if (!built.simulated) {
       this.settledUsd += built.costUsd ?? 0;
       this.recorded.usd += built.costUsd ?? 0;
     }
-    this.recorded.calls += 1;
+    this.recorded.calls += built.entry.calls ?? 1;
     return { type: 'call', ...built.entry, writer: this.deps.ledger.writer };
   }
 

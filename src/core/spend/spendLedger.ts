@@ -1,5 +1,7 @@
-// The spend ledger: every billed call the extension makes, one JSON line each, in one append-only
-// file per calendar month (UTC, so a month has one file whichever time zone the window runs in).
+// The spend ledger: every billed call the extension makes, one JSON line each (a Message Batch's
+// results one line per group recorded together, with a `calls` count and the group's sums), in
+// one append-only file per calendar month (UTC, so a month has one file whichever time zone the
+// window runs in).
 //
 // Several VS Code windows may write at once. Each flush is one write() on a file opened with
 // O_APPEND, so lines from two processes never interleave or overwrite each other, and the file is
@@ -25,9 +27,14 @@ export interface LedgerUsage {
   webFetchRequests?: number;
 }
 
-/** One billed call. */
+/**
+ * One billed call, or a group of billed calls recorded together (a Message Batch's results, a
+ * thousand at a time): then `calls` says how many, and usage, cost and savings are their sums.
+ */
 export interface LedgerCall {
   type: 'call';
+  /** How many billed calls the line stands for; absent means one. */
+  calls?: number;
   /** ISO time the call was recorded (its end). */
   time: string;
   /** Salted hash prefix of the API key (keyFingerprint), never the key. */
@@ -43,6 +50,8 @@ export interface LedgerCall {
   /** The price table's as-of date for the model, null when unpriced. */
   priceAsOf: string | null;
   requestId?: string;
+  /** The message ids of a group's results, so a join resumed after an interruption records none twice. */
+  requestIds?: string[];
   batchId?: string;
   /** Answered by the local simulator: kept apart, never added to real spend. */
   simulated: boolean;
@@ -121,14 +130,19 @@ export function emptyTotals(month: string): SpendTotals {
   };
 }
 
-function bump(map: Map<string, { usd: number; calls: number }>, key: string, usd: number): void {
+function bump(map: Map<string, { usd: number; calls: number }>, key: string, usd: number, calls: number): void {
   const item = map.get(key);
   if (item) {
     item.usd += usd;
-    item.calls += 1;
+    item.calls += calls;
   } else {
-    map.set(key, { usd, calls: 1 });
+    map.set(key, { usd, calls });
   }
+}
+
+/** How many billed calls a line stands for: its `calls`, or one. */
+export function callsOf(line: LedgerCall): number {
+  return line.calls ?? 1;
 }
 
 function isNumber(value: unknown): value is number {
@@ -148,6 +162,7 @@ export function parseLedgerLine(text: string): LedgerLine | undefined {
   if (line.type === 'counts') return isNumber(line.calls) && typeof line.time === 'string' ? (line as LedgerCounts) : undefined;
   if (line.type !== 'call' || typeof line.time !== 'string' || !line.usage || typeof line.model !== 'string') return undefined;
   if (line.costUsd !== null && !isNumber(line.costUsd)) return undefined;
+  if (line.calls !== undefined && !(Number.isInteger(line.calls) && line.calls >= 1)) return undefined;
   return line as LedgerCall;
 }
 
@@ -157,20 +172,21 @@ export function addToTotals(totals: SpendTotals, line: LedgerLine): void {
     totals.countCalls += line.calls;
     return;
   }
+  const calls = callsOf(line);
   if (line.simulated) {
-    totals.simulated.calls += 1;
+    totals.simulated.calls += calls;
     totals.simulated.usd += line.costUsd ?? 0;
     return;
   }
   const usd = line.costUsd ?? 0;
-  totals.calls += 1;
-  if (line.costUsd === null) totals.unpricedCalls += 1;
+  totals.calls += calls;
+  if (line.costUsd === null) totals.unpricedCalls += calls;
   totals.usd += usd;
   for (const key of Object.keys(totals.tokens) as (keyof LedgerUsage)[]) totals.tokens[key] += isNumber(line.usage[key]) ? line.usage[key] : 0;
   const day = new Date(line.time).getUTCDate() - 1;
   if (day >= 0 && day < totals.byDay.length) totals.byDay[day] = (totals.byDay[day] ?? 0) + usd;
-  bump(totals.byModel, line.model, usd);
-  bump(totals.byPrompt, line.promptName || '(unnamed)', usd);
+  bump(totals.byModel, line.model, usd, calls);
+  bump(totals.byPrompt, line.promptName || '(unnamed)', usd, calls);
   totals.cacheSavingsUsd += line.cacheSavingsUsd ?? 0;
   totals.batchSavingsUsd += line.batchSavingsUsd ?? 0;
 }

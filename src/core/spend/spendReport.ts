@@ -2,7 +2,7 @@
 // export of a month's lines. Pure: shared by the view, its tests and a future CLI.
 import type { RateLimitSnapshot } from './rateLimitHeaders';
 import { USAGE_TIER_NAMES } from './rateLimitHeaders';
-import type { LedgerLine, LedgerUsage, SpendTotals } from './spendLedger';
+import { callsOf, type LedgerLine, type LedgerUsage, type SpendTotals } from './spendLedger';
 
 export interface SpendShare {
   name: string;
@@ -78,6 +78,7 @@ const CSV_COLUMNS = [
   'batch_id',
   'key_fingerprint',
   'base_url_host',
+  'calls',
 ] as const;
 
 /**
@@ -91,7 +92,11 @@ export function csvField(value: string | number | boolean | null | undefined): s
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** The billed calls of a month as CSV (header row, CRLF line ends as RFC 4180 says). */
+/**
+ * The billed calls of a month as CSV (header row, CRLF line ends as RFC 4180 says). A line that
+ * groups calls (a batch's results) is one row: `calls` says how many, the tokens and costs are
+ * their sums, and it has no single request id.
+ */
 export function ledgerCsv(lines: readonly LedgerLine[]): string {
   const rows: string[] = [CSV_COLUMNS.join(',')];
   for (const line of lines) {
@@ -117,6 +122,7 @@ export function ledgerCsv(lines: readonly LedgerLine[]): string {
         line.batchId,
         line.keyFingerprint,
         line.baseUrlHost,
+        callsOf(line),
       ]
         .map(csvField)
         .join(','),

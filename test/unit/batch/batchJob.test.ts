@@ -121,18 +121,22 @@ describe('batch jobs against the simulator', function () {
     assert.equal(joined.totals!.succeeded, 12);
     assert.ok(joined.totals!.costUsd <= joined.estimate.worstCaseUsd!);
 
-    // Every result is in the ledger, as a batch, apart from real spend (simulated).
+    // Every result is in the ledger, as a batch, apart from real spend (simulated): one line for the group.
     const month = await setup.ledger.readMonth(new Date(clock.now()).toISOString().slice(0, 7));
-    const calls = month.filter((l) => l.type === 'call');
-    assert.equal(calls.length, 12);
-    assert.ok(calls.every((c) => c.type === 'call' && c.kind === 'batch' && c.simulated && c.batchId === record.parts[0]!.id && (c.batchSavingsUsd ?? 0) > 0));
+    const calls = month.flatMap((l) => (l.type === 'call' ? [l] : []));
+    assert.equal(calls.length, 1);
+    assert.ok(calls.every((c) => c.kind === 'batch' && c.simulated && c.batchId === record.parts[0]!.id && (c.batchSavingsUsd ?? 0) > 0));
+    assert.equal(calls[0]!.calls, 12);
+    assert.ok(Math.abs(calls[0]!.costUsd! - sum) < 1e-12, 'the group line holds the rows\' summed cost');
+    assert.equal(setup.ledger.totals.simulated.calls, 12);
     assert.equal(setup.ledger.totals.usd, 0, 'simulated answers never count as real spend');
 
     // Joining again writes nothing more.
     assert.ok(Math.abs(billedJobOfRecord(joined).worstCaseUsd! - (joined.estimate.worstCaseUsd! - joined.totals!.costUsd)) < 1e-12);
     const again = await collectBatchResults({ client: fx.client, record: joined, billing, now: clock.now });
     assert.equal(again.totals!.succeeded, 12);
-    assert.equal((await setup.ledger.readMonth(new Date(clock.now()).toISOString().slice(0, 7))).filter((l) => l.type === 'call').length, 12);
+    assert.equal((await setup.ledger.readMonth(new Date(clock.now()).toISOString().slice(0, 7))).filter((l) => l.type === 'call').length, 1);
+    assert.equal(setup.ledger.totals.simulated.calls, 12, 'nothing recorded twice');
   });
 
   it('refuses before anything is sent when the job\'s worst case at batch prices is above the spend cap', async () => {
@@ -359,14 +363,18 @@ describe('batch jobs against the simulator', function () {
     const ended = await finish(record);
     let saved: BatchRecord | undefined;
     // The window closes after the costs went to the ledger and before the lines were written.
-    const closing = { recordResults: async (results: Parameters<typeof billing.recordResults>[0]) => {
-      await billing.recordResults(results);
-      throw new Error('window closed');
-    } };
+    const closing = {
+      recordResults: async (results: Parameters<typeof billing.recordResults>[0]) => {
+        await billing.recordResults(results);
+        throw new Error('window closed');
+      },
+      costOfResult: billing.costOfResult.bind(billing),
+    };
     await assert.rejects(collectBatchResults({ client: fx.client, record: ended, billing: closing, onRecord: (r) => void (saved = r) }), /window closed/);
     assert.equal(saved?.parts[0]?.joined, 'started');
     const month = new Date(clock.now()).toISOString().slice(0, 7);
-    assert.equal((await setup.ledger.readMonth(month)).filter((l) => l.type === 'call').length, 8, 'the costs went to the ledger before the lines');
+    const recorded = (await setup.ledger.readMonth(month)).filter((l) => l.type === 'call');
+    assert.equal(recorded.reduce((n, l) => n + (l.type === 'call' ? (l.calls ?? 1) : 0), 0), 8, 'the costs went to the ledger before the lines');
     assert.equal((await latestRows(setup.resultsPath)).size, 0, 'no line was written');
     const joined = await collectBatchResults({ client: fx.client, record: saved!, billing, ledger: setup.ledger, now: clock.now });
     billing.close();
@@ -378,10 +386,13 @@ describe('batch jobs against the simulator', function () {
     }
     assert.equal(lines.length, 8, 'one line per row');
     assert.equal(new Set(lines.map((l) => l.key)).size, 8);
-    const calls = (await setup.ledger.readMonth(month)).filter((l) => l.type === 'call');
-    assert.equal(calls.length, 8, 'each row billed once');
-    assert.equal(new Set(calls.map((c) => (c.type === 'call' ? c.requestId : ''))).size, 8);
+    const calls = (await setup.ledger.readMonth(month)).flatMap((l) => (l.type === 'call' ? [l] : []));
+    assert.equal(calls.length, 1, 'nothing recorded again');
+    assert.equal(calls[0]!.calls, 8);
+    assert.equal(new Set(calls.flatMap((c) => c.requestIds ?? [])).size, 8, 'each row billed once');
     assert.ok(lines.every((l) => l.status === 'succeeded' && typeof l.costUsd === 'number' && l.costUsd > 0), 'resumed rows carry the cost the ledger recorded');
+    const lineSum = lines.reduce((sum, l) => sum + l.costUsd!, 0);
+    assert.ok(Math.abs(lineSum - calls[0]!.costUsd!) < 1e-12, 'the rows\' costs add up to the group the ledger recorded');
   });
 });
 

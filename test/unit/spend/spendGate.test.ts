@@ -5,8 +5,10 @@ import { SIMULATOR_ORGANIZATION_ID } from '../../../src/core/api/simulatedRespon
 import { findPrice, BUNDLED_PRICES } from '../../../src/core/pricing/priceTable';
 import { RateLimitBoard } from '../../../src/core/spend/rateLimitHeaders';
 import type * as SpendGateModule from '../../../src/core/spend/spendGate';
-import { costOfCall, SpendGate, SpendRefusedError, type BilledJob, type SpendLimits } from '../../../src/core/spend/spendGate';
-import { SpendLedger } from '../../../src/core/spend/spendLedger';
+import { costOfCall, SpendGate, SpendRefusedError, type BilledJob, type RecordedResult, type SpendLimits } from '../../../src/core/spend/spendGate';
+import { ThresholdWatch } from '../../../src/core/spend/monthlyBudget';
+import { SpendLedger, type LedgerCall, type SpendTotals } from '../../../src/core/spend/spendLedger';
+import { buildSpendReport } from '../../../src/core/spend/spendReport';
 import { entry, tempFolder } from './ledgerFixture';
 
 const now = Date.parse('2026-11-14T10:00:00Z');
@@ -206,7 +208,8 @@ describe('SpendGate', () => {
     assert.equal(entry.costUsd, 0.002);
     assert.equal(entry.kind, 'batch');
     assert.equal(entry.batchId, 'msgbatch_1');
-    assert.equal(entry.requestId, 'msg_1');
+    assert.equal(entry.calls, 1);
+    assert.deepEqual(entry.requestIds, ['msg_1']);
     assert.equal(entry.batchSavingsUsd, 0.002);
     assert.equal(ledger.totals.usd, 0.002);
     assert.ok(Math.abs(gate.monthToDate.reservedUsd - 1.998) < 1e-12);
@@ -217,25 +220,123 @@ describe('SpendGate', () => {
     assert.equal(gate.monthToDate.reservedUsd, 0);
   });
 
-  it('records many batch results at once, in order, each at batch prices, settled against the reservation', async () => {
+  it('records many batch results at once as one ledger line per group, with a calls count and the sums, each result’s own cost returned in order', async () => {
     const { gate, ledger, folder } = await setup({ monthlyBudgetUsd: 10 });
     const handle = await gate.open(job(2, { kind: 'batch', batch: true }));
     const results = Array.from({ length: 5 }, (_, i) => ({
       spec: { model: 'claude-sonnet-5-5', worstCaseUsd: undefined },
       sent: { usage: { input_tokens: 1_000 * (i + 1), output_tokens: 200 }, batchId: 'msgbatch_1', requestId: `msg_${i}`, isBatchResult: true },
     }));
-    const entries = await handle.recordResults(results);
-    assert.deepEqual(entries.map((e) => e.requestId), ['msg_0', 'msg_1', 'msg_2', 'msg_3', 'msg_4']);
-    assert.deepEqual(entries.map((e) => e.costUsd), [0.002, 0.003, 0.004, 0.005, 0.006]);
+    const costs = await handle.recordResults(results);
+    assert.deepEqual(costs.map((c) => c.costUsd), [0.002, 0.003, 0.004, 0.005, 0.006]);
     assert.ok(Math.abs(ledger.totals.usd - 0.02) < 1e-12);
-    assert.equal(ledger.totals.calls, 5);
+    assert.equal(ledger.totals.calls, 5, 'the month counts every call of the group');
+    assert.equal(ledger.totals.tokens.inputTokens, 15_000);
+    assert.equal(ledger.totals.tokens.outputTokens, 1_000);
+    assert.deepEqual(Object.fromEntries([...ledger.totals.byModel].map(([m, v]) => [m, v.calls])), { 'claude-sonnet-5-5': 5 });
+    assert.equal(handle.recorded.calls, 5);
     assert.ok(Math.abs(gate.monthToDate.reservedUsd - 1.98) < 1e-12);
     const month = (await fs.readdir(folder)).find((f) => f.endsWith('.jsonl'))!;
-    const lines = (await fs.readFile(join(folder, month), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { requestId: string; kind: string });
-    assert.deepEqual(lines.map((l) => l.requestId), ['msg_0', 'msg_1', 'msg_2', 'msg_3', 'msg_4']);
-    assert.ok(lines.every((l) => l.kind === 'batch'));
+    const lines = (await fs.readFile(join(folder, month), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as LedgerCall);
+    assert.equal(lines.length, 1, 'one line for the group');
+    const [line] = lines;
+    assert.equal(line!.calls, 5);
+    assert.equal(line!.kind, 'batch');
+    assert.equal(line!.batchId, 'msgbatch_1');
+    assert.deepEqual(line!.requestIds, ['msg_0', 'msg_1', 'msg_2', 'msg_3', 'msg_4']);
+    assert.ok(Math.abs(line!.costUsd! - 0.02) < 1e-12);
+    assert.ok(Math.abs(line!.batchSavingsUsd! - 0.02) < 1e-12);
+    assert.equal(handle.costOfResult(results[2]!.spec, results[2]!.sent), 0.004, 'the cost of one result, recorded or not');
     assert.deepEqual(await handle.recordResults([]), []);
     handle.close();
+  });
+
+  it('groups results by what the month totals tell apart: model, priced or not, simulated or not', async () => {
+    const { gate, ledger } = await setup({ monthlyBudgetUsd: 10 });
+    const handle = await gate.open(job(2, { kind: 'batch', batch: true }));
+    const sent = (i: number, extra: Partial<RecordedResult> = {}): RecordedResult => ({ usage: { input_tokens: 1_000, output_tokens: 100 }, batchId: 'msgbatch_1', requestId: `msg_${i}`, isBatchResult: true, ...extra });
+    await handle.recordResults([
+      { spec: { model: 'claude-sonnet-5-5', worstCaseUsd: undefined }, sent: sent(0) },
+      { spec: { model: 'claude-unknown-9', worstCaseUsd: undefined }, sent: sent(1) },
+      { spec: { model: 'claude-sonnet-5-5', worstCaseUsd: undefined }, sent: sent(2, { simulated: true }) },
+      { spec: { model: 'claude-sonnet-5-5', worstCaseUsd: undefined }, sent: sent(3) },
+      { spec: { model: 'claude-unknown-9', worstCaseUsd: undefined }, sent: sent(4) },
+    ]);
+    const lines = (await ledger.readMonth(ledger.totals.month)).filter((l): l is LedgerCall => l.type === 'call');
+    assert.deepEqual(lines.map((l) => [l.model, l.calls, l.costUsd === null, l.simulated, l.requestIds]), [
+      ['claude-sonnet-5-5', 2, false, false, ['msg_0', 'msg_3']],
+      ['claude-unknown-9', 2, true, false, ['msg_1', 'msg_4']],
+      ['claude-sonnet-5-5', 1, false, true, ['msg_2']],
+    ]);
+    assert.equal(ledger.totals.calls, 4);
+    assert.equal(ledger.totals.unpricedCalls, 2, 'an unpriced group counts every call in it, never as $0');
+    assert.equal(ledger.totals.simulated.calls, 1);
+    handle.close();
+  });
+
+  it('grouping results changes none of the month\'s totals, the spend report, a window starting from scratch, or the budget warnings', async () => {
+    // The same 2,500 results (two models, one unpriced, some cached, some simulated, a web search
+    // fee), recorded one line each in one ledger and a thousand at a time in groups in another.
+    const results = Array.from({ length: 2_500 }, (_, i) => ({
+      spec: { model: i % 7 === 0 ? 'claude-unknown-9' : i % 3 === 0 ? 'claude-haiku-5-5' : 'claude-sonnet-5-5', worstCaseUsd: undefined, ...(i % 5 === 0 ? { promptName: 'Other' } : {}) },
+      sent: {
+        usage: { input_tokens: 200 + i, output_tokens: 20 + (i % 50), cache_read_input_tokens: i % 4 === 0 ? 1_000 : 0, cache_creation_input_tokens: i % 9 === 0 ? 300 : 0, service_tier: 'batch' as const, ...(i % 250 === 1 ? { server_tool_use: { web_search_requests: 2 } } : {}) },
+        batchId: 'msgbatch_1',
+        requestId: `msg_${i}`,
+        isBatchResult: true,
+        simulated: i % 11 === 0,
+      },
+    }));
+    const single = await setup({ monthlyBudgetUsd: 1_000, maxRunCostUsd: 1_000, confirmAboveUsd: 1_000 });
+    const grouped = await setup({ monthlyBudgetUsd: 1_000, maxRunCostUsd: 1_000, confirmAboveUsd: 1_000 });
+    const watchOf = (writer: string) => {
+      const watch = new ThresholdWatch(writer, () => ({ monthlyBudgetUsd: 0.5, warningPercents: [50, 80, 100] }));
+      const crossed: number[] = [];
+      return { watch, crossed };
+    };
+    const singleWatch = watchOf(single.ledger.writer);
+    const groupedWatch = watchOf(grouped.ledger.writer);
+    single.ledger.onLine((line, totals) => singleWatch.crossed.push(...singleWatch.watch.observe(line, totals).map((c) => c.percent)));
+    grouped.ledger.onLine((line, totals) => groupedWatch.crossed.push(...groupedWatch.watch.observe(line, totals).map((c) => c.percent)));
+    const one = await single.gate.open(job(100, { kind: 'batch', batch: true }));
+    const many = await grouped.gate.open(job(100, { kind: 'batch', batch: true }));
+    const singleCosts: (number | null)[] = [];
+    for (const r of results) singleCosts.push((await one.recordResult(r.spec, r.sent)).costUsd);
+    const groupedCosts: (number | null)[] = [];
+    for (let i = 0; i < results.length; i += 1_000) groupedCosts.push(...(await many.recordResults(results.slice(i, i + 1_000))).map((c) => c.costUsd));
+    assert.deepEqual(groupedCosts, singleCosts, 'each result is priced the same either way');
+    const singleLines = await single.ledger.readMonth(single.ledger.totals.month);
+    const groupedLines = await grouped.ledger.readMonth(grouped.ledger.totals.month);
+    assert.equal(singleLines.length, 2_500);
+    assert.ok(groupedLines.length <= 3 * 5 * 2 * 2, `a few lines per thousand results, not one each (${groupedLines.length})`);
+
+    const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} against ${b}`);
+    const comparable = (t: SpendTotals) => ({ ...t, usd: 0, byDay: t.byDay.map(() => 0), cacheSavingsUsd: 0, batchSavingsUsd: 0, simulated: { ...t.simulated, usd: 0 }, byModel: [...t.byModel].map(([m, v]) => [m, v.calls]).sort(), byPrompt: [...t.byPrompt].map(([m, v]) => [m, v.calls]).sort() });
+    const check = (a: SpendTotals, b: SpendTotals) => {
+      assert.deepEqual(comparable(a), comparable(b));
+      close(a.usd, b.usd, 'usd');
+      close(a.cacheSavingsUsd, b.cacheSavingsUsd, 'cache savings');
+      close(a.batchSavingsUsd, b.batchSavingsUsd, 'batch savings');
+      close(a.simulated.usd, b.simulated.usd, 'simulated usd');
+      a.byDay.forEach((usd, day) => close(usd, b.byDay[day]!, `day ${day + 1}`));
+      for (const [model, v] of a.byModel) close(v.usd, b.byModel.get(model)!.usd, model);
+      for (const [prompt, v] of a.byPrompt) close(v.usd, b.byPrompt.get(prompt)!.usd, prompt);
+    };
+    const totals = single.ledger.totals;
+    assert.equal(totals.calls + totals.simulated.calls, 2_500);
+    assert.ok(totals.unpricedCalls > 300 && totals.tokens.cacheReadTokens > 0 && totals.simulated.calls > 200);
+    check(grouped.ledger.totals, totals);
+    assert.deepEqual(groupedWatch.crossed, singleWatch.crossed, 'the same budget warnings');
+    assert.deepEqual(singleWatch.crossed, [50, 80, 100]);
+    const report = (t: SpendTotals) => buildSpendReport(t, { budgetUsd: 10, warningPercents: [] }, []);
+    assert.deepEqual(report(grouped.ledger.totals).byModel.map((m) => [m.name, m.calls]), report(totals).byModel.map((m) => [m.name, m.calls]));
+    assert.equal(report(grouped.ledger.totals).calls, report(totals).calls);
+    // Another window reads the grouped file from the start to the same totals.
+    check(await new SpendLedger({ folder: grouped.folder, now: () => now }).refresh(), totals);
+    assert.equal(one.recorded.calls, many.recorded.calls);
+    close(one.recorded.usd, many.recorded.usd, 'settled against the reservation');
+    one.close();
+    many.close();
   });
 
   it('adopts a job sent before this window started: holds its worst case without checking, so later jobs are checked against it', async () => {

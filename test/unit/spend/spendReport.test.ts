@@ -37,8 +37,8 @@ describe('spend report and CSV export', () => {
     await ledger.flushCounts();
     const csv = ledgerCsv(await ledger.readMonth('2026-11'));
     const rows = csv.split('\r\n');
-    assert.equal(rows[0], 'time,kind,model,prompt,input_tokens,output_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,cost_usd,price_as_of,estimated,simulated,cache_savings_usd,batch_savings_usd,request_id,batch_id,key_fingerprint,base_url_host');
-    assert.equal(rows[1], '2026-11-14T10:00:00.000Z,run,claude-sonnet-5-5,Plain,1000,200,0,0,0,0.25,2026-11-25,false,false,0,0,req_1,,0123456789ab,api.anthropic.com');
+    assert.equal(rows[0], 'time,kind,model,prompt,input_tokens,output_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,cost_usd,price_as_of,estimated,simulated,cache_savings_usd,batch_savings_usd,request_id,batch_id,key_fingerprint,base_url_host,calls');
+    assert.equal(rows[1], '2026-11-14T10:00:00.000Z,run,claude-sonnet-5-5,Plain,1000,200,0,0,0,0.25,2026-11-25,false,false,0,0,req_1,,0123456789ab,api.anthropic.com,1');
     assert.match(rows[2] ?? '', /^2026-11-14T10:00:00.000Z,run,claude-sonnet-5-5,"'=HYPERLINK\(""http:\/\/x"",""y""\)",1000,200,0,0,0,,,false,false/);
     assert.match(csv, /"a, ""quoted""\nname"/);
     assert.equal(csv.split('req_').length - 1, 3, 'count lines are not calls');
