@@ -58,10 +58,15 @@ export class MappingWriter {
     return writer;
   }
 
-  async append(entry: MappingEntry): Promise<void> {
-    this.buffer += `${JSON.stringify({ c: entry.customId, p: entry.part, i: entry.index, k: entry.key, w: entry.where })}\n`;
+  /**
+   * Adds an entry; returns a promise only when the buffer was handed to the file (wait for it:
+   * the file is behind), so most appends cost no promise at all.
+   */
+  append(entry: MappingEntry): Promise<void> | undefined {
+    // The line JSON.stringify would write for {c, p, i, k, w}; the custom_id needs no escape (CUSTOM_ID_PATTERN).
+    this.buffer += `${ENTRY_HEAD}${entry.customId}${PART_FIELD}${entry.part},"i":${entry.index},"k":${JSON.stringify(entry.key)},"w":${JSON.stringify(entry.where)}}\n`;
     this.rows++;
-    if (this.buffer.length >= FLUSH_CHARS) await this.flush();
+    return this.buffer.length >= FLUSH_CHARS ? this.flush() : undefined;
   }
 
   /** Hands what is buffered to the file, waiting while the file is behind. */

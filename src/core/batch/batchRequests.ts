@@ -5,11 +5,12 @@
 // batch's body are ever held whole: a 200 MB dataset becomes batches of up to 256 MB with memory
 // to spare. A batch ends before the request that would take it past 100,000 requests or 256 MB of
 // body (anthropic-api.md §15); both limits are options so tests can split small jobs.
-import { bindRow } from '../dataset/datasetBinding';
+import { bindRow, missingValues, rowKey, rowLookup } from '../dataset/datasetBinding';
 import type { DatasetPlan } from '../dataset/datasetPlan';
 import { describeLocation, readDataset } from '../dataset/datasetSource';
 import type { PromptFile } from '../prompt/promptFile';
 import { CustomIdAllocator } from './batchCustomIds';
+import { compileElementTemplate, serialiseElement } from './batchElementTemplate';
 
 export interface BatchLimits {
   /** Requests per batch: 100,000 on the API. */
@@ -60,13 +61,6 @@ const BODY_TAIL = ']}';
 /** Bytes of a batch body around its elements. */
 export const ENVELOPE_BYTES = BODY_HEAD.length + BODY_TAIL.length;
 
-/** The params of one row's request as a batch takes them: a Messages body, never streamed. */
-export function batchParams(request: Record<string, unknown>): Record<string, unknown> {
-  if (!('stream' in request)) return request;
-  const { stream: _stream, ...rest } = request;
-  return rest;
-}
-
 /**
  * Every row of the plan's dataset as a batch request (or as a skipped row), in dataset order, one
  * at a time. A request whose element alone would not fit in a batch is skipped with the reason.
@@ -76,20 +70,28 @@ export async function* buildBatchRequests(options: BuildBatchRequestsOptions): A
   const limits = options.limits ?? BATCH_LIMITS;
   const ids = options.ids ?? new CustomIdAllocator();
   if (plan.errors.length > 0) throw new Error(`The plan has errors: ${plan.errors.join(' ')}`);
+  // The request serialised once with a gap per variable; rows fill the gaps (see batchElementTemplate).
+  const template = compileElementTemplate(prompt.request);
   for await (const record of readDataset(plan.source, options.signal)) {
     if (record.kind === 'bad') {
       if (!onlyKeys) yield { kind: 'skipped', row: { index: record.bad.index, key: String(record.bad.index), where: describeLocation(record.bad) }, reason: record.bad.message };
       continue;
     }
-    const bound = bindRow(prompt, record.row, plan.binding, promptValues);
-    if (onlyKeys && !onlyKeys.has(bound.key)) continue;
-    const row: BatchRowRef = { index: record.row.index, key: bound.key, where: describeLocation(record.row) };
-    if (bound.kind === 'skipped') {
-      yield { kind: 'skipped', row, reason: bound.reason };
+    const key = rowKey(record.row, plan.binding);
+    if (onlyKeys && !onlyKeys.has(key)) continue;
+    const row: BatchRowRef = { index: record.row.index, key, where: describeLocation(record.row) };
+    const missing = missingValues(record.row, plan.binding);
+    if (missing !== undefined) {
+      yield { kind: 'skipped', row, reason: missing };
       continue;
     }
-    const customId = ids.next(bound.key);
-    const json = JSON.stringify({ custom_id: customId, params: batchParams(bound.request) });
+    const customId = ids.next(key);
+    let json = template?.element(customId, rowLookup(record.row, plan.binding, promptValues));
+    if (json === undefined) {
+      const bound = bindRow(prompt, record.row, plan.binding, promptValues);
+      if (bound.kind === 'skipped') throw new Error(`row ${row.where} was bound and then skipped: ${bound.reason}`);
+      json = serialiseElement(customId, bound.request);
+    }
     const bytes = Buffer.byteLength(json, 'utf8');
     if (bytes + ENVELOPE_BYTES > limits.maxBytes) {
       yield { kind: 'skipped', row, reason: `the request is ${bytes.toLocaleString('en-US')} bytes, more than a whole batch may hold (${limits.maxBytes.toLocaleString('en-US')} bytes)` };
@@ -149,7 +151,8 @@ export class BatchSplitter {
         return undefined;
       }
       if (value.kind === 'request') return value;
-      await this.hooks.onSkipped?.(value);
+      const reported = this.hooks.onSkipped?.(value);
+      if (reported) await reported;
     }
     return undefined;
   }
@@ -165,17 +168,23 @@ export class BatchSplitter {
 
   /** One batch's body: `{"requests":[` then its elements, in chunks, until a limit, then `]}`. */
   private async *body(first: Extract<BatchRequestRecord, { kind: 'request' }>, tally: BatchPartTally): AsyncGenerator<Uint8Array> {
-    let chunk = BODY_HEAD;
+    // Each element is encoded once, straight into the chunk (Buffer.write): no joined string to flatten and copy.
+    let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    let used = chunk.write(BODY_HEAD, 0, 'latin1');
     let request: Extract<BatchRequestRecord, { kind: 'request' }> | undefined = first;
     while (request) {
-      await this.hooks.onRequest?.(request, tally.part);
-      chunk += tally.requests === 0 ? request.json : `,${request.json}`;
+      const placed = this.hooks.onRequest?.(request, tally.part);
+      if (placed) await placed;
+      const needed = request.bytes + 1;
+      if (used + needed > chunk.length) {
+        if (used > 0) yield chunk.subarray(0, used);
+        chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, needed + BODY_TAIL.length));
+        used = 0;
+      }
+      if (tally.requests > 0) chunk[used++] = 0x2c; // ','
+      used += chunk.write(request.json, used, 'utf8');
       tally.bytes += request.bytes + (tally.requests === 0 ? 0 : 1);
       tally.requests++;
-      if (chunk.length >= CHUNK_BYTES) {
-        yield Buffer.from(chunk, 'utf8');
-        chunk = '';
-      }
       if (tally.requests >= this.limits.maxRequests) break;
       request = await this.pull();
       if (request && tally.bytes + 1 + request.bytes > this.limits.maxBytes) {
@@ -183,7 +192,13 @@ export class BatchSplitter {
         break;
       }
     }
-    yield Buffer.from(chunk + BODY_TAIL, 'utf8');
+    if (used + BODY_TAIL.length > chunk.length) {
+      yield chunk.subarray(0, used);
+      chunk = Buffer.allocUnsafe(BODY_TAIL.length);
+      used = 0;
+    }
+    used += chunk.write(BODY_TAIL, used, 'latin1');
+    yield chunk.subarray(0, used);
   }
 
   /** Reads what is left without sending it: the rows of a job whose next batch could not be created. */

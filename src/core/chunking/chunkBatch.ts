@@ -8,7 +8,8 @@
 // stitch runs on chunkResultTexts: concatenation, or the reduce, which is sent now (it needs every
 // result, and a second batch would add hours for a single request).
 import { createHash } from 'node:crypto';
-import { batchParams, ENVELOPE_BYTES, type BatchLimits, type BatchRequestRecord } from '../batch/batchRequests';
+import { batchParams } from '../batch/batchElementTemplate';
+import { ENVELOPE_BYTES, type BatchLimits, type BatchRequestRecord } from '../batch/batchRequests';
 import { CustomIdAllocator } from '../batch/batchCustomIds';
 import type { BatchEstimate } from '../batch/batchRecord';
 import { submitBatchRequests, type BatchJobSource, type SubmitBatchRequestsOptions, type SubmittedBatchJob } from '../batch/batchSubmit';

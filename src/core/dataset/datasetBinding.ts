@@ -82,6 +82,24 @@ export function rowKey(row: DatasetRow, binding: ColumnBinding): string {
 /** Each prompt request's compiled template, built on its first row (see compileRequest). */
 const compiledRequests = new WeakMap<object, CompiledRequest>();
 
+/** Why a row cannot be sent (a bound column without a value), or undefined when it can. */
+export function missingValues(row: DatasetRow, binding: ColumnBinding): string | undefined {
+  let missing: string[] | undefined;
+  for (const [variable, column] of binding.columns) {
+    if (row.values[column] === undefined) (missing ??= []).push(variable === column ? `"${column}"` : `"${column}" (for {{${variable}}})`);
+  }
+  return missing ? `no value in ${missing.join(', ')}` : undefined;
+}
+
+/** A row's value of each variable: its bound column's, else the prompt's own. */
+export function rowLookup(row: DatasetRow, binding: ColumnBinding, promptValues: Readonly<Record<string, string>>): (name: string) => string | undefined {
+  return (name) => {
+    const column = binding.columns.get(name);
+    if (column !== undefined) return row.values[column];
+    return Object.hasOwn(promptValues, name) ? promptValues[name] : undefined;
+  };
+}
+
 /**
  * The request for one row, or why the row is skipped (a bound column without a value). The
  * request shares the parts without a placeholder with every other row's (frozen): treat it as
@@ -89,17 +107,9 @@ const compiledRequests = new WeakMap<object, CompiledRequest>();
  */
 export function bindRow(prompt: Pick<PromptFile, 'request'>, row: DatasetRow, binding: ColumnBinding, promptValues: Readonly<Record<string, string>>): BoundRow {
   const key = rowKey(row, binding);
-  let missing: string[] | undefined;
-  for (const [variable, column] of binding.columns) {
-    if (row.values[column] === undefined) (missing ??= []).push(variable === column ? `"${column}"` : `"${column}" (for {{${variable}}})`);
-  }
-  if (missing) return { kind: 'skipped', key, reason: `no value in ${missing.join(', ')}` };
+  const reason = missingValues(row, binding);
+  if (reason !== undefined) return { kind: 'skipped', key, reason };
   let compiled = compiledRequests.get(prompt.request);
   if (!compiled) compiledRequests.set(prompt.request, (compiled = compileRequest(prompt.request)));
-  const lookup = (name: string): string | undefined => {
-    const column = binding.columns.get(name);
-    if (column !== undefined) return row.values[column];
-    return Object.hasOwn(promptValues, name) ? promptValues[name] : undefined;
-  };
-  return { kind: 'runnable', key, request: compiled(lookup) };
+  return { kind: 'runnable', key, request: compiled(rowLookup(row, binding, promptValues)) };
 }

@@ -50,3 +50,20 @@ describe('batch custom_ids', () => {
     }
   });
 });
+
+describe('batch custom_id allocator memory', () => {
+  it('keeps 8 to 16 bytes per row, not the ids, and still never repeats an id over 200,000 rows', () => {
+    const ids = new CustomIdAllocator();
+    const seen = new Set<string>();
+    for (let i = 0; i < 200_000; i++) {
+      // Every fourth key repeats an earlier one; every tenth differs only in characters the API refuses.
+      const key = i % 4 === 3 ? `T-${i - 3}` : i % 10 === 5 ? `T ${i - 5}` : `T-${i}`;
+      const id = ids.next(key);
+      assert.ok(!seen.has(id), `${id} given twice`);
+      seen.add(id);
+    }
+    assert.equal(ids.size, 200_000);
+    assert.ok(ids.tableBytes <= 200_000 * 32, `${ids.tableBytes} bytes`);
+    assert.ok(ids.tableBytes >= 200_000 * 8);
+  });
+});
