@@ -34,6 +34,7 @@ export function serialiseElement(customId: string, request: Record<string, unkno
 }
 
 /** Characters JSON.stringify writes escaped: quote, backslash, controls, and surrogates (a lone one is escaped). */
+// eslint-disable-next-line no-control-regex -- the control characters are exactly what JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** A string as JSON writes it between its quotes. Most values need no escape and are used as they are. */
