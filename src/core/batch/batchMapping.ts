@@ -8,6 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { encodeLines } from '../dataset/datasetResults';
 import { CUSTOM_ID_PATTERN } from './batchCustomIds';
 import type { BatchRowRef } from './batchRequests';
 
@@ -36,7 +37,9 @@ const FLUSH_CHARS = 64 * 1024;
 
 /** Writes a mapping file, hashing it on the way. Lines are buffered and written with backpressure. */
 export class MappingWriter {
-  private buffer = '';
+  /** Lines not yet handed to the file, and their characters. */
+  private buffer: string[] = [];
+  private buffered = 0;
   private rows = 0;
   private readonly hash: Hash = createHash('sha256');
 
@@ -54,7 +57,7 @@ export class MappingWriter {
     });
     const writer = new MappingWriter(path, stream);
     const header: MappingHeader = { type: 'batch-mapping', v: MAPPING_FORMAT_VERSION, jobId };
-    writer.buffer = `${JSON.stringify(header)}\n`;
+    writer.buffer.push(JSON.stringify(header));
     return writer;
   }
 
@@ -64,18 +67,21 @@ export class MappingWriter {
    */
   append(entry: MappingEntry): Promise<void> | undefined {
     // The line JSON.stringify would write for {c, p, i, k, w}; the custom_id needs no escape (CUSTOM_ID_PATTERN).
-    this.buffer += `${ENTRY_HEAD}${entry.customId}${PART_FIELD}${entry.part},"i":${entry.index},"k":${JSON.stringify(entry.key)},"w":${JSON.stringify(entry.where)}}\n`;
+    const line = `${ENTRY_HEAD}${entry.customId}${PART_FIELD}${entry.part},"i":${entry.index},"k":${JSON.stringify(entry.key)},"w":${JSON.stringify(entry.where)}}`;
+    this.buffer.push(line);
+    this.buffered += line.length + 1;
     this.rows++;
-    return this.buffer.length >= FLUSH_CHARS ? this.flush() : undefined;
+    return this.buffered >= FLUSH_CHARS ? this.flush() : undefined;
   }
 
   /** Hands what is buffered to the file, waiting while the file is behind. */
   async flush(): Promise<void> {
-    if (this.buffer === '') return;
-    const text = this.buffer;
-    this.buffer = '';
-    this.hash.update(text, 'utf8');
-    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+    if (this.buffer.length === 0) return;
+    const data = encodeLines(this.buffer);
+    this.buffer = [];
+    this.buffered = 0;
+    this.hash.update(data);
+    if (!this.stream.write(data)) await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
   }
 
   async close(): Promise<MappingSummary> {

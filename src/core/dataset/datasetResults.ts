@@ -52,6 +52,23 @@ export interface RowResult {
 
 export type ResultLine = JobLine | RowResult;
 
+/**
+ * Lines of text as one UTF-8 buffer, each followed by a newline. Each line is encoded straight
+ * into place: a string joined from many lines is a rope, which Buffer.from encodes several times
+ * slower than the same bytes from flat strings.
+ */
+export function encodeLines(lines: readonly string[]): Buffer {
+  let size = 0;
+  for (const line of lines) size += Buffer.byteLength(line, 'utf8') + 1;
+  const data = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const line of lines) {
+    at += data.write(line, at, 'utf8');
+    data[at++] = 0x0a;
+  }
+  return data;
+}
+
 /** Appends result lines; each write is handed to the OS before the promise resolves. */
 export class ResultsWriter {
   private constructor(private readonly stream: WriteStream) {}
@@ -73,9 +90,8 @@ export class ResultsWriter {
   /** Appends many lines as one write (a batch's results, a thousand at a time). */
   appendAll(lines: readonly ResultLine[]): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
-    let text = '';
-    for (const line of lines) text += `${JSON.stringify(line)}\n`;
-    return new Promise((resolve, reject) => this.stream.write(text, (err) => (err ? reject(err) : resolve())));
+    const data = encodeLines(lines.map((line) => JSON.stringify(line)));
+    return new Promise((resolve, reject) => this.stream.write(data, (err) => (err ? reject(err) : resolve())));
   }
 
   close(): Promise<void> {

@@ -285,6 +285,8 @@ const columnNames: Record<Exclude<RateField, 'input' | 'output'>, string> = {
   cacheRead: 'cache read',
 };
 
+const TOKEN_FIELDS = ['input', 'output', 'cacheWrite5m', 'cacheWrite1h', 'cacheRead'] as const;
+
 /** The cost of one request at a price entry; `known: false` (never $0) when a needed price is missing. */
 export function estimateCost(price: PriceEntry | undefined, usage: TokenUsage): CostEstimate {
   if (!price) return { known: false, reason: UNKNOWN_MODEL_REASON };
@@ -295,7 +297,9 @@ export function estimateCost(price: PriceEntry | undefined, usage: TokenUsage): 
     cacheWrite1h: usage.cacheWrite1hTokens ?? 0,
     cacheRead: usage.cacheReadTokens ?? 0,
   };
-  for (const [field, count] of Object.entries(tokens)) {
+  // Field by field, not Object.entries: a batch's results are priced a hundred thousand at a time.
+  for (const field of TOKEN_FIELDS) {
+    const count = tokens[field];
     if (!Number.isFinite(count) || count < 0) return { known: false, reason: `cost unknown: ${field} token count ${count} is not a count` };
   }
 

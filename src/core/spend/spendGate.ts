@@ -132,11 +132,13 @@ export function costOfCall(
   options: { isBatchResult?: boolean } = {},
 ): { costUsd: number | null; cacheSavingsUsd: number; batchSavingsUsd: number } {
   const tokens = tokenUsageFromApi(usage, options);
-  // The same figure the panel shows: tokens plus server tool fees (a web fetch has no price: unknown).
-  const actual = costFromUsage(price, usage, options);
-  if (!actual.known) return { costUsd: null, cacheSavingsUsd: 0, batchSavingsUsd: 0 };
   // Savings compare token costs only: the fees are the same either way.
   const tokensOnly = estimateCost(price, tokens);
+  // The same figure the panel shows: tokens plus server tool fees (a web fetch has no price: unknown).
+  // Without server tool calls that is the tokens' cost (a batch's results are priced a thousand at a time: once is enough).
+  const tools = usage.server_tool_use;
+  const actual = (tools?.web_fetch_requests ?? 0) > 0 || (tools?.web_search_requests ?? 0) > 0 ? costFromUsage(price, usage, options) : tokensOnly;
+  if (!actual.known) return { costUsd: null, cacheSavingsUsd: 0, batchSavingsUsd: 0 };
   const tokensUsd = tokensOnly.known ? tokensOnly.usd : actual.usd;
   const read = tokens.cacheReadTokens ?? 0;
   const uncached = read > 0 ? estimateCost(price, { ...tokens, inputTokens: tokens.inputTokens + read, cacheReadTokens: 0 }) : undefined;
