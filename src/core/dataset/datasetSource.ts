@@ -1,8 +1,8 @@
 // Dataset sources: the rows a prompt runs over, streamed from disk so a file of any size is read
-// with constant memory. Four formats: CSV (csv-parse: header row, BOM, CRLF, quoted newlines, a
-// chosen delimiter), JSON Lines, one JSON array, and a folder of files (one row per file, with its
-// name and text as columns). A row that cannot be read is reported with where it is (line, or
-// file) and the others go on.
+// with constant memory. Four formats: CSV (csvRecords.ts: csv-parse's results at several times its
+// speed; header row, BOM, CRLF, quoted newlines, a chosen delimiter), JSON Lines, one JSON array,
+// and a folder of files (one row per file, with its name and text as columns). A row that cannot
+// be read is reported with where it is (line, or file) and the others go on.
 //
 // Paths reach this module already resolved and checked to be inside the workspace: the caller
 // (the job, or the VS Code glue) does that with the workspace path rules, so this module only reads.
@@ -10,7 +10,9 @@ import { createReadStream } from 'node:fs';
 import { lstat, opendir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parse as parseCsv, type CsvError, type Options as CsvOptions } from 'csv-parse';
+import { parse as parseCsv } from 'csv-parse';
+import { readCsvRecords } from './csvRecords';
+import type { DatasetRecord, RowLocation } from './datasetRecord';
 import { formatCount } from '../format';
 import { JsonArraySyntaxError, JsonArrayStream, type JsonArrayElement } from './jsonArrayStream';
 
@@ -26,25 +28,7 @@ export interface DatasetSource {
   maxFileBytes?: number;
 }
 
-/** Where a row is in its source, for messages: a 1-based line (files) or a file name (folders). */
-export interface RowLocation {
-  line?: number;
-  file?: string;
-}
-
-export interface DatasetRow extends RowLocation {
-  /** 0-based position among all records of the source, bad ones included, so it is stable across reads. */
-  index: number;
-  /** Column values as text. A column whose value is null or absent is not present. */
-  values: Record<string, string>;
-}
-
-export interface BadRow extends RowLocation {
-  index: number;
-  message: string;
-}
-
-export type DatasetRecord = { kind: 'row'; row: DatasetRow } | { kind: 'bad'; bad: BadRow };
+export type { BadRow, DatasetRecord, DatasetRow, RowLocation } from './datasetRecord';
 
 /** The columns a folder source gives each file. */
 export const FOLDER_COLUMNS = ['name', 'text'] as const;
@@ -138,115 +122,19 @@ function checkHeader(header: string[]): string[] {
   return header;
 }
 
-/**
- * Line accounting for CSV records. csv-parse's `lines` is the line a record ends on, except that it
- * counts a CRLF inside a quoted field as two lines; `skew` carries that over-count, so each record
- * is reported on the line it starts on in the file.
- */
-class CsvLines {
-  private skew = 0;
-
-  /** The 1-based line a record starts on, from the parser's `lines` when it ended and its fields. */
-  startOf(parserLines: number, fields: readonly unknown[]): number {
-    let newlines = 0;
-    for (const field of fields) {
-      if (typeof field !== 'string') continue;
-      for (let i = field.indexOf('\n'); i !== -1; i = field.indexOf('\n', i + 1)) {
-        newlines++;
-        if (i > 0 && field.charCodeAt(i - 1) === 0x0d) this.skew++;
-      }
-    }
-    return Math.max(1, parserLines - this.skew - newlines);
-  }
-}
-
-/** A CSV record's fields and the 1-based line it starts on. */
-interface CsvRecord {
-  record: string[];
-  line: number;
-}
-
 async function* readCsv(source: DatasetSource, signal?: AbortSignal): AsyncGenerator<DatasetRecord> {
   const delimiter = csvDelimiter(source);
-  let header: string[] | undefined;
-  // Skipped records are reported through a callback while good ones come through the stream; both
-  // carry the parser's line, so they are merged back into file order.
-  // The message waits for the flush: the parser reads ahead, so a record's error can come before
-  // the header has come through the stream.
-  const skipped: { line: number; err: CsvError }[] = [];
-  let index = 0;
-  const lines = new CsvLines();
-  // Records come as arrays (no `columns`): csv-parse builds an object per record with
-  // defineProperty per field, which cost more than the whole binding of a row. The first record is
-  // the header, and csv-parse holds every later one to its length (CSV_RECORD_INCONSISTENT_FIELDS_LENGTH).
-  // Lines are worked out in on_record and on_skip, which run as the parser meets each record, in
-  // file order: the stream hands records over later (the parser reads ahead), so a CRLF counted
-  // there would come after the bad rows parsed meanwhile and put them on the wrong line.
-  const options: CsvOptions<CsvRecord, string[]> = {
-    bom: true,
-    delimiter,
-    on_record: (record, context) => ({ record, line: lines.startOf(context.lines, record) }),
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    on_skip: (err: CsvError | undefined) => {
-      if (!err) return;
-      const record = Array.isArray(err.record) ? (err.record as unknown[]) : [];
-      skipped.push({ line: lines.startOf(Number(err.lines) || 1, record), err });
-    },
-  };
-  // The overload without `columns` is typed for string[] records only; on_record turns them into CsvRecord.
-  const parser = parseCsv(options as unknown as CsvOptions);
-  const stream = createReadStream(source.path, { signal });
-  stream.on('error', (err) => parser.destroy(err));
-  const flushSkipped = function* (beforeLine: number): Generator<DatasetRecord> {
-    for (let bad = skipped[0]; bad !== undefined && bad.line < beforeLine; bad = skipped[0]) {
-      skipped.shift();
-      yield { kind: 'bad', bad: { index: index++, line: bad.line, message: csvMessage(bad.err, header?.length) } };
-    }
-  };
+  // Large reads: the reader's cost per chunk is small, and a row rarely straddles two chunks.
+  const stream = createReadStream(source.path, { signal, highWaterMark: 1024 * 1024 });
   try {
-    for await (const chunk of stream.pipe(parser)) {
-      const { record, line } = chunk as CsvRecord;
-      if (!header) {
-        header = checkHeader(record);
-        continue;
-      }
-      yield* flushSkipped(line);
-      yield { kind: 'row', row: { index: index++, line, values: nonEmptyValues(header, record) } };
-    }
-    yield* flushSkipped(Infinity);
+    yield* readCsvRecords(stream, delimiter, checkHeader);
   } catch (err) {
     if (signal?.aborted) return;
+    if (err instanceof DatasetSourceError) throw err;
     throw new DatasetSourceError(`Cannot read ${source.path}: ${messageOf(err)}`, { cause: err });
   } finally {
     stream.destroy();
   }
-}
-
-function csvMessage(err: CsvError, headerLength: number | undefined): string {
-  switch (err.code) {
-    case 'CSV_RECORD_INCONSISTENT_COLUMNS':
-    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
-      const got = Array.isArray(err.record) ? err.record.length : undefined;
-      return `wrong number of fields${got !== undefined ? ` (${got})` : ''}: the header has ${String(headerLength ?? 'a different number of')} columns`;
-    }
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return 'a quoted field is not closed';
-    case 'CSV_INVALID_CLOSING_QUOTE':
-      return 'a quote inside a quoted field is not doubled';
-    default:
-      return err.message.replace(/ (on|at) line \d+$/, '');
-  }
-}
-
-/** CSV values by column name: an empty field counts as a missing value (CSV has no other way to say so). */
-function nonEmptyValues(header: readonly string[], fields: readonly string[]): Record<string, string> {
-  const values: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (let i = 0; i < header.length; i++) {
-    const value = fields[i];
-    if (value !== undefined && value !== '') values[header[i] as string] = value;
-  }
-  return values;
 }
 
 /** JSON row values as text: strings as they are, numbers and booleans written, objects as JSON; null is missing. */
