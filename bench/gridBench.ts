@@ -1,9 +1,10 @@
 // The results grid in Chromium (issue 14): 100,000 rows, first paint and frames while scrolling.
 // The grid's own bundle (dist/datasetGrid.js) and stylesheet are loaded into a page of headless
 // Chromium (the test host's), with a stand-in for acquireVsCodeApi, and the host's message with
-// all rows is posted to it as the dataset panel posts it (one `rows` message, structured-cloned).
+// all rows is posted to it as the dataset panel posts it (`rows` messages of GRID_PAGE_ROWS rows,
+// each structured-cloned).
 //
-// - first paint: from posting the message to the first frame after the rows are in the DOM;
+// - first paint: from posting the pages to the first frame after rows are in the DOM;
 // - scrolling: a fling through the list, 600 frames at 400 px a frame (10,000 rows), the grid
 //   re-rendering on each scroll event as it does in VS Code. A frame's work is measured from the
 //   start of its animation frame callbacks (the driver's runs first, then the grid's render) to a
@@ -14,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { GRID_PAGE_ROWS } from '../src/datasets/datasetProtocol';
 import { ensureTestHost, repoRoot } from '../test/launcher/hostSetup';
 import { launchBrowser } from '../test/launcher/vscodeServer';
 import { median, runAlone, type BenchFigure } from './benchResult';
@@ -43,6 +45,9 @@ const MAKE_ROWS = `(() => {
     });
   }
   window.benchRows = rows;
+  // In pages, as the dataset panel posts them (GRID_PAGE_ROWS a message, the first resets the grid).
+  window.benchPages = [];
+  for (let i = 0; i < rows.length; i += ${GRID_PAGE_ROWS}) window.benchPages.push({ type: 'rows', rows: rows.slice(i, i + ${GRID_PAGE_ROWS}), ...(i === 0 ? { reset: true } : {}) });
   return rows.length;
 })()`;
 
@@ -61,7 +66,17 @@ interface GridReading {
 // What runs inside the page, as source text (this project's Node typings have no DOM).
 const FIRST_PAINT = `new Promise((resolve) => {
   const started = performance.now();
-  window.postMessage({ type: 'rows', rows: window.benchRows, reset: true }, '*');
+  // Each page is a task of its own, as messages from the extension host arrive in a webview. (There
+  // the sender's half of the structured clone runs in another process; here it runs in this page,
+  // inside the timing, so the figure errs on the slow side.)
+  const pages = window.benchPages.slice();
+  const post = () => {
+    const page = pages.shift();
+    if (!page) return;
+    window.postMessage(page, '*');
+    setTimeout(post, 0);
+  };
+  post();
   const poll = () => {
     if (document.querySelector('.grid-rows .grid-row')) requestAnimationFrame(() => resolve(performance.now() - started));
     else requestAnimationFrame(poll);
@@ -96,6 +111,8 @@ async function measureOnce(page: Page, script: string): Promise<GridReading> {
   // The rows are made in the page, outside the timing; posting them (a structured clone, as the host's message into the webview) is inside it.
   if ((await page.evaluate(MAKE_ROWS)) !== ROWS) throw new Error('the rows were not made');
   const firstPaintMs = (await page.evaluate(FIRST_PAINT)) as number;
+  // Scrolling is measured once every page is in, as the totals say.
+  await page.waitForFunction(`document.querySelector('[data-totals]').textContent.startsWith('${ROWS.toLocaleString('en-US')} of ${ROWS.toLocaleString('en-US')} rows')`, undefined, { timeout: 120_000, polling: 100 });
   const frames = (await page.evaluate(SCROLL)) as number[];
   const rendered = (await page.evaluate("document.querySelectorAll('.grid-rows .grid-row').length")) as number;
   if (rendered === 0 || rendered > 200) throw new Error(`the grid has ${rendered} rows in the DOM after scrolling (virtualised: only those in view)`);
@@ -133,7 +150,7 @@ export async function benchGrid(): Promise<BenchFigure[]> {
         unit: 'ms',
         target: '< 200',
         ok: firstPaint < 200,
-        detail: `from posting the rows message to the first frame after rows are in the DOM; median of ${RUNS} fresh pages; runs: ${readings.map((r) => r.firstPaintMs.toFixed(0)).join(', ')} ms`,
+        detail: `from posting the rows (${ROWS / GRID_PAGE_ROWS} pages of ${GRID_PAGE_ROWS}) to the first frame after rows are in the DOM; median of ${RUNS} fresh pages; runs: ${readings.map((r) => r.firstPaintMs.toFixed(0)).join(', ')} ms`,
       },
       {
         name: 'results grid: longest frame while scrolling',

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseGridMessage, type BatchResultsView, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
+import { parseGridMessage, rowPages, type BatchResultsView, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
 
 export const datasetPanelViewType = 'promptWorkbench.dataset';
 
@@ -58,7 +58,7 @@ export class DatasetPanel implements vscode.Disposable {
           if (this.batchResults) void webview.postMessage({ type: 'batchResults', batch: this.batchResults } satisfies HostToGrid);
           if (this.state) void webview.postMessage({ type: 'state', ...this.state } satisfies HostToGrid);
           if (this.progress) void webview.postMessage({ type: 'progress', progress: this.progress } satisfies HostToGrid);
-          void webview.postMessage({ type: 'rows', rows: [...this.rows.values()], reset: true } satisfies HostToGrid);
+          for (const page of rowPages({ type: 'rows', rows: [...this.rows.values()], reset: true })) void webview.postMessage(page satisfies HostToGrid);
         }
         this.onMessage(message);
       }),
@@ -96,7 +96,8 @@ export class DatasetPanel implements vscode.Disposable {
         for (const row of message.rows) this.rows.set(row.key, row);
         break;
     }
-    if (this.panel && this.ready) void this.panel.webview.postMessage(message);
+    if (!this.panel || !this.ready) return;
+    for (const page of message.type === 'rows' ? rowPages(message) : [message]) void this.panel.webview.postMessage(page);
   }
 
   /** What the panel has been told (for tests): the plan, the state and the rows by key. */

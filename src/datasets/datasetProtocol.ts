@@ -75,8 +75,24 @@ export type HostToGrid =
   | { type: 'batchResults'; batch: BatchResultsView }
   | { type: 'state'; state: JobState; message?: string }
   | { type: 'progress'; progress: ProgressView }
-  /** Rows to add or replace (by key), in arrival order. `reset` clears the grid first. */
+  /** Rows to add or replace (by key), in arrival order, at most GRID_PAGE_ROWS a message. `reset` clears the grid first. */
   | { type: 'rows'; rows: GridRow[]; reset?: boolean };
+
+/**
+ * The most rows one message carries. A page is cloned into the webview and drawn while the next is
+ * on its way, so the first rows of a 100,000-row job show at once instead of after one long clone.
+ */
+export const GRID_PAGE_ROWS = 1_000;
+
+/** A rows message as the messages to send: itself, or its pages (only the first resets the grid). */
+export function rowPages(message: Extract<HostToGrid, { type: 'rows' }>): Extract<HostToGrid, { type: 'rows' }>[] {
+  if (message.rows.length <= GRID_PAGE_ROWS) return [message];
+  const pages: Extract<HostToGrid, { type: 'rows' }>[] = [];
+  for (let i = 0; i < message.rows.length; i += GRID_PAGE_ROWS) {
+    pages.push({ type: 'rows', rows: message.rows.slice(i, i + GRID_PAGE_ROWS), ...(i === 0 && message.reset ? { reset: true } : {}) });
+  }
+  return pages;
+}
 
 export type GridToHost =
   | { type: 'ready' }

@@ -26,7 +26,9 @@ let batchResults: BatchResultsView | undefined;
 /** The plan is valid and its batch worst case within the limits: Submit as Batch is selectable. */
 let planAllowsBatch = false;
 
-const fmtInt = (n: number | undefined): string => (n === undefined ? '' : Math.round(n).toLocaleString('en-US'));
+// One formatter, made once: toLocaleString makes one per call, which showed in every scrolled frame.
+const integers = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const fmtInt = (n: number | undefined): string => (n === undefined ? '' : integers.format(Math.round(n)));
 const fmtUsd = (n: number | null | undefined): string => (n === undefined || n === null ? '' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
 const fmtDuration = (ms: number | undefined): string => {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
@@ -212,27 +214,90 @@ function rebuildView(): void {
   viewDirty = false;
 }
 
+/**
+ * A row element of the grid, reused: row `i` of the view always goes to slot `i % slots.length`, so
+ * a scroll re-fills only the slots of the rows that came into view, and a row that stays in view is
+ * not touched. Each slot is placed with a transform (no layout of the others) and its six cells are
+ * text nodes whose data is replaced, never rebuilt.
+ */
+interface RowSlot {
+  element: HTMLElement;
+  cells: Text[];
+  /** The view position it shows, or -1 when it is out of the DOM. */
+  index: number;
+  row: GridRow | undefined;
+  selected: boolean;
+}
+
+const slots: RowSlot[] = [];
+
+function newSlot(): RowSlot {
+  const cells = [0, 1, 2, 3, 4, 5].map(() => document.createTextNode(''));
+  const element = el(
+    'div',
+    { class: 'grid-row', role: 'row' },
+    el('span', { role: 'gridcell' }, cells[0]),
+    el('span', { role: 'gridcell' }, cells[1]),
+    el('span', { role: 'gridcell', class: 'output' }, cells[2]),
+    el('span', { role: 'gridcell' }, cells[3]),
+    el('span', { role: 'gridcell', class: 'number' }, cells[4]),
+    el('span', { role: 'gridcell', class: 'number' }, cells[5]),
+  );
+  return { element, cells: cells as Text[], index: -1, row: undefined, selected: false };
+}
+
+function fillSlot(slot: RowSlot, row: GridRow, selected: boolean): void {
+  const values = [
+    row.key,
+    row.status,
+    (row.output ?? row.error ?? '').slice(0, 300),
+    row.stopReason ?? '',
+    fmtInt((row.inputTokens ?? 0) + (row.outputTokens ?? 0) || undefined),
+    fmtUsd(row.costUsd),
+  ];
+  values.forEach((value, i) => {
+    const cell = slot.cells[i] as Text;
+    if (cell.data !== value) cell.data = value;
+  });
+  slot.element.className = `grid-row status-${row.status}${selected ? ' selected' : ''}`;
+  slot.element.dataset.key = row.key;
+  slot.element.dataset.status = row.status;
+  slot.row = row;
+  slot.selected = selected;
+}
+
 function renderRows(): void {
   if (viewDirty) rebuildView();
-  const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(view.length, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_HEIGHT) + OVERSCAN);
-  visibleRows.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
-  const children: HTMLElement[] = [];
-  for (let i = first; i < last; i++) {
-    const row = view[i] as GridRow;
-    const line = el(
-      'div',
-      { class: `grid-row status-${row.status}${row.key === selectedKey ? ' selected' : ''}`, role: 'row', 'data-key': row.key, 'data-status': row.status },
-      el('span', { role: 'gridcell' }, row.key),
-      el('span', { role: 'gridcell' }, row.status),
-      el('span', { role: 'gridcell', class: 'output' }, (row.output ?? row.error ?? '').slice(0, 300)),
-      el('span', { role: 'gridcell' }, row.stopReason ?? ''),
-      el('span', { role: 'gridcell', class: 'number' }, fmtInt((row.inputTokens ?? 0) + (row.outputTokens ?? 0) || undefined)),
-      el('span', { role: 'gridcell', class: 'number' }, fmtUsd(row.costUsd)),
-    );
-    children.push(line);
+  // Layout is read once, before anything is written.
+  const top = viewport.scrollTop;
+  const height = viewport.clientHeight;
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(view.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+  const needed = Math.ceil(height / ROW_HEIGHT) + 2 * OVERSCAN + 1;
+  if (slots.length < needed) {
+    // A taller view (or the first render): a new pool, every slot placed afresh.
+    for (const slot of slots.splice(0)) slot.element.remove();
+    for (let i = 0; i < needed; i++) slots.push(newSlot());
   }
-  visibleRows.replaceChildren(...children);
+  const used = new Set<RowSlot>();
+  for (let i = first; i < last; i++) {
+    const slot = slots[i % slots.length] as RowSlot;
+    const row = view[i] as GridRow;
+    used.add(slot);
+    if (slot.index !== i) {
+      slot.element.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+      if (slot.index === -1) visibleRows.append(slot.element);
+      slot.index = i;
+    }
+    const selected = row.key === selectedKey;
+    if (slot.row !== row || slot.selected !== selected) fillSlot(slot, row, selected);
+  }
+  for (const slot of slots) {
+    if (used.has(slot) || slot.index === -1) continue;
+    slot.element.remove();
+    slot.index = -1;
+    slot.row = undefined;
+  }
 }
 
 function openRow(key: string): void {
@@ -288,7 +353,9 @@ window.addEventListener('message', (event: MessageEvent<HostToGrid>) => {
       if (message.reset) rows.clear();
       for (const row of message.rows) rows.set(row.key, row);
       viewDirty = true;
-      schedule();
+      // The first rows of an empty grid are drawn at once; later pages and updates wait for the next frame.
+      if (slots.every((slot) => slot.index === -1)) renderRows();
+      else schedule();
       if (selectedKey !== undefined && message.rows.some((r) => r.key === selectedKey)) openRow(selectedKey);
       break;
   }
