@@ -98,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): PromptWorkbenchApi |
     datasetMessage: (message) => api().datasetMessage(message),
     chunkPreview: () => api().chunkPreview(),
     chunkMessage: (message, options) => api().chunkMessage(message, options),
+    chunkStitch: (promptPath, resultsPath) => api().chunkStitch(promptPath, resultsPath),
     batches: () => api().batches(),
     batchesIdle: () => api().batchesIdle(),
     reloadBatches: (pollPolicy) => api().reloadBatches(pollPolicy),

@@ -84,6 +84,8 @@ export interface PromptWorkbenchApi {
   };
   /** Handles a message as if the chunk preview had sent it (a button), and by default waits for the job it starts to end. */
   chunkMessage(message: PreviewToHost, options?: { wait?: boolean }): Promise<void>;
+  /** Stitches a chunked job whose every chunk has its result, as the batches feature does when a chunk batch ends. */
+  chunkStitch(promptPath: string, resultsPath: string): Promise<void>;
   /** Handles a message as if the panel had sent it (the same entry point the webview uses). */
   panelMessage(message: PanelToHost): Promise<void>;
   /** The spend ledger as this window sees it: month-to-date, where the files are, the last refusal. */

@@ -59,6 +59,12 @@ export interface PlannedChunkJob {
   resultsPath: string;
   /** The workspace folder every path stays inside. */
   root: string;
+  /** The chunked variable and its file (absolute, inside `root`). */
+  variable: string;
+  sourcePath: string;
+  fast: boolean;
+  expectedOutputTokens: number;
+  price: PriceEntry | undefined;
   preview: ChunkPreview;
 }
 
@@ -141,6 +147,7 @@ export class ChunkController implements vscode.Disposable {
   private controller: AbortController | undefined;
   private running: Promise<void> | undefined;
   private state: ChunkJobState = 'planned';
+  private stateMessage: string | undefined;
   private lastProgress: ChunkProgressView | undefined;
   /** The last stitched output's record in the prompt's history, and its text (for tests). */
   private lastOutput: { recordId: string; text: string; historyPath: string } | undefined;
@@ -217,6 +224,27 @@ export class ChunkController implements vscode.Disposable {
     await this.running;
   }
 
+  /**
+   * Stitches a job whose every chunk already has its result (a Message Batch that has ended, into
+   * the results file the preview planned): no chunk is sent again; a reduce step is sent now,
+   * through the spend gate. Throws, saying why, when it cannot.
+   */
+  async stitchFinished(promptPath: string, resultsPath: string): Promise<void> {
+    if (this.running) throw new Error('A chunked job is running: run Prompt over Chunks again once it has ended.');
+    const prepared = await this.prepare(vscode.Uri.file(promptPath), { resultsPath });
+    if (!prepared) return;
+    const done = await this.finishedChunks(resultsPath);
+    const left = prepared.mapChunks.length - done.size;
+    if (left > 0) throw new Error(`${left} of ${prepared.mapChunks.length} chunks have no result yet.`);
+    this.prepared = prepared;
+    this.lastOutput = undefined;
+    this.deps.panel().post({ type: 'preview', preview: await this.previewView(prepared) });
+    this.setState('planned');
+    await this.start();
+    await this.settled();
+    if (this.state !== 'finished') throw new Error(this.stateMessage ?? `the job ended ${this.state}`);
+  }
+
   /** For tests: the state of the current job. */
   snapshot(): { state: ChunkJobState; progress?: ChunkProgressView; resultsPath?: string; planPath?: string; mapHistoryPath?: string; output?: { recordId: string; text: string; historyPath: string } } {
     const prepared = this.prepared;
@@ -230,7 +258,7 @@ export class ChunkController implements vscode.Disposable {
 
   // ----- planning
 
-  private async prepare(promptUri: vscode.Uri, options: { startOver?: boolean } = {}): Promise<Prepared | undefined> {
+  private async prepare(promptUri: vscode.Uri, options: { startOver?: boolean; resultsPath?: string } = {}): Promise<Prepared | undefined> {
     const document = await vscode.workspace.openTextDocument(promptUri);
     if (!isPromptDocument(document) || document.uri.scheme !== 'file') throw new NotPlanned('Run Prompt over Chunks needs a saved .prompt.json file.');
     const parsed = this.deps.documents.validateForSend(document);
@@ -282,7 +310,9 @@ export class ChunkController implements vscode.Disposable {
     const declaration = variable.declaration;
     const sourceSha = sha256(text);
     const requestSha = requestFingerprint({ request: requestFor('\u0000chunk\u0000'), declaration, betas });
-    const { resultsPath, saved } = await this.resultsPathFor(promptUri, promptName, read.realPath, root, { text, sha256: sourceSha }, requestSha, options.startOver === true);
+    const { resultsPath, saved } = options.resultsPath
+      ? await this.savedJob(options.resultsPath, { text, sha256: sourceSha }, requestSha)
+      : await this.resultsPathFor(promptUri, promptName, read.realPath, root, { text, sha256: sourceSha }, requestSha, options.startOver === true);
 
     const window = this.deps.limits.get(model)?.contextWindow;
     const headroom = this.deps.config.settings.chunkingHeadroom;
@@ -433,6 +463,13 @@ export class ChunkController implements vscode.Disposable {
       },
       ...(missing.length > 0 ? { warning: `The reduce request uses ${missing.map((m) => `{{${m}}}`).join(', ')} without a value: it is sent as written.` } : {}),
     };
+  }
+
+  /** The job of a results file (one a batch filled), when its saved chunks still fit this text and prompt. */
+  private async savedJob(resultsPath: string, source: { text: string; sha256: string }, requestSha: string): Promise<{ resultsPath: string; saved: SavedChunkPlan }> {
+    const saved = await readChunkPlan(chunkPlanPath(resultsPath), source, requestSha);
+    if (!saved) throw new NotPlanned(`The chunks of ${basename(resultsPath)} were cut from another text or prompt: run the prompt over its chunks again.`);
+    return { resultsPath, saved };
   }
 
   /** A remembered unfinished job for this prompt and source whose saved chunks still fit, or a new results file beside the source. */
@@ -895,6 +932,11 @@ export class ChunkController implements vscode.Disposable {
       chunks: prepared.mapChunks,
       resultsPath: prepared.resultsPath,
       root: prepared.root,
+      variable: prepared.variable.name,
+      sourcePath: prepared.sourcePath,
+      fast: prepared.fast,
+      expectedOutputTokens: Math.min(prepared.prompt.expectedOutputTokens ?? prepared.maxTokens, prepared.maxTokens),
+      price: prepared.price,
       preview: prepared.preview,
     });
     // Submitted: the plan is spent (Start would send the chunks twice). Refused: it stays startable.
@@ -935,6 +977,7 @@ export class ChunkController implements vscode.Disposable {
 
   private setState(state: ChunkJobState, message?: string): void {
     this.state = state;
+    this.stateMessage = message;
     this.deps.panel().post({ type: 'state', state, ...(message ? { message } : {}) });
   }
 

@@ -210,6 +210,31 @@ describe('chunking: Run Prompt over Chunks through the editor', function () {
     assert.match(grid.batchResults?.title ?? '', new RegExp(`${n} chunks`));
   });
 
+  it('stitches a job whose every chunk already has its result (a batch that ended) without sending a chunk again', async () => {
+    const text = englishText(200_000, 13);
+    const uri = await chunkedPrompt('chunk-stitch', text, { targetTokens: 10_000, reduce: { type: 'request', request: { model, max_tokens: 200, messages: [{ role: 'user', content: 'Merge these findings:\n{{results}}' }] } } });
+    const preview = await vscode.commands.executeCommand<ChunkPreviewView>('promptWorkbench.runOverChunks', uri);
+    track();
+    assert.ok(preview && preview.errors.length === 0);
+    const n = preview.chunks.length;
+    const resultsPath = harness.api.chunkPreview().job.resultsPath;
+    assert.ok(resultsPath);
+    // Not every chunk has a result: nothing is stitched, nothing is sent.
+    const row = (i: number): string => `${JSON.stringify({ type: 'row', key: `chunk-${i + 1}`, index: i, status: 'succeeded', text: `BATCH RESULT ${i + 1}`, usage: { input_tokens: 100, output_tokens: 10 }, costUsd: 0.0001, time: new Date().toISOString() })}\n`;
+    writeFileSync(resultsPath, Array.from({ length: n - 1 }, (_, i) => row(i)).join(''));
+    await assert.rejects(harness.api.chunkStitch(uri.fsPath, resultsPath), /1 of \d+ chunks have no result/);
+    assert.equal(harness.sim.requestCount('messages'), 0);
+    // The last result arrives (in a batch's results, in any order): the reduce alone is sent.
+    writeFileSync(resultsPath, row(n - 1), { flag: 'a' });
+    await harness.api.chunkStitch(uri.fsPath, resultsPath);
+    const bodies = messageBodies(harness);
+    assert.equal(bodies.length, 1, 'only the reduce');
+    assert.deepEqual([...(bodies[0] ?? '').matchAll(/--- chunk (\d+) of \d+ ---\\nBATCH RESULT (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]), Array.from({ length: n }, (_, i) => [i + 1, i + 1]));
+    const output = harness.api.chunkPreview().job.output;
+    assert.equal(output?.text, `MERGED ${n} RESULTS`);
+    if (output) written.push(output.historyPath);
+  });
+
   it('cancel in the middle keeps the finished chunks; resuming sends only the others, then stitches', async () => {
     await settings().update('datasetConcurrency', 1, vscode.ConfigurationTarget.Global);
     harness.sim.configure({ latencyMs: 150 });
