@@ -186,6 +186,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
         documents, api, config, prices, limits, spend, log, workspaceState: context.workspaceState, storagePath: context.storageUri?.fsPath,
         showRun: (uri, recordId) => runs.get().controller.showRecord(uri, recordId),
         showResults: (resultsPath, view, retry) => datasets.get().controller.showBatchResults(resultsPath, view, retry),
+        files: () => uploads.get().feature,
       },
     ),
   );

@@ -27,6 +27,7 @@ import { rowWorstCaseUsd } from '../core/dataset/datasetJob';
 import { latestStatuses, readResultLines, ResultsWriter, RESULTS_FORMAT_VERSION, type RowResult } from '../core/dataset/datasetResults';
 import { ConfinementError } from '../core/files/confinedFiles';
 import { isInside, locateNamedFile, readNamedFile } from '../core/files/namedFiles';
+import { withJobUploads } from '../core/files/workspaceFileRefs';
 import { formatCount, formatUsd } from '../core/format';
 import { requiredBetas } from '../core/models/requiredBetas';
 import type { ApiUsage, PriceEntry } from '../core/pricing/priceTable';
@@ -34,6 +35,7 @@ import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import { resolveRequest } from '../core/prompt/template';
 import { appendRunRecord, appendRunRecords, jobHistoryFile, promptHistoryFile, recordedError, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
+import type { JobFiles } from '../datasets/datasetController';
 import type { BatchResultsView } from '../datasets/datasetProtocol';
 import type { ModelLimits } from '../models/modelLimits';
 import type { Prices } from '../pricing/prices';
@@ -89,6 +91,8 @@ export interface ChunkingDeps {
   showResults: (resultsPath: string, view: BatchResultsView, retry: () => Promise<void>) => Promise<void>;
   /** Submit as Batch: the chunk batch path takes the planned job from here once it is wired. */
   submitAsBatch?: (job: PlannedChunkJob) => Promise<BatchSubmission>;
+  /** The Files API feature: the workspace files the prompt names are uploaded once for the whole run. */
+  files?: () => JobFiles;
 }
 
 interface RememberedChunkJob {
@@ -263,9 +267,9 @@ export class ChunkController implements vscode.Disposable {
     if (!isPromptDocument(document) || document.uri.scheme !== 'file') throw new NotPlanned('Run Prompt over Chunks needs a saved .prompt.json file.');
     const parsed = this.deps.documents.validateForSend(document);
     if (!parsed.prompt || hasErrors(parsed.diagnostics)) throw new NotPlanned('Not planned: this prompt has errors. Fix them first (see the Problems panel).');
-    const prompt = parsed.prompt;
-    const promptName = prompt.name ?? basename(promptUri.fsPath, '.prompt.json');
-    const variable = chunkedVariable(prompt);
+    const written = parsed.prompt;
+    const promptName = written.name ?? basename(promptUri.fsPath, '.prompt.json');
+    const variable = chunkedVariable(written);
     if (!variable) throw new NotPlanned(`${promptName} declares no chunked variable: add "chunk" to the variable that holds the long text (see the README, "Long inputs").`);
     if (variable.file === undefined) throw new NotPlanned(`The chunked variable "${variable.name}" needs a "file": the text to cut into chunks, relative to the prompt.`);
     const scope = this.deps.documents.files.scopeFor(document);
@@ -278,25 +282,36 @@ export class ChunkController implements vscode.Disposable {
     if (text.length === 0) throw new NotPlanned(`${variable.file} is empty: there is nothing to cut into chunks.`);
     let values: Record<string, string>;
     try {
-      values = this.deps.documents.defaults(document, prompt, { fresh: true });
+      values = this.deps.documents.defaults(document, written, { fresh: true });
     } catch (error) {
       throw new NotPlanned(`Not planned: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const missing = resolveRequest(prompt, { ...values, [variable.name]: '' }).missing;
+    const missing = resolveRequest(written, { ...values, [variable.name]: '' }).missing;
     if (missing.length > 0) throw new NotPlanned(`Not planned: ${missing.map((name) => `{{${name}}}`).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no value. Give ${missing.length === 1 ? 'it' : 'them'} a "default" (or a "file") in the prompt.`);
 
-    const model = String(prompt.request.model);
-    const maxTokens = Number(prompt.request.max_tokens);
-    const fast = (prompt.request as Record<string, unknown>)['speed'] === 'fast';
-    const betas = requiredBetas(prompt.request, prompt.betas ?? []).betas;
+    const model = String(written.request.model);
+    const maxTokens = Number(written.request.max_tokens);
+    const fast = (written.request as Record<string, unknown>)['speed'] === 'fast';
+    const betas = requiredBetas(written.request, written.betas ?? []).betas;
     const price = this.deps.prices.find(model);
-    const requestFor = (chunk: string): Record<string, unknown> => resolveRequest(prompt, { ...values, [variable.name]: chunk }).request;
 
     if (!(await this.deps.api.hasKey())) {
       const stored = await vscode.commands.executeCommand<boolean>('promptWorkbench.setApiKey');
       if (!stored) throw new NotPlanned('Not planned: sizing the chunks with count_tokens needs an API key. Run "Prompt Workbench: Set API Key".');
     }
     const client = await this.deps.api.client();
+    // Workspace files the prompt names are uploaded once for the whole run: every chunk's request
+    // (counted, sent now or as a batch) carries the same file ids.
+    let prompt: PromptFile;
+    try {
+      prompt = await withJobUploads(written, async (request) => {
+        if (!this.deps.files) throw new Error('workspace files cannot be uploaded here.');
+        return this.deps.files().prepare(promptUri, request, client);
+      });
+    } catch (error) {
+      throw new NotPlanned(`Not planned: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const requestFor = (chunk: string): Record<string, unknown> => resolveRequest(prompt, { ...values, [variable.name]: chunk }).request;
     const counting = new PacedCounting(
       async (params, signal) => {
         const { data, response } = betas.length > 0

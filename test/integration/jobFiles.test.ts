@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
+import type { ChunkPreviewView } from '../../src/chunking/chunkProtocol';
 import type { BatchRecord } from '../../src/core/batch/batchRecord';
 import type { PlanView } from '../../src/datasets/datasetProtocol';
+import { englishText } from '../unit/chunking/sampleTexts';
 import { useSimulator } from './apiHarness';
 import { eventually, workspaceFile, writePrompt } from './helpers';
 
@@ -153,5 +155,41 @@ describe('workspace files in dataset and batch jobs: uploaded once per job, sent
     for (const request of retried) assert.deepEqual(documentSources(request.params), [{ type: 'file', file_id: fileId }]);
     assert.equal(harness.sim.requestCount('files.upload') - uploadsBefore, 1, 'one upload for the batch and its retry');
     await eventually(() => (harness.api.batches().jobs.find((j) => j.jobId === retry.jobId)?.parts.every((p) => p.joined === 'done') ? true : undefined), 'the retry to end', 30_000);
+  });
+
+  it('a chunked run uploads the file once and sends its file_id with every chunk', async () => {
+    const policy = workspaceFile('jf-chunks-policy.txt');
+    writeFileSync(policy.fsPath, 'Policy for chunked runs: flag every late delivery.\n');
+    const source = workspaceFile('jf-chunks.md');
+    writeFileSync(source.fsPath, englishText(60_000, 5));
+    const uri = await writePrompt(
+      'jf-chunks',
+      {
+        model,
+        max_tokens: 40,
+        messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'workspace_file', path: 'jf-chunks-policy.txt' } }, { type: 'text', text: 'Apply the policy to this part:\n{{doc}}' }] }],
+      },
+      { variables: { doc: { file: './jf-chunks.md', chunk: { targetTokens: 4_000 } } }, expectedOutputTokens: 8 },
+    );
+    written.push(uri, source, policy);
+    const uploadsBefore = harness.sim.requestCount('files.upload');
+    const countsBefore = harness.sim.requestCount('count_tokens');
+    const preview = await vscode.commands.executeCommand<ChunkPreviewView>('promptWorkbench.runOverChunks', uri);
+    assert.ok(preview, 'a preview was made');
+    assert.deepEqual(preview.errors, []);
+    const job = harness.api.chunkPreview().job;
+    for (const path of [job.resultsPath, job.planPath, job.mapHistoryPath]) if (path) written.push(vscode.Uri.file(path));
+    const n = preview.chunks.length;
+    assert.ok(n >= 3, `${n} chunks`);
+    assert.equal(harness.sim.requestCount('files.upload') - uploadsBefore, 1, 'one upload for the run');
+    const counted = soleFileId('count_tokens', countsBefore);
+
+    const messagesBefore = harness.sim.requestCount('messages');
+    await harness.api.chunkMessage({ type: 'start' });
+    const snapshot = harness.api.chunkPreview();
+    assert.equal(snapshot.state, 'finished', snapshot.message);
+    assert.equal(harness.sim.requestCount('messages') - messagesBefore, n, 'one request per chunk (concatenated, no reduce)');
+    assert.equal(soleFileId('messages', messagesBefore), counted, 'every chunk sends the id the sizing counted');
+    assert.equal(harness.sim.requestCount('files.upload') - uploadsBefore, 1, 'no chunk uploads again');
   });
 });
