@@ -58,7 +58,9 @@ function renderPreview(view: ChunkPreviewView): void {
     add('Map now', fmtPair(view.cost.map.now), { 'data-cost': 'map-now' });
     add('Reduce', fmtPair(view.cost.reduce), { 'data-cost': 'reduce' });
     add('Total now', fmtPair(view.cost.total.now), { 'data-cost': 'total-now' });
-    add('Total as a batch (×0.5 on the map)', fmtPair(view.cost.total.batch), { 'data-cost': 'total-batch' });
+    // The reduce needs every result: it is sent now, once the batch has ended, at the price above.
+    const reduced = (view.cost.reduce.worstUsd ?? 0) > 0;
+    add(reduced ? 'Total as a batch (×0.5 on the map; the reduce is sent now, when the batch ends)' : 'Total as a batch (×0.5 on the map)', fmtPair(view.cost.total.batch), { 'data-cost': 'total-batch' });
   } else {
     add('Cost', view.cost.reason ?? 'unknown');
   }
