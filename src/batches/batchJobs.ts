@@ -73,7 +73,6 @@ export interface ChunkBatchJob {
   sourcePath?: string;
   fast?: boolean;
   expectedOutputTokens?: number;
-  price?: PriceEntry;
 }
 
 /** The test window onto the jobs. */
