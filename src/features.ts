@@ -187,6 +187,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
         showRun: (uri, recordId) => runs.get().controller.showRecord(uri, recordId),
         showResults: (resultsPath, view, retry) => datasets.get().controller.showBatchResults(resultsPath, view, retry),
         files: () => uploads.get().feature,
+        submitAsBatch: (job) => batches.get().jobs.submitChunks(job),
       },
     ),
   );

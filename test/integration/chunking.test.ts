@@ -127,7 +127,8 @@ describe('chunking: Run Prompt over Chunks through the editor', function () {
     assert.ok(Math.abs((map.batch.worstUsd ?? 0) - (map.now.worstUsd ?? 0) / 2) < 1e-12);
     assert.ok(Math.abs((total.batch.worstUsd ?? 0) - ((map.now.worstUsd ?? 0) / 2 + (reduce.worstUsd ?? 0))) < 1e-12);
     assert.equal(preview.limitsCheck.kind, 'send');
-    assert.equal(preview.batch.available, false, 'Submit as Batch waits for the batch path');
+    assert.equal(preview.batch.available, true, 'Submit as Batch is offered (test/integration/chunkBatch.test.ts follows it)');
+    assert.equal(preview.batchLimitsCheck.kind, 'send');
     assert.equal(harness.api.chunkPreview().visible, true);
     assert.equal(harness.api.chunkPreview().state, 'planned');
 
