@@ -570,8 +570,12 @@ export class DatasetController implements vscode.Disposable {
     const remembered = this.remembered().find((job) => job.promptPath === promptUri.fsPath && job.datasetPath === datasetPath);
     if (remembered) {
       const statuses = await latestStatuses(remembered.resultsPath);
+      // Modal: the command waits for this answer. As a notification it could go straight to the
+      // notification centre (after a reload, a restarted extension host), and the command then
+      // seemed to do nothing while it waited.
       const answer = await vscode.window.showInformationMessage(
-        `An unfinished job of this prompt over this dataset has ${statuses.size} rows done. Resume it (finished rows are not sent again)?`,
+        `An unfinished job of this prompt over this dataset has ${statuses.size} rows done. Resume it?`,
+        { modal: true, detail: 'Resume sends only the rows not finished yet, into the same results file. Start Over begins a new results file.' },
         'Resume',
         'Start Over',
       );

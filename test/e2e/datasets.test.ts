@@ -168,4 +168,53 @@ describe('datasets in the workbench (end-to-end)', function () {
     const { latest } = latestResults(session!.workspace);
     assert.equal([...latest.values()].filter((s) => s === 'succeeded').length, ROWS);
   });
+  /** How many times the extension host has activated the extension so far (its log says so each time). */
+  function activations(): number {
+    const marker = '_doActivateExtension prompt-workbench.prompt-workbench';
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    return files(join(session!.server.userDataDir, 'logs'))
+      .filter((file) => /exthost\d*\.log$/.test(file))
+      .reduce((n, file) => n + readFileSync(file, 'utf8').split(marker).length - 1, 0);
+  }
+
+  it('resumes a job after the extension host restarts, without sending its finished rows again', async () => {
+    const page = session!.page;
+    await runOverDatasetFromExplorer(page);
+    let frame = await gridFrame(page);
+    // Slow replies, so the job is still running when the host goes.
+    sim.configure({ latencyMs: 2_000 });
+    await startFromPlan(page, frame);
+    const { file } = await waitUntil('some rows to finish', () => {
+      const results = latestResults(session!.workspace);
+      return results.latest.size >= 16 && results;
+    }, 120_000, 100);
+    // A reload of this web workbench ends the extension host (the server logs its exit, code 0) and
+    // starts a new one while the server, the workspace and the simulator stay: a true restart of the
+    // host. (It has no Restart Extension Host command, and a remote host that is killed is not
+    // started again: the workbench's reconnection is refused.)
+    const activated = activations();
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await waitUntil('the extension host to activate the extension again', () => activations() > activated, 180_000, 500);
+    sim.configure({ latencyMs: 0 });
+    // What the old host finished, read once it is gone: none of it may be sent again.
+    // (A row cancelled in flight is written as canceled, and is sent again.)
+    const done = new Map([...latestResults(session!.workspace, file).latest].filter(([, status]) => status !== 'canceled'));
+    assert.ok(done.size >= 16 && done.size < ROWS, `the job was interrupted part way (${done.size} rows done)`);
+    const afterRestart = sim.requests.length;
+
+    await runOverDatasetFromExplorer(page);
+    const resume = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Resume$/ });
+    await resume.click({ timeout: 60_000 });
+    frame = await gridFrame(page);
+    await waitUntil('the plan to say which rows are already done', async () => /already done \(resumed\)/.test(await frame.locator('.plan').innerText()), 60_000, 250);
+    await startFromPlan(page, frame);
+    await frame.locator('body[data-state="finished"]').waitFor({ timeout: 180_000 });
+
+    const resent = sentKeys(afterRestart).filter((key) => done.has(key));
+    assert.deepEqual(resent, [], 'rows finished before the restart are not sent again');
+    const { latest } = latestResults(session!.workspace, file);
+    assert.equal(latest.size, ROWS, 'the resumed job wrote to the same results file');
+    assert.ok([...latest.values()].every((s) => s === 'succeeded'), 'every row ends done');
+  });
 });
