@@ -88,7 +88,8 @@ export async function* readCsvRecords(chunks: AsyncIterable<Buffer>, delimiter: 
     const records: DatasetRecord[] = [];
     // At the end every record is whole, so everything is used.
     const used = reader.read(buffer, ended, records);
-    yield* records;
+    // One by one: yield* over an array wraps it in an async iterator, a promise more per row.
+    for (const record of records) yield record;
     if (ended) return;
     carry = buffer.subarray(used);
     wanted = carry.length * 2;
