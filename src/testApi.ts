@@ -59,6 +59,8 @@ export interface PromptWorkbenchApi {
     message?: string;
     rows: GridRow[];
     progress?: ProgressView;
+    /** The cache line of the grid's totals, when a row used the cache. */
+    cacheTotals?: string;
     visible: boolean;
     job: { state: JobState; progress?: JobProgress; resultsPath?: string; historyPath?: string };
   };

@@ -14,6 +14,7 @@ import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resource
 import type { ApiConnection } from '../api/apiConnection';
 import type { WorkbenchConfig } from '../config/workbenchConfig';
 import { describeApiError } from '../core/api/apiErrors';
+import { cacheReportOf } from '../core/caching/cacheReport';
 import { DatasetJob, type JobProgress, type RowCall } from '../core/dataset/datasetJob';
 import { planDataset, type DatasetPlan } from '../core/dataset/datasetPlan';
 import { exportResultsCsv, latestStatuses, readResultLines, type RowResult } from '../core/dataset/datasetResults';
@@ -26,6 +27,7 @@ import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import type { RateLimits } from '../core/scheduler/rateLimitBuckets';
 import { ConfinementError } from '../core/files/confinedFiles';
 import { appendRunRecords, jobHistoryFile, promptHistoryFile, recordedError, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
+import type { PriceEntry } from '../core/pricing/priceTable';
 import type { Prices } from '../pricing/prices';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
 import type { SpendTracking } from '../spend/spendTracking';
@@ -405,7 +407,7 @@ export class DatasetController implements vscode.Disposable {
       },
       onResult: (result) => {
         // Batched to the webview: at most one message per 100 ms however fast rows finish.
-        pending.push(gridRowOf(result));
+        pending.push(gridRowOf(result, price));
         flushTimer ??= setTimeout(flush, 100);
       },
       onProgress: (progress) => {
@@ -632,7 +634,12 @@ export class DatasetController implements vscode.Disposable {
 
   private async gridRowsOf(resultsPath: string): Promise<GridRow[]> {
     const latest = new Map<string, GridRow>();
-    for await (const line of readResultLines(resultsPath)) if (line.type === 'row') latest.set(line.key, gridRowOf(line));
+    // The job line (first) names the model the rows' cache savings are priced with.
+    let price: PriceEntry | undefined;
+    for await (const line of readResultLines(resultsPath)) {
+      if (line.type === 'job') price = this.deps.prices.find(line.model);
+      else if (line.type === 'row') latest.set(line.key, gridRowOf(line, price));
+    }
     return [...latest.values()];
   }
 
@@ -641,7 +648,8 @@ export class DatasetController implements vscode.Disposable {
   }
 }
 
-export function gridRowOf(result: RowResult): GridRow {
+/** A result as the grid shows it; `price` (the job's model) prices what the cache saved. */
+export function gridRowOf(result: RowResult, price: PriceEntry | undefined): GridRow {
   return {
     key: result.key,
     index: result.index,
@@ -655,6 +663,7 @@ export function gridRowOf(result: RowResult): GridRow {
     ...(result.requestId ? { requestId: result.requestId } : {}),
     ...(result.error ? { error: result.error.message } : {}),
     ...(result.error?.type ? { errorType: result.error.type } : {}),
+    ...(result.usage ? { cache: cacheReportOf(result.usage, price) } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { cacheTotalsText } from '../core/caching/cacheReport';
 import { parseGridMessage, rowPages, type BatchResultsView, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
 
 export const datasetPanelViewType = 'promptWorkbench.dataset';
@@ -22,6 +23,8 @@ export class DatasetPanel implements vscode.Disposable {
   private state: { state: JobState; message?: string } | undefined;
   private progress: ProgressView | undefined;
   private readonly rows = new Map<string, GridRow>();
+  /** The cache line of the grid's totals, summed over the rows by key (a retried row counts once, as it shows). */
+  private cacheTotals: string | undefined;
   private readonly listeners: vscode.Disposable[] = [];
 
   constructor(
@@ -59,6 +62,7 @@ export class DatasetPanel implements vscode.Disposable {
           if (this.state) void webview.postMessage({ type: 'state', ...this.state } satisfies HostToGrid);
           if (this.progress) void webview.postMessage({ type: 'progress', progress: this.progress } satisfies HostToGrid);
           for (const page of rowPages({ type: 'rows', rows: [...this.rows.values()], reset: true })) void webview.postMessage(page satisfies HostToGrid);
+          void webview.postMessage({ type: 'cacheTotals', text: this.cacheTotals } satisfies HostToGrid);
         }
         this.onMessage(message);
       }),
@@ -96,13 +100,24 @@ export class DatasetPanel implements vscode.Disposable {
         for (const row of message.rows) this.rows.set(row.key, row);
         break;
     }
+    if (message.type === 'rows') this.cacheTotals = cacheTotalsText([...this.rows.values()].flatMap((row) => (row.cache ? [row.cache] : [])));
     if (!this.panel || !this.ready) return;
     for (const page of message.type === 'rows' ? rowPages(message) : [message]) void this.panel.webview.postMessage(page);
+    if (message.type === 'rows') void this.panel.webview.postMessage({ type: 'cacheTotals', text: this.cacheTotals } satisfies HostToGrid);
   }
 
   /** What the panel has been told (for tests): the plan, the state and the rows by key. */
-  snapshot(): { plan?: PlanView; batchResults?: BatchResultsView; state?: JobState; message?: string; rows: GridRow[]; progress?: ProgressView; visible: boolean } {
-    return { plan: this.plan, batchResults: this.batchResults, state: this.state?.state, message: this.state?.message, rows: [...this.rows.values()], progress: this.progress, visible: this.panel !== undefined };
+  snapshot(): { plan?: PlanView; batchResults?: BatchResultsView; state?: JobState; message?: string; rows: GridRow[]; progress?: ProgressView; cacheTotals?: string; visible: boolean } {
+    return {
+      plan: this.plan,
+      batchResults: this.batchResults,
+      state: this.state?.state,
+      message: this.state?.message,
+      rows: [...this.rows.values()],
+      progress: this.progress,
+      ...(this.cacheTotals ? { cacheTotals: this.cacheTotals } : {}),
+      visible: this.panel !== undefined,
+    };
   }
 
   dispose(): void {

@@ -38,6 +38,8 @@ export interface GridRow {
   error?: string;
   /** The API's error type (`invalid_request_error` means the request must be fixed before a retry). */
   errorType?: string;
+  /** What the prompt cache did for the row (core's CacheReport; the host sums the rows' into the grid's totals). */
+  cache?: { readTokens: number; write5mTokens: number; write1hTokens: number; uncachedTokens: number; hitRate: number; savedUsd?: number };
 }
 
 export interface ProgressView {
@@ -75,6 +77,8 @@ export type HostToGrid =
   | { type: 'batchResults'; batch: BatchResultsView }
   | { type: 'state'; state: JobState; message?: string }
   | { type: 'progress'; progress: ProgressView }
+  /** The cache report of every row in the grid (reads, writes, hit rate, money saved); undefined when no row used the cache. */
+  | { type: 'cacheTotals'; text: string | undefined }
   /** Rows to add or replace (by key), in arrival order, at most GRID_PAGE_ROWS a message. `reset` clears the grid first. */
   | { type: 'rows'; rows: GridRow[]; reset?: boolean };
 

@@ -70,7 +70,9 @@ const sortBy = el(
   ].map(([value, label]) => el('option', { value }, label)),
 );
 const totals = el('div', { class: 'totals', role: 'status', 'data-totals': '' });
-const toolbar = el('div', { class: 'toolbar' }, statusFilter, search, sortBy, totals);
+// The job's cache report (reads, writes, hit rate, money saved), summed by the host; hidden without caching.
+const cacheTotals = el('div', { class: 'totals', 'data-cache-totals': '', hidden: true });
+const toolbar = el('div', { class: 'toolbar' }, statusFilter, search, sortBy, totals, cacheTotals);
 
 const header = el('div', { class: 'grid-row grid-header', role: 'row' }, ...['Key', 'Status', 'Output', 'Stop', 'Tokens', 'Cost'].map((h) => el('span', { role: 'columnheader' }, h)));
 const viewport = el('div', { class: 'grid-viewport', role: 'grid', tabindex: 0, 'aria-label': 'Results' });
@@ -348,6 +350,10 @@ window.addEventListener('message', (event: MessageEvent<HostToGrid>) => {
       break;
     case 'progress':
       renderProgress(message.progress);
+      break;
+    case 'cacheTotals':
+      cacheTotals.textContent = message.text ?? '';
+      cacheTotals.hidden = message.text === undefined;
       break;
     case 'rows':
       if (message.reset) rows.clear();

@@ -51,6 +51,17 @@ export function sumCacheReports(reports: readonly CacheReport[]): CacheReport {
   return total;
 }
 
+/**
+ * A job's cache totals in one line for the results grid ("cache: 48,000 read, 4,000 written (5m),
+ * 0 written (1h), 92% hit rate, saved $0.13 against uncached input"); undefined when no row read
+ * or wrote the cache, so a job without caching shows nothing.
+ */
+export function cacheTotalsText(reports: readonly CacheReport[]): string | undefined {
+  const total = sumCacheReports(reports);
+  if (total.readTokens + total.write5mTokens + total.write1hTokens === 0) return undefined;
+  return `cache: ${formatCount(total.readTokens)} read, ${formatCount(total.write5mTokens)} written (5m), ${formatCount(total.write1hTokens)} written (1h), ${Math.round(total.hitRate * 100)}% hit rate, ${describeSaving(total.savedUsd)}`;
+}
+
 /** "saved $0.012" or "cost $0.0031 more (cache writes)". */
 export function describeSaving(savedUsd: number | undefined): string {
   if (savedUsd === undefined) return 'saving unknown (a cache price is not known)';

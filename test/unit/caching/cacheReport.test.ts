@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cacheReportOf, cacheReportView, cacheSummaryText, describeCacheMiss, firstChangedBlock, sumCacheReports, withCacheDiagnostics } from '../../../src/core/caching/cacheReport';
+import { cacheReportOf, cacheReportView, cacheSummaryText, cacheTotalsText, describeCacheMiss, firstChangedBlock, sumCacheReports, withCacheDiagnostics } from '../../../src/core/caching/cacheReport';
 import { requiredBetas } from '../../../src/core/models/requiredBetas';
 import { BUNDLED_PRICES, estimateCost, findPrice } from '../../../src/core/pricing/priceTable';
 
@@ -37,6 +37,17 @@ describe('cache report', () => {
     assert.equal(total.write5mTokens, 1000);
     assert.ok(Math.abs(total.hitRate - 2000 / 3030) < 1e-12);
     assert.ok(Math.abs((total.savedUsd ?? 0) - ((a.savedUsd ?? 0) + 2 * (b.savedUsd ?? 0))) < 1e-12);
+  });
+
+  it("writes a job's totals line for the results grid, and none when no row used the cache", () => {
+    const a = cacheReportOf({ input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 1000 }, sonnet45);
+    const b = cacheReportOf({ input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 1000 }, sonnet45);
+    const saved = sumCacheReports([a, b, b]).savedUsd ?? 0;
+    assert.ok(saved > 0);
+    assert.match(cacheTotalsText([a, b, b]) ?? '', /^cache: 2,000 read, 1,000 written \(5m\), 0 written \(1h\), 66% hit rate, saved \$0\.\d+ against uncached input$/);
+    const plain = cacheReportOf({ input_tokens: 10, output_tokens: 1 }, sonnet45);
+    assert.equal(cacheTotalsText([plain, plain]), undefined);
+    assert.equal(cacheTotalsText([]), undefined);
   });
 
   it('says why a run missed, in the words of the issue', () => {
