@@ -4,13 +4,24 @@
 // run panel. The simulator runs here in the mocha process; the extension reaches it through the
 // machine-scoped base URL and ANTHROPIC_API_KEY.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Frame } from 'playwright-core';
 import { repoRoot } from '../launcher/hostSetup';
 import { start, type Simulator } from '../simulator/server';
+import { englishText } from '../unit/chunking/sampleTexts';
 import { frameWith, quickOpen, recordFailure, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
 
 const PROMPT = 'long-contract-chunked.prompt.json';
+const RESTART_PROMPT = 'restart-chunked.prompt.json';
+const RESTART_TEXT = englishText(120_000, 31);
+
+/** A prompt over a generated report, concatenated, for the reload test. */
+const restartPrompt = {
+  name: 'Restart over chunks',
+  variables: { report: { file: './data/report.md', chunk: { targetTokens: 3000, overlapTokens: 50 } } },
+  request: { model: 'claude-haiku-5-5', max_tokens: 40, messages: [{ role: 'user', content: 'Summarise this part:\n<report_part>\n{{report}}\n</report_part>' }] },
+};
 
 describe('run over chunks in the workbench (end-to-end)', function () {
   this.timeout(600_000);
@@ -33,8 +44,14 @@ describe('run over chunks in the workbench (end-to-end)', function () {
     session = await startSession({
       env: { ANTHROPIC_API_KEY: FAKE_API_KEY },
       machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
-      userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
-      files: { [PROMPT]: `${JSON.stringify(prompt, null, 2)}\n`, 'data/long-contract.md': readFileSync(join(repoRoot, 'examples', 'data', 'long-contract.md'), 'utf8') },
+      // One chunk at a time, so the reload test can stop the job between two chunks.
+      userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'promptWorkbench.datasetConcurrency': 1 },
+      files: {
+        [PROMPT]: `${JSON.stringify(prompt, null, 2)}\n`,
+        'data/long-contract.md': readFileSync(join(repoRoot, 'examples', 'data', 'long-contract.md'), 'utf8'),
+        [RESTART_PROMPT]: `${JSON.stringify(restartPrompt, null, 2)}\n`,
+        'data/report.md': RESTART_TEXT,
+      },
     });
     await waitForActivation(session);
   });
@@ -80,5 +97,75 @@ describe('run over chunks in the workbench (end-to-end)', function () {
     await waitUntil('the stitched output in the run panel', async () => (await output.innerText()).includes(`MERGED OBLIGATIONS FROM ${chunks} PARTS`), 120_000, 250);
     assert.equal(sim.requestCount('messages'), chunks + 1, 'one request per chunk, and the reduce');
     await waitUntil('the preview to say finished', async () => (await frame.locator('body').getAttribute('data-state')) === 'finished', 30_000, 250);
+  });
+
+  it('resumes a job a window reload stopped in the middle (a new extension host) without sending a finished chunk again', async () => {
+    const page = session!.page;
+    const dataDir = join(session!.workspace, 'data');
+    const resultsFile = (): string | undefined => readdirSync(dataDir).find((name) => name.startsWith('report.Restart-over-chunks-') && name.endsWith('.results.jsonl'));
+    const succeeded = (): string[] => {
+      const name = resultsFile();
+      if (!name) return [];
+      return readFileSync(join(dataDir, name), 'utf8')
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => JSON.parse(line) as { type: string; key: string; status: string })
+        .filter((line) => line.type === 'row' && line.status === 'succeeded')
+        .map((line) => line.key);
+    };
+    const openPreview = async (): Promise<Frame> => {
+      await quickOpen(page, RESTART_PROMPT);
+      const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Run over Chunks' }).first();
+      await lens.waitFor({ timeout: 90_000 });
+      await lens.click();
+      return frameWith(page, 'h2:has-text("Restart over chunks")', 120_000);
+    };
+
+    let frame = await openPreview();
+    const chunks = Number(await frame.locator('[data-chunk-count]').getAttribute('data-chunk-count'));
+    assert.ok(chunks >= 8, `${chunks} chunks`);
+    sim.configure({ latencyMs: 1_500 });
+    const start = frame.locator('[data-action="start"]');
+    await waitUntil('an enabled Start', async () => (await start.isVisible()) && (await start.isEnabled()), 30_000, 250);
+    await start.click();
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Start$/ }).click({ timeout: 3_000 }).catch(() => undefined);
+    await waitUntil('three chunks finished on disk', () => succeeded().length >= 3, 120_000, 200);
+
+    // The window goes away in the middle of the job (a reload: a new window and a new extension host).
+    await page.reload();
+    await waitForActivation(session!);
+    // The old host is gone once the results file stops growing.
+    let kept = succeeded();
+    await waitUntil('the results file to stop growing', async () => {
+      await new Promise((resolveWait) => setTimeout(resolveWait, 2_500));
+      const now = succeeded();
+      const stable = now.length === kept.length;
+      kept = now;
+      return stable;
+    }, 60_000, 0);
+    assert.ok(kept.length >= 3 && kept.length < chunks, `${kept.length} of ${chunks} chunks kept`);
+    sim.configure({ latencyMs: 0 });
+    const before = sim.requests.length;
+
+    frame = await openPreview();
+    const done = frame.locator('[data-already-done]');
+    await done.waitFor({ timeout: 60_000 });
+    assert.equal(Number(await done.getAttribute('data-already-done')), kept.length, 'the preview marks the chunks finished before the reload');
+    const resume = frame.locator('[data-action="start"]');
+    await waitUntil('Resume', async () => (await resume.isEnabled()) && /Resume/.test(await resume.innerText()), 30_000, 250);
+    await resume.click();
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Start$/ }).click({ timeout: 3_000 }).catch(() => undefined);
+    await waitUntil('the job to finish', async () => (await frame.locator('body').getAttribute('data-state')) === 'finished', 120_000, 250);
+
+    // Only the chunks without a result were sent after the reload.
+    const plan = JSON.parse(readFileSync(join(dataDir, (resultsFile() ?? '').replace(/\.results\.jsonl$/, '.chunks.json')), 'utf8')) as { chunks: { start: number; end: number }[] };
+    const sentAfter = sim.requests.slice(before).filter((r) => r.endpoint === 'messages').map((r) => JSON.stringify(r.body));
+    assert.equal(sentAfter.length, chunks - kept.length);
+    for (const key of kept) {
+      const chunk = plan.chunks[Number(key.replace('chunk-', '')) - 1]!;
+      const opening = JSON.stringify(RESTART_TEXT.slice(chunk.start + 5, chunk.start + 120)).slice(1, -1);
+      assert.ok(!sentAfter.some((body) => body.includes(opening)), `${key} was not sent again`);
+    }
+    assert.equal(new Set(succeeded()).size, chunks, 'every chunk has its result');
   });
 });
