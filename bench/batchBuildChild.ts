@@ -3,6 +3,7 @@
 // end as the SDK would send it, writing the custom_id mapping) — or, the baseline, only read and
 // bind the rows. In a process of its own, so its peak RSS is the reading's alone.
 import { rm } from 'node:fs/promises';
+import { CustomIdAllocator } from '../src/core/batch/batchCustomIds';
 import { MappingWriter } from '../src/core/batch/batchMapping';
 import { BATCH_LIMITS, BatchSplitter, buildBatchRequests } from '../src/core/batch/batchRequests';
 import { bindColumns, bindRow, promptVariables } from '../src/core/dataset/datasetBinding';
@@ -23,13 +24,14 @@ async function main(): Promise<void> {
   let rows = 0;
   let parts = 0;
   let bytes = 0;
+  const ids = new CustomIdAllocator();
   if (mode === 'baseline') {
     for await (const record of readDataset(source)) {
       if (record.kind === 'row' && bindRow(benchPrompt, record.row, binding, {}).kind === 'runnable') rows++;
     }
   } else {
     const mapping = await MappingWriter.open(mappingPath, 'bench');
-    const splitter = new BatchSplitter(buildBatchRequests({ plan: { source, binding, errors: [] }, prompt: benchPrompt, promptValues: {} }), BATCH_LIMITS, {
+    const splitter = new BatchSplitter(buildBatchRequests({ plan: { source, binding, errors: [] }, prompt: benchPrompt, promptValues: {}, ids }), BATCH_LIMITS, {
       onRequest: (request, part) => {
         rows++;
         return mapping.append({ customId: request.customId, part, ...request.row });
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const cpu = process.cpuUsage(cpuStart);
   if (mappingPath) await rm(mappingPath, { force: true });
-  process.stdout.write(JSON.stringify({ rows, parts, bytes, ms, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(JSON.stringify({ rows, parts, bytes, ms, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024, idTableMb: ids.tableBytes / 1024 / 1024 }));
 }
 
 if (require.main === module) void main();

@@ -1,7 +1,7 @@
 // One measurement for batchBench: join a batch's result lines to their rows (collectBatchResults:
 // mapping read and hash-checked, every line matched through its custom_id, written as a RowResult
 // with its cost at batch prices, every succeeded row recorded in a spend ledger through a real
-// SpendGate) — or, the baseline, only decode the lines through the SDK. The lines come from a
+// SpendGate, one ledger line per group of results) — or, the baseline, only decode the lines through the SDK. The lines come from a
 // local JSONL file in the exact shape of the API's results, read through the official SDK's
 // `batches.results()` with a `fetch` that serves the file (no network, no simulator). In a
 // process of its own, so its peak RSS is the join's alone. Mode `join-memory` (run with
@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { BatchRecord } from '../src/core/batch/batchRecord';
+import { readMapping } from '../src/core/batch/batchMapping';
 import { collectBatchResults } from '../src/core/batch/batchResults';
 import { BUNDLED_PRICES, findPrice } from '../src/core/pricing/priceTable';
 import { SpendGate } from '../src/core/spend/spendGate';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   let lines = 0;
   let ms: number;
   const liveHeapMb: number[] = [];
+  let mappingIndexMb = 0;
   const cpuStart = process.cpuUsage();
   try {
     if (mode === 'baseline') {
@@ -123,12 +125,15 @@ async function main(): Promise<void> {
       const t = joined.totals!;
       if (t.unjoined > 0 || t.missing > 0) throw new Error(`join reported ${t.unjoined} unjoined and ${t.missing} missing: ${t.problems[0] ?? ''}`);
       if ((await ledger.refresh()).calls !== t.succeeded) throw new Error(`ledger has ${ledger.totals.calls} calls, ${t.succeeded} rows succeeded`);
+      // What the join held of the mapping for its batch (read again here, after the timing).
+      const index = await readMapping(mappingPath, sha256, 0);
+      if (index.ok) mappingIndexMb = index.entries.bytes / 1024 / 1024;
     }
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
   const cpu = process.cpuUsage(cpuStart);
-  process.stdout.write(JSON.stringify({ lines, ms, cpuMs: (cpu.user + cpu.system) / 1000, liveHeapMb, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(JSON.stringify({ lines, ms, cpuMs: (cpu.user + cpu.system) / 1000, liveHeapMb, mappingIndexMb, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
 if (require.main === module) void main();

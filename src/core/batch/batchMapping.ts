@@ -121,6 +121,11 @@ export class MappingIndex {
     return this.starts.length;
   }
 
+  /** Bytes the index holds: its text (a byte a character when it is all Latin-1, as ids, indexes and "line N" are) and its typed arrays. */
+  get bytes(): number {
+    return this.text.length + this.starts.byteLength + this.hashes.byteLength + this.table.byteLength;
+  }
+
   /** Builds the table; the custom_id of the first entry that repeats one, if any. */
   build(): string | undefined {
     for (let ordinal = 0; ordinal < this.starts.length; ordinal++) {
