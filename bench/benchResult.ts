@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /** One figure printed by `npm run bench`. */
 export interface BenchFigure {
   name: string;
@@ -16,6 +18,39 @@ export function median(samples: readonly number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** What timedMedian measured, in milliseconds. */
+export interface TimedMedian {
+  medianMs: number;
+  maxMs: number;
+  /** The median CPU time of the process (all its threads, garbage collection helpers included). */
+  cpuMs: number;
+}
+
+/**
+ * Times `run` over `warmup + samples` runs and keeps the last `samples`: the wall-clock median and
+ * maximum, and the median CPU time of the process, which on a shared machine shows our own cost
+ * when other processes stretch the wall clock. `input(i, runs)`, when given, makes each run's
+ * input outside the timing (one at a time: holding them all would add garbage collection).
+ */
+export function timedMedian<T>(samples: number, warmup: number, run: (input: T) => unknown, input?: (i: number, runs: number) => T): TimedMedian {
+  const times: number[] = [];
+  const cpuTimes: number[] = [];
+  const runs = warmup + samples;
+  for (let i = 0; i < runs; i++) {
+    const given = input?.(i, runs) as T;
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    run(given);
+    const elapsed = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    if (i >= warmup) {
+      times.push(elapsed);
+      cpuTimes.push((used.user + used.system) / 1000);
+    }
+  }
+  return { medianMs: median(times), maxMs: Math.max(...times), cpuMs: median(cpuTimes) };
 }
 
 /** Prints figures as a group of lines, with the target and whether it was met. */

@@ -8,13 +8,12 @@
 // conversation of small messages (tens of thousands of blocks, the layout's worst case).
 //
 // Run alone: node out/bench/cacheAdvisorBench.js
-import { performance } from 'node:perf_hooks';
 import { adviseCaching } from '../src/core/caching/cacheAdvisor';
 import { cacheLayoutOf } from '../src/core/caching/cacheLayout';
 import { DiagnosticSink, PromptChecker } from '../src/core/prompt/promptChecks';
 import { parseJsonTree } from '../src/core/prompt/promptJsonTree';
 import { BUNDLED_PRICES, findPrice } from '../src/core/pricing/priceTable';
-import { median, runAlone, type BenchFigure } from './benchResult';
+import { runAlone, timedMedian, type BenchFigure } from './benchResult';
 
 const TARGET_MS = 20;
 const SAMPLES = 21;
@@ -63,24 +62,6 @@ function conversationPrompt(size: number): string {
   return build(Math.floor(size / perMessage));
 }
 
-/** Wall-clock median, and the median CPU time of the process (on a shared machine, our own cost). */
-function timed(samples: number, run: () => unknown): { wallMs: number; cpuMs: number } {
-  const times: number[] = [];
-  const cpuTimes: number[] = [];
-  for (let i = 0; i < WARMUP + samples; i++) {
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    run();
-    const elapsed = performance.now() - start;
-    const used = process.cpuUsage(cpu);
-    if (i >= WARMUP) {
-      times.push(elapsed);
-      cpuTimes.push((used.user + used.system) / 1000);
-    }
-  }
-  return { wallMs: median(times), cpuMs: median(cpuTimes) };
-}
-
 export async function benchCacheAdvisor(): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
   const price = findPrice(BUNDLED_PRICES, 'claude-sonnet-5-5');
@@ -98,7 +79,7 @@ export async function benchCacheAdvisor(): Promise<BenchFigure[]> {
     const placeholders = checker.placeholders;
     let stable = 0;
     let blocks = 0;
-    const { wallMs: advisorMs, cpuMs } = timed(SAMPLES, () => {
+    const { medianMs: advisorMs, cpuMs } = timedMedian(SAMPLES, WARMUP, () => {
       const layout = cacheLayoutOf(tree, placeholders);
       if (!layout) throw new Error('no layout');
       const advice = adviseCaching({ layout, ownValues, price, rows: 1000 });
@@ -107,7 +88,7 @@ export async function benchCacheAdvisor(): Promise<BenchFigure[]> {
       blocks = layout.segments.count;
     });
     tree.release();
-    const baselineMs = timed(5, () => JSON.parse(text)).wallMs;
+    const baselineMs = timedMedian(5, WARMUP, () => JSON.parse(text)).medianMs;
     figures.push({
       name: `cacheable prefix of a ${name}`,
       value: advisorMs,

@@ -9,9 +9,8 @@
 // by default (DEFAULT_MAX_VALIDATED_LENGTH), and the cost of the size guard above it.
 //
 // Run alone: node out/bench/validationBench.js
-import { performance } from 'node:perf_hooks';
 import { DEFAULT_MAX_VALIDATED_LENGTH, parsePromptFile, validateForSend } from '../src/core/prompt/promptFile';
-import { median, runAlone, type BenchFigure } from './benchResult';
+import { runAlone, timedMedian, type BenchFigure, type TimedMedian } from './benchResult';
 
 const TARGET_MS = 50;
 const SAMPLES = 21;
@@ -74,28 +73,9 @@ function editedCopy(text: string, i: number, count: number): string {
   return [text.slice(0, at), text[at] === 'x' ? 'y' : 'x', text.slice(at + 1)].join('');
 }
 
-/**
- * Wall-clock median and maximum, and the median CPU time of the process (all its threads, so
- * garbage collection helpers included): on a shared machine the CPU figure shows our own cost
- * when other processes stretch the wall clock.
- */
-function timeValidation(text: string, samples: number, validate: (text: string) => unknown = (t) => parsePromptFile(t)): { medianMs: number; maxMs: number; cpuMs: number } {
-  const times: number[] = [];
-  const cpuTimes: number[] = [];
-  for (let i = 0; i < WARMUP + samples; i++) {
-    // One edited text at a time: holding them all would add garbage collection the editor does not have.
-    const copy = editedCopy(text, i, WARMUP + samples);
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    validate(copy);
-    const elapsed = performance.now() - start;
-    const used = process.cpuUsage(cpu);
-    if (i >= WARMUP) {
-      times.push(elapsed);
-      cpuTimes.push((used.user + used.system) / 1000);
-    }
-  }
-  return { medianMs: median(times), maxMs: Math.max(...times), cpuMs: median(cpuTimes) };
+/** Validation timed on freshly edited copies of `text` (see timedMedian). */
+function timeValidation(text: string, samples: number, validate: (text: string) => unknown = (t) => parsePromptFile(t)): TimedMedian {
+  return timedMedian(samples, WARMUP, validate, (i, runs) => editedCopy(text, i, runs));
 }
 
 function checkClean(text: string, expectedPlaceholders: number): void {
