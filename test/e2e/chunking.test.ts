@@ -78,7 +78,7 @@ describe('run over chunks in the workbench (end-to-end)', function () {
     assert.match(await frame.locator('[data-cost="total-now"]').innerText(), /\$[\d.]+ expected · \$[\d.]+ worst case/);
     assert.match(await frame.locator('[data-cost="total-batch"]').innerText(), /\$[\d.]+ expected/);
     assert.equal(await frame.locator('[data-limits]').getAttribute('data-limits'), 'send');
-    assert.ok(await frame.locator('[data-action="submitBatch"]').isDisabled(), 'Submit as Batch waits for the batch path');
+    assert.ok(await frame.locator('[data-action="submitBatch"]').isEnabled(), 'Submit as Batch (×0.5) is offered beside Start');
     assert.equal(sim.requestCount('messages'), 0, 'nothing is sent before Start');
 
     // A chunk's start opens the contract there.
