@@ -35,6 +35,7 @@ import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import { resolveRequest } from '../core/prompt/template';
 import { appendRunRecord, appendRunRecords, jobHistoryFile, promptHistoryFile, recordedError, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
+import { askModal, openWithConsent } from '../spend/spendConsent';
 import type { JobFiles } from '../datasets/datasetController';
 import type { BatchResultsView } from '../datasets/datasetProtocol';
 import type { ModelLimits } from '../models/modelLimits';
@@ -623,25 +624,14 @@ export class ChunkController implements vscode.Disposable {
     const done = await this.finishedChunks(prepared.resultsPath);
     const gate = this.deps.spend.gate;
     const job = this.billedJob(prepared, done.size);
-    const decision = await gate.assess(job);
-    if (decision.kind === 'refuse') {
-      void vscode.window.showErrorMessage(decision.message);
-      this.setState('stopped', decision.message);
+    const consent = await openWithConsent(gate, job, askModal('Start'));
+    if (consent.kind === 'refused') {
+      void vscode.window.showErrorMessage(consent.message);
+      this.setState('stopped', consent.message);
       return;
     }
-    if (decision.kind === 'confirm') {
-      const answer = await vscode.window.showWarningMessage(decision.message, { modal: true }, 'Start');
-      if (answer !== 'Start') return;
-    }
-    let billing: BilledJobHandle;
-    try {
-      billing = await gate.open(job, { confirmed: decision.kind === 'confirm' });
-    } catch (error) {
-      if (!(error instanceof SpendRefusedError)) throw error;
-      void vscode.window.showErrorMessage(error.message);
-      this.setState('stopped', error.message);
-      return;
-    }
+    if (consent.kind === 'declined') return;
+    const billing = consent.handle;
     this.controller = new AbortController();
     const signal = this.controller.signal;
     this.setState('running');

@@ -22,7 +22,8 @@ import { datasetFormatFor, type DatasetSource } from '../core/dataset/datasetSou
 import { isInside, writtenPathProblem } from '../core/files/namedFiles';
 import { withJobUploads } from '../core/files/workspaceFileRefs';
 import { formatUsd } from '../core/format';
-import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
+import type { BilledJob } from '../core/spend/spendGate';
+import { askModal, openWithConsent } from '../spend/spendConsent';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import type { RateLimits } from '../core/scheduler/rateLimitBuckets';
 import { ConfinementError } from '../core/files/confinedFiles';
@@ -352,25 +353,14 @@ export class DatasetController implements vscode.Disposable {
     const gate = this.deps.spend.gate;
     const share = onlyKeys && plan.rows.runnable > 0 ? onlyKeys.size / plan.rows.runnable : 1;
     const billedJob = this.billedJob(plan, share);
-    const decision = await gate.assess(billedJob);
-    if (decision.kind === 'refuse') {
-      void vscode.window.showErrorMessage(decision.message);
-      this.setState('stopped', decision.message);
+    const consent = await openWithConsent(gate, billedJob, askModal('Start'));
+    if (consent.kind === 'refused') {
+      void vscode.window.showErrorMessage(consent.message);
+      this.setState('stopped', consent.message);
       return;
     }
-    if (decision.kind === 'confirm') {
-      const answer = await vscode.window.showWarningMessage(decision.message, { modal: true }, 'Start');
-      if (answer !== 'Start') return;
-    }
-    let billing: BilledJobHandle;
-    try {
-      billing = await gate.open(billedJob, { confirmed: decision.kind === 'confirm' });
-    } catch (error) {
-      if (!(error instanceof SpendRefusedError)) throw error;
-      void vscode.window.showErrorMessage(error.message);
-      this.setState('stopped', error.message);
-      return;
-    }
+    if (consent.kind === 'declined') return;
+    const billing = consent.handle;
     const { client, target } = await this.deps.api.connect();
     // A task budget or fast mode adds its beta, as a single run does.
     const betas = requiredBetas(prompt.request, prompt.betas ?? []).betas;

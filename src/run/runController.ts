@@ -15,7 +15,8 @@ import { formatCount, formatUsd } from '../core/format';
 import { spendCheckFields, worstCaseCost } from '../core/pricing/worstCase';
 import { blockKind, runMessage, type MessageRunResult, type RunSink } from '../core/run/messageRunner';
 import { costFromUsage, serverToolCostSuffix, type ApiUsage } from '../core/pricing/priceTable';
-import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
+import type { BilledJob, BilledJobHandle } from '../core/spend/spendGate';
+import { askModal, openWithConsent } from '../spend/spendConsent';
 import { hasErrors, type PromptFile } from '../core/prompt/promptFile';
 import { chunkedVariable } from '../core/chunking/chunkDeclaration';
 import { appendRunRecord, errorViewOf, promptHistoryFile, readRunRecords, recordedError, recordedRequestErrors, responsePreview, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
@@ -288,23 +289,13 @@ export class RunController implements vscode.Disposable {
     const worst = worstCaseCost({ request, inputTokens, inputTokensExact: counted, price });
     const what = `${formatCount(inputTokens)} input tokens + up to ${formatCount(maxTokens)} output tokens on ${model}`;
     const job: BilledJob = { kind: 'run', model, promptName, ...spendCheckFields(worst), what, inputTokens, maxTokens };
-    const decision = await gate.assess(job);
-    if (decision.kind === 'refuse') {
-      this.refuseSpend(decision.message);
+    const consent = await openWithConsent(gate, job, this.deps.confirmSend ?? askModal('Send'));
+    if (consent.kind === 'refused') {
+      this.refuseSpend(consent.message);
       return undefined;
     }
-    if (decision.kind === 'confirm') {
-      const send = this.deps.confirmSend ? await this.deps.confirmSend(decision.message) : (await vscode.window.showWarningMessage(decision.message, { modal: true }, 'Send')) === 'Send';
-      if (!send) return undefined;
-    }
-    let billed: BilledJobHandle;
-    try {
-      billed = await gate.open(job, { confirmed: decision.kind === 'confirm' });
-    } catch (error) {
-      if (!(error instanceof SpendRefusedError)) throw error;
-      this.refuseSpend(error.message);
-      return undefined;
-    }
+    if (consent.kind === 'declined') return undefined;
+    const billed = consent.handle;
     try {
       return await this.stream(promptUri, promptName, request, betas, billed, job.worstCaseUsd, { sendNotes, ...(cacheChange !== undefined ? { cacheChange } : {}) });
     } finally {
