@@ -69,6 +69,14 @@ async function runOverDatasetFromExplorer(page: Page): Promise<void> {
         throw error;
       }
       await entry.click();
+      // A click that lands while the menu is still settling (right after a reload) can leave it open
+      // with nothing run: then close it and try again. A closed menu means the command ran.
+      try {
+        await page.locator('.monaco-menu').waitFor({ state: 'detached', timeout: 5_000 });
+      } catch (error) {
+        await page.keyboard.press('Escape');
+        throw error;
+      }
       return true;
     },
     120_000,
