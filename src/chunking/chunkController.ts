@@ -36,7 +36,8 @@ import { resolveRequest } from '../core/prompt/template';
 import { appendRunRecord, appendRunRecords, jobHistoryFile, promptHistoryFile, recordedError, RUN_RECORD_VERSION, type RunRecord } from '../core/run/runHistory';
 import { SpendRefusedError, type BilledJob, type BilledJobHandle } from '../core/spend/spendGate';
 import { askModal, openWithConsent } from '../spend/spendConsent';
-import type { JobFiles } from '../datasets/datasetController';
+import type { ChunkBatchJob } from '../batches/batchJobs';
+import type { BatchSubmission, JobFiles } from '../datasets/datasetController';
 import type { BatchResultsView } from '../datasets/datasetProtocol';
 import type { ModelLimits } from '../models/modelLimits';
 import type { Prices } from '../pricing/prices';
@@ -48,20 +49,11 @@ import type { ChunkJobState, ChunkPreviewView, ChunkProgressView, CostPairView, 
 /** The largest chunked file read: far above what a prompt names (maxReferencedFileMB), well below a string's limit. */
 export const MAX_CHUNKED_FILE_BYTES = 256 * 1024 * 1024;
 
-/** A planned chunk job, as Submit as Batch takes it over: everything the batch needs, in core types. */
-export interface PlannedChunkJob {
-  promptPath: string;
-  promptName: string;
-  prompt: PromptFile;
-  model: string;
-  maxTokens: number;
-  betas: string[];
-  /** One request per chunk, with its counted input tokens; the same chunks a run now sends. */
-  chunks: readonly MapChunk[];
-  /** The results file (dataset format): a batch writes the same chunk keys (`chunk-1`…). */
-  resultsPath: string;
-  /** The workspace folder every path stays inside. */
-  root: string;
+/**
+ * A planned chunk job, as Submit as Batch takes it over: what the batches feature takes (the same
+ * chunks a run now sends, the results file, the workspace root), with the plan's own figures.
+ */
+export interface PlannedChunkJob extends ChunkBatchJob {
   /** The chunked variable and its file (absolute, inside `root`). */
   variable: string;
   sourcePath: string;
@@ -70,8 +62,6 @@ export interface PlannedChunkJob {
   price: PriceEntry | undefined;
   preview: ChunkPreview;
 }
-
-export type BatchSubmission = { submitted: true; message: string } | { submitted: false; message: string };
 
 export interface ChunkingDeps {
   documents: PromptDocuments;
