@@ -42,6 +42,7 @@ import type { BatchResultsView } from '../datasets/datasetProtocol';
 import type { ModelLimits } from '../models/modelLimits';
 import type { Prices } from '../pricing/prices';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { pickPromptFile } from '../promptPicker';
 import type { SpendTracking } from '../spend/spendTracking';
 import type { ChunkPreviewPanel } from './chunkPreviewPanel';
 import type { ChunkJobState, ChunkPreviewView, ChunkProgressView, CostPairView, LimitsCheckView, PreviewToHost } from './chunkProtocol';
@@ -160,7 +161,7 @@ export class ChunkController implements vscode.Disposable {
       this.deps.panel().show(this.prepared ? `${this.prepared.promptName}: chunks` : 'Chunks');
       return undefined;
     }
-    const promptUri = target?.path.endsWith('.prompt.json') ? target : await this.pickPrompt();
+    const promptUri = target?.path.endsWith('.prompt.json') ? target : await pickPromptFile('Run which prompt over the chunks of its long input?');
     if (!promptUri) return undefined;
     try {
       const prepared = await this.prepare(promptUri);
@@ -974,21 +975,6 @@ export class ChunkController implements vscode.Disposable {
     this.state = state;
     this.stateMessage = message;
     this.deps.panel().post({ type: 'state', state, ...(message ? { message } : {}) });
-  }
-
-  private async pickPrompt(): Promise<vscode.Uri | undefined> {
-    const active = vscode.window.activeTextEditor?.document;
-    if (isPromptDocument(active) && active.uri.scheme === 'file') return active.uri;
-    const found = await vscode.workspace.findFiles('**/*.prompt.json', '**/node_modules/**', 200);
-    if (found.length === 0) {
-      void vscode.window.showInformationMessage('No .prompt.json file in this workspace: create one first (Prompt Workbench: New Prompt).');
-      return undefined;
-    }
-    const picked = await vscode.window.showQuickPick(
-      found.map((uri) => ({ label: basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
-      { title: 'Run which prompt over the chunks of its long input?' },
-    );
-    return picked?.uri;
   }
 
   private remembered(): RememberedChunkJob[] {

@@ -31,6 +31,7 @@ import { appendRunRecords, jobHistoryFile, promptHistoryFile, recordedError, RUN
 import type { PriceEntry } from '../core/pricing/priceTable';
 import type { Prices } from '../pricing/prices';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { pickPromptFile } from '../promptPicker';
 import type { SpendTracking } from '../spend/spendTracking';
 import type { DatasetPanel } from './datasetPanel';
 import type { BatchResultsView, GridRow, GridToHost, JobState, PlanView, ProgressView } from './datasetProtocol';
@@ -117,7 +118,7 @@ export class DatasetController implements vscode.Disposable {
       return undefined;
     }
     const targetIsPrompt = target !== undefined && target.path.endsWith('.prompt.json');
-    const promptUri = targetIsPrompt ? target : await this.pickPrompt();
+    const promptUri = targetIsPrompt ? target : await pickPromptFile('Run which prompt over the dataset?');
     if (!promptUri) return undefined;
     const document = await vscode.workspace.openTextDocument(promptUri);
     if (!isPromptDocument(document) || document.uri.scheme !== 'file') {
@@ -491,21 +492,6 @@ export class DatasetController implements vscode.Disposable {
     if (!target) return;
     const count = await exportResultsCsv(prepared.resultsPath, prepared.source, prepared.plan.binding, prepared.plan.columns, target.fsPath);
     void vscode.window.showInformationMessage(`Exported ${count} rows to ${basename(target.fsPath)}.`);
-  }
-
-  private async pickPrompt(): Promise<vscode.Uri | undefined> {
-    const active = vscode.window.activeTextEditor?.document;
-    if (isPromptDocument(active) && active.uri.scheme === 'file') return active.uri;
-    const found = await vscode.workspace.findFiles('**/*.prompt.json', '**/node_modules/**', 200);
-    if (found.length === 0) {
-      void vscode.window.showInformationMessage('No .prompt.json file in this workspace: create one first (Prompt Workbench: New Prompt).');
-      return undefined;
-    }
-    const picked = await vscode.window.showQuickPick(
-      found.map((uri) => ({ label: basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
-      { title: 'Run which prompt over the dataset?' },
-    );
-    return picked?.uri;
   }
 
   /** The dataset: the explorer's selection, else the prompt's `dataset.path`, else chosen now. Always inside the workspace. */
