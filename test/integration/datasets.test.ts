@@ -55,6 +55,25 @@ describe('datasets: Run Prompt over Dataset', function () {
     assert.equal(harness.api.datasetPanel().state, 'planned');
   });
 
+  it('a row whose effort the API refuses is named in the plan, which still counts and prices the other rows', async () => {
+    const data = workspaceFile('ds-effort.csv');
+    writeFileSync(data.fsPath, 'id,effort,ticket\nA,low,login fails\nB,extreme,refund please\nC,high,app crashes\n');
+    const uri = await writePrompt(
+      'ds-effort',
+      { model, max_tokens: 50, output_config: { effort: '{{effort}}' }, messages: [{ role: 'user', content: 'Classify: {{ticket}}' }] },
+      { variables: { ticket: { description: 'the ticket' }, effort: { description: 'how hard to think' } }, dataset: { path: './ds-effort.csv', keyColumn: 'id' } },
+    );
+    written.push(uri, data);
+    const plan = await vscode.commands.executeCommand<PlanView>('promptWorkbench.runOverDataset', uri);
+    assert.ok(plan, 'the plan is made');
+    assert.deepEqual(plan.errors, []);
+    assert.equal(plan.warnings.length, 1);
+    assert.match(plan.warnings[0] ?? '', /^The API refused to count 1 row, which will fail when sent until fixed: Row B \(line 3\): output_config\.effort: /);
+    assert.equal(plan.rows.runnable, 3);
+    assert.equal(harness.api.datasetPanel().state, 'planned');
+    assert.equal(harness.sim.requestCount('messages'), 0);
+  });
+
   it('runs every row once from the plan, fills the grid, and retries only the failed rows', async () => {
     const rows = Array.from({ length: 40 }, (_, i) => `T${i},ticket number ${i}`);
     const uri = await datasetPrompt('ds-run', ['id,ticket', ...rows].join('\n'));

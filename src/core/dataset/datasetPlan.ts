@@ -7,6 +7,7 @@
 // The dataset is read once, streaming: only counts, the skipped rows' first reasons, and the
 // sample are kept, so a plan of any size takes constant memory.
 import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
+import { describeApiError } from '../api/apiErrors';
 import { cacheBreakpoints, countTokensParams, estimateInputTokens, type CountableRequest } from '../counting/tokenEstimate';
 import { formatCount } from '../format';
 import { DEFAULT_EXPECTED_OUTPUT_TOKENS } from '../pricing/costReport';
@@ -115,6 +116,8 @@ export interface DatasetPlan {
 
 interface Sampled {
   index: number;
+  /** The row as the user finds it: its key and where it is in the dataset. */
+  row: string;
   chars: number;
   params: MessageCountTokensParams;
   tokens?: number;
@@ -223,7 +226,7 @@ export async function planDataset(options: PlanOptions): Promise<DatasetPlan> {
     plan.rows.runnable++;
     const params = countTokensParams(row.request as unknown as CountableRequest);
     const chars = JSON.stringify(params).length;
-    const entry: Sampled = { index: record.row.index, chars, params };
+    const entry: Sampled = { index: record.row.index, row: `Row ${row.key} (${describeLocation(record.row)})`, chars, params };
     if (few) {
       few.push(entry);
       if (few.length > exactLimit) {
@@ -238,7 +241,19 @@ export async function planDataset(options: PlanOptions): Promise<DatasetPlan> {
 
   if (plan.rows.runnable > 0) {
     const toCount = few ?? [...strata.values()].flatMap((s) => s.sample);
-    await countAll(toCount, options);
+    const refused = await countAll(toCount, options);
+    if (refused.length > 0 && refused.length === toCount.length) {
+      plan.errors.push(`The API refused to count every ${few ? '' : 'sampled '}row, so none would run: ${refused[0]}. Fix the prompt or the dataset's values.`);
+      return plan;
+    }
+    if (refused.length > 0) {
+      // Such a row is sent and comes back failed, unbilled ("fix the request first" in a batch): the
+      // rest of the job runs, and the plan says which rows and why before anything is sent.
+      const shown = refused.slice(0, 3).join('; ');
+      const more = refused.length > 3 ? `; and ${formatCount(refused.length - 3)} more` : '';
+      const of = few ? '' : ` of the ${formatCount(toCount.length)} sampled`;
+      plan.warnings.push(`The API refused to count ${formatCount(refused.length)}${of} row${refused.length === 1 ? '' : 's'}, which will fail when sent until fixed: ${shown}${more}.`);
+    }
     plan.tokens = few ? exactPlan(few) : sampledPlan(strata);
   }
   plan.cost = costPlan(plan, options.price, prompt, options.promptValues);
@@ -261,16 +276,27 @@ function addToStratum(strata: Map<number, Stratum>, entry: Sampled, size: number
   }
 }
 
-async function countAll(rows: Sampled[], options: PlanOptions): Promise<void> {
+/**
+ * Counts the rows; gives the rows the API refused to count (400/413: a dataset value the API
+ * rejects, such as an unknown effort), each with its reason. Any other failure fails the planning.
+ */
+async function countAll(rows: Sampled[], options: PlanOptions): Promise<string[]> {
+  const refused: string[] = [];
   // count_tokens has its own requests-per-minute limit: paced by the same scheduler as runs.
   const scheduler = new RateLimitScheduler<number>({
     maxConcurrency: Math.min(4, options.maxConcurrency),
     clock: options.clock,
     signal: options.signal,
     onOutcome: (outcome) => {
-      if (outcome.kind === 'failed') throw outcome.error;
       const row = rows[Number(outcome.request.id)];
-      if (row) row.tokens = outcome.value;
+      if (outcome.kind === 'done') {
+        if (row) row.tokens = outcome.value;
+        return;
+      }
+      const status = (outcome.error as { status?: unknown } | undefined)?.status;
+      const reason = describeApiError(outcome.error).message.replace(/\.$/, '');
+      if (status === 400 || status === 413) refused.push(`${row?.row ?? `request ${outcome.request.id}`}: ${reason}`);
+      else throw new Error(`count_tokens failed: ${reason}`);
     },
   });
   const summary = await scheduler.run(
@@ -286,6 +312,7 @@ async function countAll(rows: Sampled[], options: PlanOptions): Promise<void> {
   );
   if (summary.cancelled) throw new Error('Planning was cancelled.');
   if (summary.stoppedReason) throw new Error(summary.stoppedReason);
+  return refused;
 }
 
 function exactPlan(rows: Sampled[]): InputTokenPlan {

@@ -111,7 +111,10 @@ export interface SchedulerOptions<T> {
    * refusing it: the money limits); the message becomes the summary's stoppedReason.
    */
   stopsJob?: (error: unknown) => string | undefined;
-  /** Each finished request, in the order they finish. Awaited before the request counts as finished. */
+  /**
+   * Each finished request, in the order they finish. Awaited before the request counts as finished.
+   * If it throws, nothing more is sent and `run` rejects with that error once the requests in flight end.
+   */
   onOutcome(outcome: ScheduledOutcome<T>): void | Promise<void>;
   onEvent?(event: SchedulerEvent): void;
 }
@@ -164,6 +167,8 @@ export class RateLimitScheduler<T> {
   private overloadStreak = 0;
   private paused = false;
   private stoppedReason: string | undefined;
+  /** The first error `onOutcome` threw: it stops the job and `run` rethrows it. */
+  private outcomeFailure: { error: unknown } | undefined;
   private wake: () => void = () => undefined;
   private wakeSignal: Promise<void> = Promise.resolve();
   /** Everything ever reserved, so a response's figures can be corrected for what was sent after it. */
@@ -229,7 +234,7 @@ export class RateLimitScheduler<T> {
     const running = new Set<Promise<void>>();
     try {
       for (;;) {
-        if (signal?.aborted || this.stoppedReason !== undefined) break;
+        if (signal?.aborted || this.stoppedReason !== undefined || this.outcomeFailure) break;
         if (this.paused || this.inFlight.size >= this.allowedInFlight()) {
           await this.wakeSignal;
           continue;
@@ -266,6 +271,7 @@ export class RateLimitScheduler<T> {
         this.reservedTotal.input += reservation.input;
         this.reservedTotal.output += reservation.output;
         next.reservedAtSend = { ...this.reservedTotal };
+        // A send never rejects (its outcome handler's error is kept), so no task is left rejected unawaited.
         const task = this.send(next, reservation).finally(() => running.delete(task));
         running.add(task);
       }
@@ -275,6 +281,7 @@ export class RateLimitScheduler<T> {
       // Stopped before the end: close the source so its file is released.
       if (!exhausted) await iterator.return?.().catch(() => undefined);
     }
+    if (this.outcomeFailure) throw this.outcomeFailure.error;
     return { ...this.summary, cancelled: signal?.aborted ?? false, stoppedReason: this.stoppedReason, limits: this.buckets.limits() };
   }
 
@@ -303,6 +310,8 @@ export class RateLimitScheduler<T> {
     }
     try {
       if (outcome) await this.options.onOutcome(outcome);
+    } catch (error) {
+      this.outcomeFailure ??= { error };
     } finally {
       this.notify();
     }

@@ -104,6 +104,42 @@ describe('dataset plan', () => {
     assert.ok(Math.abs(estimate - tokensOf(tickets[10] as string)) < tokensOf(tickets[10] as string) * 0.2);
   });
 
+  it('rows the API refuses to count (an invalid effort from the dataset) are named in the plan, with no promise left unhandled', async () => {
+    const path = join(dir, 'effort.csv');
+    await writeFile(path, 'id,effort,ticket\n1,low,login fails\n2,extreme,refund please\n3,high,crash\n4,medium,slow\n');
+    const effortPrompt: PromptFile = { ...prompt, request: { ...prompt.request, model: 'claude-sonnet-5-5', output_config: { effort: '{{effort}}' } } };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    // Mocha's own listener would blame whichever test runs next: this test watches for it itself.
+    const mochaListeners = process.listeners('unhandledRejection');
+    process.removeAllListeners('unhandledRejection');
+    process.on('unhandledRejection', onUnhandled);
+    let plan: Awaited<ReturnType<typeof planDataset>>;
+    let allRefused: Awaited<ReturnType<typeof planDataset>>;
+    try {
+      plan = await planDataset({ ...options(path, { binding: { keyColumn: 'id' } }), prompt: effortPrompt });
+      const none = join(dir, 'effort-none.csv');
+      await writeFile(none, 'id,effort,ticket\n1,turbo,login fails\n2,extreme,refund please\n');
+      allRefused = await planDataset({ ...options(none, { binding: { keyColumn: 'id' } }), prompt: effortPrompt });
+      // Unhandled rejections are reported after the tick they happen in.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      for (const listener of mochaListeners) process.on('unhandledRejection', listener);
+    }
+    assert.deepEqual(unhandled, []);
+    // One bad row: the others are counted and the job can run; the plan says which row will fail and why.
+    assert.deepEqual(plan.errors, []);
+    assert.equal(plan.warnings.length, 1);
+    assert.match(plan.warnings[0] ?? '', /^The API refused to count 1 row, which will fail when sent until fixed: Row 2 \(line 3\): output_config\.effort: Input should be 'low'/);
+    const counted = (ticket: string, effort: string): number => countRequestTokens(resolveRequest(effortPrompt, { tier: 'pro', ticket, effort }).request, 'claude-sonnet-5-5');
+    assert.equal(plan.tokens.total, counted('login fails', 'low') + counted('crash', 'high') + counted('slow', 'medium'), 'the refused row is not billed');
+    assert.ok(plan.cost.known);
+    // Every row refused: nothing would run, so the plan cannot be started.
+    assert.equal(allRefused.errors.length, 1);
+    assert.match(allRefused.errors[0] ?? '', /^The API refused to count every row, so none would run: Row 1 \(line 2\): output_config\.effort/);
+  });
+
   it('prices a shared cached prefix as written once and read by the other rows', async () => {
     const path = join(dir, 'cached.jsonl');
     await writeFile(path, ['a', 'b', 'c', 'd'].map((ticket) => JSON.stringify({ ticket })).join('\n'));

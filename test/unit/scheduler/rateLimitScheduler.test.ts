@@ -122,6 +122,31 @@ describe('rate-limit scheduler against the simulator', function () {
     assert.equal(outcomes.find((o) => o.request.id === 'row-0')?.attempts, 3);
   });
 
+  it('an outcome handler that throws stops the job: nothing more is sent and run rejects with its error', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    const mochaListeners = process.listeners('unhandledRejection');
+    process.removeAllListeners('unhandledRejection');
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await assert.rejects(
+        runJob(6, {
+          maxConcurrency: 1,
+          onOutcome: (outcome) => {
+            if (outcome.request.id === 'row-1') throw new Error('the results file could not be written');
+          },
+        }),
+        /the results file could not be written/,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      for (const listener of mochaListeners) process.on('unhandledRejection', listener);
+    }
+    assert.deepEqual(unhandled, []);
+    assert.equal(messageRequests().length, 2, 'nothing is sent after the failing outcome');
+  });
+
   it('cancel aborts the requests in flight, sends nothing more, and keeps what finished', async () => {
     const controller = new AbortController();
     const outcomes: ScheduledOutcome<Message>[] = [];
