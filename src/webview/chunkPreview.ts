@@ -60,7 +60,7 @@ function renderPreview(view: ChunkPreviewView): void {
     add('Total now', fmtPair(view.cost.total.now), { 'data-cost': 'total-now' });
     // The reduce needs every result: it is sent now, once the batch has ended, at the price above.
     const reduced = (view.cost.reduce.worstUsd ?? 0) > 0;
-    add(reduced ? 'Total as a batch (×0.5 on the map; the reduce is sent now, when the batch ends)' : 'Total as a batch (×0.5 on the map)', fmtPair(view.cost.total.batch), { 'data-cost': 'total-batch' });
+    add('Total as a batch', `${fmtPair(view.cost.total.batch)} (×0.5 on the map${reduced ? '; the reduce is sent now, when the batch ends' : ''})`, { 'data-cost': 'total-batch' });
   } else {
     add('Cost', view.cost.reason ?? 'unknown');
   }
@@ -121,7 +121,7 @@ function renderProgress(progress: ChunkProgressView): void {
   progressBar.value = finished;
   progressText.textContent =
     `${fmtInt(finished)} of ${fmtInt(progress.toSend)} chunks sent${progress.alreadyDone > 0 ? ` (${fmtInt(progress.alreadyDone)} done before)` : ''}` +
-    `${progress.errored > 0 ? ` · ${fmtInt(progress.errored)} failed` : ''}${progress.reduceRequests > 0 ? ` · ${fmtInt(progress.reduceRequests)} reduce requests` : ''} · ${fmtUsd(progress.costUsd)} so far`;
+    `${progress.errored > 0 ? ` · ${fmtInt(progress.errored)} failed` : ''}${progress.reduceRequests > 0 ? ` · ${fmtInt(progress.reduceRequests)} reduce request${progress.reduceRequests === 1 ? '' : 's'}` : ''} · ${fmtUsd(progress.costUsd)} so far`;
 }
 
 window.addEventListener('message', (event: MessageEvent<HostToPreview>) => {

@@ -84,6 +84,15 @@ describe('run over chunks in the workbench (end-to-end)', function () {
     // A chunk's start opens the contract there.
     await frame.locator('[data-open-chunk="1"]').click();
     await page.locator('.tab[aria-label*="long-contract.md"]').first().waitFor({ timeout: 30_000 });
+    // Beside the source the preview is narrow, and every value of the plan must still be on screen:
+    // a long term once took the whole width and pushed the values out of view.
+    const offScreen = async (): Promise<string[]> =>
+      (await frame.evaluate(`[...document.querySelectorAll('dl dd')]
+        .filter((value) => { const box = value.getBoundingClientRect(); return box.width < 40 || box.right > document.documentElement.clientWidth + 1; })
+        .map((value) => value.previousElementSibling?.textContent ?? '?')`)) as string[];
+    await waitUntil('every value of the plan on screen in the narrow preview', async () => (await offScreen()).length === 0, 15_000, 250).catch(async () => {
+      assert.deepEqual(await offScreen(), [], 'plan values off screen (their terms listed)');
+    });
 
     const startButton = frame.locator('[data-action="start"]');
     await waitUntil('an enabled Start', async () => (await startButton.isVisible()) && (await startButton.isEnabled()), 30_000, 250);
