@@ -646,6 +646,8 @@ export class ChunkController implements vscode.Disposable {
   }
 
   private async runJob(prepared: Prepared, billing: BilledJobHandle, alreadyDone: number, signal: AbortSignal): Promise<void> {
+    // The stitched output's start and duration are this run's: from Start (or Resume) to the stitch.
+    const jobStartedAt = new Date();
     const { client, target } = await this.deps.api.connect();
     const key = target.key;
     // The simulator marks its answers (a response header), however it was reached.
@@ -794,7 +796,7 @@ export class ChunkController implements vscode.Disposable {
       promptName: `${prepared.promptName} (${prepared.mapChunks.length} chunks)`,
       promptPath: vscode.workspace.asRelativePath(prepared.promptUri),
       model: stitched.model,
-      startedAt: new Date().toISOString(),
+      startedAt: jobStartedAt.toISOString(),
       ...(simulated ? { simulated } : {}),
       status: 'completed',
       request: stitched.request,
@@ -803,9 +805,9 @@ export class ChunkController implements vscode.Disposable {
       costUsd: stitched.costUsd,
       costText: `${formatUsd(stitched.costUsd)} (${prepared.mapChunks.length} chunk calls${stitched.requests > 0 ? ` + ${stitched.requests} reduce` : ''})`,
       sendNotes: [
-        `Stitched from ${prepared.mapChunks.length} chunks of ${relative(prepared.root, prepared.sourcePath)}${stitched.requests > 0 ? `, reduced in ${stitched.requests} request${stitched.requests === 1 ? '' : 's'} over ${stitched.levels} level${stitched.levels === 1 ? '' : 's'}` : ', concatenated under chunk markers'}. The per-chunk results are in ${relative(prepared.root, prepared.resultsPath)}.`,
+        `Stitched from ${prepared.mapChunks.length} chunks of ${relative(prepared.root, prepared.sourcePath)}${stitched.requests > 0 ? `, reduced in ${stitched.requests} request${stitched.requests === 1 ? '' : 's'} over ${stitched.levels} level${stitched.levels === 1 ? '' : 's'}` : ', concatenated under chunk markers'}. The per-chunk results are in ${relative(prepared.root, prepared.resultsPath)}`,
       ],
-      timings: { durationMs: 0 },
+      timings: { durationMs: Date.now() - jobStartedAt.getTime() },
       chunked: { results: relative(prepared.root, prepared.resultsPath), source: relative(prepared.root, prepared.sourcePath), chunks: prepared.mapChunks.length, reduceRequests: stitched.requests, levels: stitched.levels },
     };
     await this.writeRecords(promptHistory, [record], key, 'the stitched output');

@@ -198,6 +198,12 @@ describe('chunking: Run Prompt over Chunks through the editor', function () {
     assert.ok(mapHistory && existsSync(mapHistory));
     written.push(mapHistory);
     assert.equal(readFileSync(mapHistory, 'utf8').trim().split('\n').length, n + 1);
+    // The stitched output's start and duration are the job's, from Start to the stitch: it once
+    // started when the stitch was written and lasted 0 ms.
+    const callStarts = readFileSync(mapHistory, 'utf8').trim().split('\n').map((line) => Date.parse((JSON.parse(line) as { startedAt: string }).startedAt));
+    const stitchedStart = Date.parse(record['startedAt'] as string);
+    assert.ok(stitchedStart <= Math.min(...callStarts), 'the stitched output starts before its first call');
+    assert.ok((record['timings'] as { durationMs: number }).durationMs >= Math.max(...callStarts) - stitchedStart, 'and lasts at least until its last call');
 
     // The ledger: every call, the chunks' and the reduce's.
     await eventually(() => (harness.api.spend().simulatedCalls - ledgerBefore === n + 1 ? true : undefined), 'n + 1 calls in the ledger', 10_000, () => String(harness.api.spend().simulatedCalls - ledgerBefore));
