@@ -173,7 +173,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
       files: () => uploads.get().feature,
       showResults: (resultsPath, view, retry) => datasets.get().controller.showBatchResults(resultsPath, view, retry),
       findPrice: (model) => prices.find(model),
-      stitchChunks: (record) => (record.promptPath ? chunking.get().controller.stitchFinished(record.promptPath, record.resultsPath) : Promise.reject(new Error('the job does not name its prompt'))),
+      stitchChunks: (record, options) => (record.promptPath ? chunking.get().controller.stitchFinished(record.promptPath, record.resultsPath, options) : Promise.reject(new Error('the job does not name its prompt'))),
     }),
   );
   // Run Prompt over Chunks… is a sibling bundle too (dist/chunking.js): built by its first command.
@@ -188,6 +188,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
         showResults: (resultsPath, view, retry) => datasets.get().controller.showBatchResults(resultsPath, view, retry),
         files: () => uploads.get().feature,
         submitAsBatch: (job) => batches.get().jobs.submitChunks(job),
+        ...(probe ? { confirm: async () => probe.dialogs.confirmSend === true } : {}),
       },
     ),
   );
@@ -289,7 +290,7 @@ export function activateFeatures(context: vscode.ExtensionContext): Features {
       await chunking.get().controller.handle(message);
       if (options?.wait !== false) await chunking.get().controller.settled();
     },
-    chunkStitch: (promptPath, resultsPath) => chunking.get().controller.stitchFinished(promptPath, resultsPath),
+    chunkStitch: async (promptPath, resultsPath) => void (await chunking.get().controller.stitchFinished(promptPath, resultsPath, { asked: true })),
     storeApiKeyForTests: (key: string | undefined) => (key ? keys.store(key) : keys.clear()),
     answerDialogsForTests: (answers) => void (probe.dialogs = answers),
     filesForTests: async () => {

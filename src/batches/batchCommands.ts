@@ -54,6 +54,11 @@ export async function runBatchCommand(jobs: BatchJobs, id: BatchCommandId, arg: 
       if (jobId) await jobs.retryFailed(jobId);
       return;
     }
+    case 'promptWorkbench.stitchBatchChunks': {
+      const jobId = jobIdOf(arg) ?? (await pickJob(jobs, 'Stitch the chunks of which batch job?', (r) => r.chunked !== undefined && settled(r)));
+      if (jobId) await jobs.stitch(jobId);
+      return;
+    }
     case 'promptWorkbench.forgetBatch': {
       const jobId = jobIdOf(arg) ?? (await pickJob(jobs, 'Remove which ended batch job from the list?', settled));
       if (jobId) await jobs.forget(jobId);

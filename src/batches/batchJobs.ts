@@ -48,9 +48,10 @@ export interface BatchesDeps {
   findPrice?(model: string): PriceEntry | undefined;
   /**
    * Stitches a chunked run whose every chunk's result is in its results file (the chunking
-   * feature: concatenate, or the reduce sent now, then the output in the run panel).
+   * feature: concatenate, or the reduce sent now, then the output in the run panel). Unless the
+   * user `asked` (a click), a reduce that needs the user's yes is not sent: the outcome says so.
    */
-  stitchChunks?(record: BatchRecord): Promise<void>;
+  stitchChunks?(record: BatchRecord, options: { asked: boolean }): Promise<{ stitched: true } | { stitched: false; needsYes: string }>;
   /** The Files API feature: a retry's re-read prompt gets the same uploads' file ids the submitted one had. */
   files?: () => JobFiles;
 }
@@ -86,6 +87,7 @@ export interface BatchesSnapshot {
   due: Record<string, number>;
 }
 
+const runReduce = 'Run Reduce…';
 const untrustedMessage = 'Batches are not submitted, polled or cancelled in an untrusted workspace. Trust the workspace first (Manage Workspace Trust).';
 
 export class BatchJobs implements vscode.Disposable {
@@ -330,11 +332,15 @@ export class BatchJobs implements vscode.Disposable {
     this.billing.delete(jobId);
     this.changed();
     this.announceEnd(joined);
-    if (joined.chunked) await this.stitchChunks(joined);
+    if (joined.chunked) await this.stitchChunks(joined, { asked: false });
   }
 
-  /** A chunked run's batch has ended: its chunks are stitched once every one has a result. */
-  private async stitchChunks(record: BatchRecord): Promise<void> {
+  /**
+   * A chunked run's batch has ended (or the user clicked Stitch Chunks): its chunks are stitched
+   * once every one has a result. When the batch ends, nothing is asked: a reduce above the
+   * confirmation threshold waits for the user's click on Run Reduce… (or Stitch Chunks in the view).
+   */
+  private async stitchChunks(record: BatchRecord, options: { asked: boolean }): Promise<void> {
     const chunks = record.chunked?.chunks ?? 0;
     const title = jobTitle(record);
     const results = await chunkResultTexts(record.resultsPath, chunks);
@@ -350,7 +356,15 @@ export class BatchJobs implements vscode.Disposable {
       return;
     }
     try {
-      await this.deps.stitchChunks(record);
+      const outcome = await this.deps.stitchChunks(record, options);
+      if (!outcome.stitched) {
+        const message = `Every chunk of ${title} is in. The reduce is not sent until you click ${runReduce} (${outcome.needsYes})`;
+        this.note(message);
+        void vscode.window.showInformationMessage(message, runReduce).then((action) => {
+          if (action === runReduce) void this.stitch(record.jobId);
+        });
+        return;
+      }
       this.note(`Batch job ${title}: the ${chunks} chunks are stitched.`);
     } catch (error) {
       const message = `The chunks of ${title} are all in, but stitching them failed: ${this.deps.api.redactor.errorText(error)} Run Prompt over Chunks stitches them again without sending a chunk.`;
@@ -399,6 +413,20 @@ export class BatchJobs implements vscode.Disposable {
   }
 
   // ----- actions
+
+  /** Stitch Chunks (the notification's Run Reduce…, the view, the palette): the user's click, so the reduce may ask for its yes. */
+  async stitch(jobId: string): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(untrustedMessage);
+      return;
+    }
+    const record = this.store?.get(jobId);
+    if (!record?.chunked || !isJobSettled(record)) {
+      void vscode.window.showInformationMessage('Only a chunked run\'s batch job whose results are in can be stitched.');
+      return;
+    }
+    await this.stitchChunks(record, { asked: true });
+  }
 
   /** Polls every unsettled job now (Refresh Batches), and resolves when done. */
   async refresh(): Promise<void> {
@@ -585,6 +613,7 @@ export class BatchJobs implements vscode.Disposable {
         })),
         joined: settled,
         retryable: settled ? failed + (record.totals?.missing ?? 0) : 0,
+        ...(record.chunked ? { chunked: true } : {}),
         ...(record.estimate.expectedUsd !== undefined ? { estimateUsd: record.estimate.expectedUsd } : {}),
         ...(record.totals ? { actualUsd: record.totals.costUsd } : {}),
         ...(problem ? { problem } : {}),
@@ -598,6 +627,7 @@ export class BatchJobs implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'promptWorkbench.batches.any', records.length > 0);
     void vscode.commands.executeCommand('setContext', 'promptWorkbench.batches.unfinished', records.some((r) => jobProcessingStatus(r) !== 'ended'));
     void vscode.commands.executeCommand('setContext', 'promptWorkbench.batches.withResults', records.some((r) => r.parts.some((p) => p.joined)));
+    void vscode.commands.executeCommand('setContext', 'promptWorkbench.batches.stitchable', records.some((r) => r.chunked !== undefined && isJobSettled(r)));
     void vscode.commands.executeCommand('setContext', 'promptWorkbench.batches.retryable', records.some((r) => isJobSettled(r) && (r.totals ? r.totals.errored + r.totals.canceled + r.totals.expired + r.totals.missing > 0 : false)));
   }
 

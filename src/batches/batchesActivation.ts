@@ -18,6 +18,7 @@ export const batchCommandIds = [
   'promptWorkbench.openBatchResults',
   'promptWorkbench.retryBatchFailed',
   'promptWorkbench.forgetBatch',
+  'promptWorkbench.stitchBatchChunks',
 ] as const;
 
 export type BatchCommandId = (typeof batchCommandIds)[number];

@@ -36,6 +36,8 @@ export interface BatchJobView {
   joined: boolean;
   /** Rows that a retry would send again (errored but not invalid, expired, canceled). */
   retryable: number;
+  /** A chunked run's map: its chunks are stitched once every one has a result. */
+  chunked?: boolean;
   estimateUsd?: number;
   actualUsd?: number;
   /** Something the user must know: a poll that fails, a tampered mapping, an untrusted workspace. */
@@ -147,6 +149,7 @@ export class BatchesTree implements vscode.TreeDataProvider<BatchTreeNode>, vsco
     else flags.push('ended');
     if (job.joined) flags.push('results');
     if (job.joined && job.retryable > 0) flags.push('retryable');
+    if (job.joined && job.chunked) flags.push('stitchable');
     item.contextValue = flags.join(' ');
     if (job.joined) item.command = { command: 'promptWorkbench.openBatchResults', title: 'Open Batch Results', arguments: [job.jobId] };
     return item;

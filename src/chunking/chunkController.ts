@@ -85,7 +85,12 @@ export interface ChunkingDeps {
   submitAsBatch?: (job: PlannedChunkJob) => Promise<BatchSubmission>;
   /** The Files API feature: the workspace files the prompt names are uploaded once for the whole run. */
   files?: () => JobFiles;
+  /** Asks for the yes a job above `confirmAboveUsd` needs, after the user's click (a modal; tests answer it). */
+  confirm?: (message: string, button: string) => Promise<boolean>;
 }
+
+/** What stitching an ended batch's chunks did: stitched, or not yet because the reduce needs the user's yes. */
+export type ChunkStitch = { stitched: true } | { stitched: false; needsYes: string };
 
 interface RememberedChunkJob {
   promptPath: string;
@@ -224,11 +229,14 @@ export class ChunkController implements vscode.Disposable {
    * Stitches a job whose every chunk already has its result (a Message Batch that has ended, into
    * the results file the preview planned): no chunk is sent again; a reduce step is sent now,
    * through the spend gate. Throws, saying why, when it cannot.
+   *
+   * Unless the user `asked` (a click), nothing waits on a question: a reduce whose worst case needs
+   * the user's yes is not sent, and the outcome says so, so the caller can offer the click.
    */
-  async stitchFinished(promptPath: string, resultsPath: string): Promise<void> {
+  async stitchFinished(promptPath: string, resultsPath: string, options: { asked: boolean }): Promise<ChunkStitch> {
     if (this.running) throw new Error('A chunked job is running: run Prompt over Chunks again once it has ended.');
     const prepared = await this.prepare(vscode.Uri.file(promptPath), { resultsPath });
-    if (!prepared) return;
+    if (!prepared) throw new Error('the chunks were not planned again (cancelled).');
     const done = await this.finishedChunks(resultsPath);
     const left = prepared.mapChunks.length - done.size;
     if (left > 0) throw new Error(`${left} of ${prepared.mapChunks.length} chunks have no result yet.`);
@@ -236,9 +244,16 @@ export class ChunkController implements vscode.Disposable {
     this.lastOutput = undefined;
     this.deps.panel().post({ type: 'preview', preview: await this.previewView(prepared) });
     this.setState('planned');
-    await this.start();
+    let needsYes: string | undefined;
+    const notAsked = async (message: string): Promise<boolean> => {
+      needsYes = message;
+      return false;
+    };
+    await this.start(options.asked ? undefined : notAsked);
+    if (needsYes !== undefined) return { stitched: false, needsYes };
     await this.settled();
     if (this.state !== 'finished') throw new Error(this.stateMessage ?? `the job ended ${this.state}`);
+    return { stitched: true };
   }
 
   /** For tests: the state of the current job. */
@@ -605,7 +620,12 @@ export class ChunkController implements vscode.Disposable {
     this.setState('planned');
   }
 
-  private async start(): Promise<void> {
+  private askYes(message: string): Promise<boolean> {
+    return this.deps.confirm ? this.deps.confirm(message, 'Start') : askModal('Start')(message);
+  }
+
+  /** Starts the planned job; `confirm` gives the yes above `confirmAboveUsd` (by default: ask, after the user's click). */
+  private async start(confirm = (message: string): Promise<boolean> => this.askYes(message)): Promise<void> {
     const prepared = this.prepared;
     if (!prepared || this.running || this.state === 'running' || this.state === 'reducing') return;
     if (prepared.errors.length > 0) {
@@ -615,7 +635,7 @@ export class ChunkController implements vscode.Disposable {
     const done = await this.finishedChunks(prepared.resultsPath);
     const gate = this.deps.spend.gate;
     const job = this.billedJob(prepared, done.size);
-    const consent = await openWithConsent(gate, job, askModal('Start'));
+    const consent = await openWithConsent(gate, job, confirm);
     if (consent.kind === 'refused') {
       void vscode.window.showErrorMessage(consent.message);
       this.setState('stopped', consent.message);

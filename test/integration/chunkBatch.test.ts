@@ -128,4 +128,63 @@ describe('chunking as a Message Batch: Submit as Batch in the chunk preview, the
     const joined = harness.api.batches().jobs.find((j) => j.jobId === job.jobId);
     assert.ok(joined?.totals && Math.abs(joined.totals.costUsd - batchUsd) < 1e-12);
   });
+
+  it('when the batch ends, a reduce above confirmAboveUsd waits for the user\'s click (Run Reduce…), then asks and stitches', async () => {
+    const source = workspaceFile('chunk-batch-confirm.md');
+    writeFileSync(source.fsPath, englishText(60_000, 23));
+    const uri = await writePrompt(
+      'chunk-batch-confirm',
+      { model, max_tokens: 60, messages: [{ role: 'user', content: 'List the findings in this part:\n<part>\n{{doc}}\n</part>' }] },
+      {
+        variables: { doc: { file: './chunk-batch-confirm.md', chunk: { targetTokens: 6_000, overlapTokens: 100, reduce: { type: 'request', request: { model, max_tokens: 100, messages: [{ role: 'user', content: 'Merge these findings:\n{{results}}' }] } } } } },
+        expectedOutputTokens: 30,
+      },
+    );
+    written.push(source.fsPath, uri.fsPath);
+    const preview = await vscode.commands.executeCommand<ChunkPreviewView>('promptWorkbench.runOverChunks', uri);
+    assert.ok(preview && preview.errors.length === 0);
+    const n = preview.chunks.length;
+    harness.sim.reset();
+    // Long enough for the threshold to change before the batch ends.
+    harness.sim.configure({ batchProcessingMs: 6_000 });
+    try {
+      await harness.api.chunkMessage({ type: 'submitBatch' });
+    } finally {
+      harness.sim.configure({ batchProcessingMs: 1_500 });
+    }
+    const resultsPath = harness.api.chunkPreview().job.resultsPath;
+    assert.ok(resultsPath);
+    written.push(resultsPath);
+    const job = harness.api.batches().jobs.find((j) => j.resultsPath === resultsPath);
+    assert.ok(job, 'the chunk batch is in the Batches view');
+    // Every reduce now needs the user's yes.
+    await settings().update('confirmAboveUsd', 0, vscode.ConfigurationTarget.Global);
+    try {
+      const notice = await eventually(
+        () => harness.api.batches().notices.find((text) => text.startsWith('Every chunk of') && text.includes('The reduce is not sent until you click Run Reduce…')),
+        'the batch-ended notice offering Run Reduce…',
+        60_000,
+        () => JSON.stringify({ notices: harness.api.batches().notices, state: harness.api.chunkPreview().state }),
+      );
+      assert.match(notice, /may cost up to \$/, notice);
+      assert.equal(harness.sim.requestCount('messages'), 0, 'no reduce is sent before the click');
+      assert.equal(harness.api.chunkPreview().state, 'planned', 'the job waits: nothing asked, nothing sent');
+      assert.equal(harness.api.chunkPreview().job.output, undefined);
+      assert.ok(harness.api.batches().views.some((v) => v.jobId === job.jobId && v.chunked), 'the view offers Stitch Chunks on the job');
+
+      // The click (the notification's Run Reduce…, or Stitch Chunks in the view): now the yes is asked, and given.
+      harness.api.answerDialogsForTests({ confirmSend: true });
+      await vscode.commands.executeCommand('promptWorkbench.stitchBatchChunks', job.jobId);
+      const output = harness.api.chunkPreview().job.output;
+      assert.ok(output, JSON.stringify(harness.api.batches().notices));
+      written.push(output.historyPath);
+      const messages = harness.sim.requests.filter((r) => r.endpoint === 'messages').map((r) => JSON.stringify(r.body));
+      assert.equal(messages.length, 1, 'only the reduce is sent, once');
+      assert.match(messages[0] ?? '', /Merge these findings/);
+      assert.ok(harness.api.batches().notices.some((text) => text.includes(`the ${n} chunks are stitched`)));
+    } finally {
+      harness.api.answerDialogsForTests({});
+      await settings().update('confirmAboveUsd', 100, vscode.ConfigurationTarget.Global);
+    }
+  });
 });
