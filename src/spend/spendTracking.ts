@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_WARNING_PERCENTS, monthToDateText, ThresholdWatch } from '../core/spend/monthlyBudget';
 import { keyFingerprint, readOrCreateSalt } from '../core/spend/keyFingerprint';
 import { RateLimitBoard } from '../core/spend/rateLimitHeaders';
+import { readRateLimitFile, writeRateLimitFile } from '../core/spend/rateLimitStore';
 import type { CallTarget, SpendGate } from '../core/spend/spendGate';
 import { SpendLedger, type SpendTotals } from '../core/spend/spendLedger';
 import type { ApiConnection } from '../api/apiConnection';
@@ -20,6 +21,8 @@ export interface SpendTrackingDeps {
 
 /** Free counting calls are written to the ledger in one line at most this often. */
 const countFlushMs = 60_000;
+/** A busy job reports limits on every response: they are written at most this often. */
+const rateLimitWriteDelayMs = 2_000;
 
 /**
  * The window's spend services: the ledger in global storage, the gate every billed call goes
@@ -58,6 +61,30 @@ export class SpendTracking implements vscode.Disposable {
     this.disposables.push({ dispose: () => lines.dispose() }, { dispose: () => clearTimeout(pendingChange) });
     // Thresholds already behind this month's spend when the window opens are not news.
     void this.ledger.refresh();
+    this.keepRateLimits(`${folder}/rate-limits.json`);
+  }
+
+  /**
+   * The limits seen are kept between windows: restored when the window opens (a plan can estimate
+   * its time before the first response), written a moment after a response reports new ones.
+   */
+  private keepRateLimits(path: string): void {
+    void readRateLimitFile(path).then((snapshots) => this.rateLimits.restore(snapshots));
+    let pendingWrite: ReturnType<typeof setTimeout> | undefined;
+    const write = (): void => {
+      pendingWrite = undefined;
+      void writeRateLimitFile(path, this.rateLimits.all()).catch((error: unknown) => this.deps.log.warn(`Rate limits not kept: ${String(error)}`));
+    };
+    const observed = this.rateLimits.onDidObserve(() => {
+      pendingWrite ??= setTimeout(write, rateLimitWriteDelayMs);
+    });
+    this.disposables.push(observed, {
+      dispose: () => {
+        if (pendingWrite === undefined) return;
+        clearTimeout(pendingWrite);
+        write();
+      },
+    });
   }
 
   /**

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { BUNDLED_PRICES, costFromUsage, findPrice } from '../../src/core/pricing/priceTable';
+import type { RateLimitSnapshot } from '../../src/core/spend/rateLimitHeaders';
 import { monthOf, parseLedgerLine, type LedgerCall } from '../../src/core/spend/spendLedger';
 import type { RunSummary } from '../../src/run/runController';
-import { useSimulator } from './apiHarness';
+import { TEST_KEY, useSimulator } from './apiHarness';
 import { eventually, workspaceFile, writePrompt } from './helpers';
 
 function ledgerCalls(folder: string): LedgerCall[] {
@@ -97,6 +98,18 @@ describe('spend ledger, monthly budget and rate limits', function () {
       assert.match(details, /\| Output tokens per minute \| 65,000 \|/);
       assert.match(details, /Evaluation, Start, Build, Scale, Custom/);
       assert.match(details, /### Spend this month\n\n\\?\$0\.00 this month \(no monthly budget set\); simulated apart: \d+ calls?/);
+      // The limits are kept for the next window (a plan's first time estimate), and nothing else is.
+      const kept = await eventually(() => {
+        try {
+          return readFileSync(join(harness.api.spend().ledgerFolder, 'rate-limits.json'), 'utf8');
+        } catch {
+          return undefined;
+        }
+      }, 'the rate limits kept in global storage');
+      const families = (JSON.parse(kept) as { families: RateLimitSnapshot[] }).families;
+      assert.equal(families.find((f) => f.family === 'sonnet')?.requests?.limit, 4321);
+      assert.ok(!kept.includes(TEST_KEY), 'no key in the file');
+      assert.deepEqual(Object.keys(families[0] ?? {}).filter((k) => !['family', 'model', 'seenAt', 'requests', 'tokens', 'inputTokens', 'outputTokens', 'fastInputTokens', 'fastOutputTokens'].includes(k)), []);
     } finally {
       harness.sim.configure({ rateLimits: {} });
     }

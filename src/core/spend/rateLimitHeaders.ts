@@ -88,6 +88,24 @@ export class RateLimitBoard {
     return this.latest.get(modelFamily(model));
   }
 
+  /**
+   * Takes the limits an earlier window saw (see rateLimitStore), for the families this window has
+   * not seen yet: a dataset plan can then estimate its time before the first response. A bucket
+   * refills fully within a minute, so an older snapshot's buckets are full and have no reset time.
+   */
+  restore(snapshots: readonly RateLimitSnapshot[], now = Date.now()): void {
+    for (const snapshot of snapshots) {
+      if (this.latest.has(snapshot.family)) continue;
+      const stale = now - Date.parse(snapshot.seenAt) >= 60_000;
+      const restored: RateLimitSnapshot = { family: snapshot.family, model: snapshot.model, seenAt: snapshot.seenAt };
+      for (const field of Object.keys(buckets) as (keyof typeof buckets)[]) {
+        const b = snapshot[field];
+        if (b) restored[field] = stale ? { limit: b.limit, remaining: b.limit } : b;
+      }
+      this.latest.set(snapshot.family, restored);
+    }
+  }
+
   all(): RateLimitSnapshot[] {
     return [...this.latest.values()].sort((a, b) => a.family.localeCompare(b.family));
   }
