@@ -8,7 +8,7 @@
 // results open in the results grid.
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCountTokensParams, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
@@ -24,7 +24,7 @@ import { chunkPlanPath, readChunkPlan, requestFingerprint, sha256, writeChunkPla
 import { previewChunkedRun, type ChunkPreview, type CostPair } from '../core/chunking/chunkPreview';
 import { countTokensParams, countableRequest } from '../core/counting/tokenEstimate';
 import { rowWorstCaseUsd } from '../core/dataset/datasetJob';
-import { latestStatuses, readResultLines, ResultsWriter, RESULTS_FORMAT_VERSION, type RowResult } from '../core/dataset/datasetResults';
+import { latestStatuses, newResultsFile, readResultLines, ResultsWriter, RESULTS_FORMAT_VERSION, resultsSlug, type RowResult } from '../core/dataset/datasetResults';
 import { ConfinementError } from '../core/files/confinedFiles';
 import { isInside, locateNamedFile, readNamedFile } from '../core/files/namedFiles';
 import { withJobUploads } from '../core/files/workspaceFileRefs';
@@ -511,11 +511,9 @@ export class ChunkController implements vscode.Disposable {
       if (saved) return { resultsPath: remembered.resultsPath, saved };
     }
     if (remembered) await this.forget(remembered.resultsPath);
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
-    const slug = promptName.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'prompt';
-    const path = join(dirname(sourcePath), `${basename(sourcePath).replace(/\.[^.]*$/, '')}.${slug}-${stamp}.results.jsonl`);
-    if (!isInside(root, path)) throw new NotPlanned('The results file would fall outside the workspace folder.');
-    return { resultsPath: path };
+    const base = `${basename(sourcePath).replace(/\.[^.]*$/, '')}.${resultsSlug(promptName)}`;
+    if (!isInside(root, join(dirname(sourcePath), `${base}.results.jsonl`))) throw new NotPlanned('The results file would fall outside the workspace folder.');
+    return { resultsPath: await newResultsFile(dirname(sourcePath), base) };
   }
 
   private async previewView(prepared: Prepared): Promise<ChunkPreviewView> {
@@ -681,7 +679,8 @@ export class ChunkController implements vscode.Disposable {
       if (isSimulatedResponse(response.headers)) simulated = true;
       return { message: data as unknown as Message, headers: response.headers };
     };
-    if (!existsSync(prepared.resultsPath)) {
+    // A new results file is created empty when the job is planned (its name is taken then): the job line goes first.
+    if (!existsSync(prepared.resultsPath) || statSync(prepared.resultsPath).size === 0) {
       const writer = await ResultsWriter.open(prepared.resultsPath);
       await writer.append({ type: 'job', v: RESULTS_FORMAT_VERSION, jobId: randomUUID(), promptName: prepared.promptName, promptPath: relative(prepared.root, prepared.promptUri.fsPath), datasetPath: relative(prepared.root, prepared.sourcePath), model: prepared.model, mode: 'now', startedAt: new Date().toISOString() });
       await writer.close();

@@ -17,7 +17,7 @@ import { describeApiError } from '../core/api/apiErrors';
 import { cacheReportOf } from '../core/caching/cacheReport';
 import { DatasetJob, type JobProgress, type RowCall } from '../core/dataset/datasetJob';
 import { planDataset, type DatasetPlan } from '../core/dataset/datasetPlan';
-import { exportResultsCsv, latestStatuses, readResultLines, type RowResult } from '../core/dataset/datasetResults';
+import { exportResultsCsv, latestStatuses, newResultsFile, readResultLines, resultsSlug, type RowResult } from '../core/dataset/datasetResults';
 import { datasetFormatFor, type DatasetSource } from '../core/dataset/datasetSource';
 import { isInside, writtenPathProblem } from '../core/files/namedFiles';
 import { withJobUploads } from '../core/files/workspaceFileRefs';
@@ -561,11 +561,10 @@ export class DatasetController implements vscode.Disposable {
       if (answer !== 'Start Over') return undefined;
       await this.forget(remembered.resultsPath);
     }
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
-    const slug = (prompt.name ?? basename(promptUri.fsPath, '.prompt.json')).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'prompt';
-    const baseDir = statSync(datasetPath).isDirectory() ? dirname(datasetPath) : dirname(datasetPath);
-    const path = join(baseDir, `${slug}-${stamp}.results.jsonl`);
-    return isInside(root, path) ? path : undefined;
+    const slug = resultsSlug(prompt.name ?? basename(promptUri.fsPath, '.prompt.json'));
+    const folder = dirname(datasetPath);
+    if (!isInside(root, join(folder, `${slug}.results.jsonl`))) return undefined;
+    return newResultsFile(folder, slug);
   }
 
   private remembered(): RememberedJob[] {

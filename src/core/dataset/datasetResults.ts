@@ -3,8 +3,8 @@
 // what not to send again. A run made now and a Message Batch (next issue) write the same format,
 // so the same grid shows both. When a row appears more than once (a retry), the last line wins.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ApiUsage } from '../pricing/priceTable';
 import { rowKey, type ColumnBinding } from './datasetBinding';
@@ -67,6 +67,31 @@ export function encodeLines(lines: readonly string[]): Buffer {
     data[at++] = 0x0a;
   }
   return data;
+}
+
+/** A prompt's name as it goes into a results file's name: letters, digits, `-` and `_` only. */
+export function resultsSlug(promptName: string): string {
+  return promptName.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'prompt';
+}
+
+/**
+ * Creates a new, empty results file in `folder`, `<base>-<time to the millisecond>.results.jsonl`,
+ * and gives its path. It is created exclusively (`wx`): a name already taken (an earlier job, a
+ * plan made in the same millisecond here or in another window) gets `-2`, `-3`... instead, so two
+ * jobs never write into one file.
+ */
+export async function newResultsFile(folder: string, base: string, now = new Date()): Promise<string> {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  await mkdir(folder, { recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    const path = join(folder, `${base}-${stamp}${attempt > 1 ? `-${attempt}` : ''}.results.jsonl`);
+    try {
+      await (await open(path, 'wx', 0o600)).close();
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 1000) throw error;
+    }
+  }
 }
 
 /** Appends result lines; each write is handed to the OS before the promise resolves. */
