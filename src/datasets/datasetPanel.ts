@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { cacheTotalsText } from '../core/caching/cacheReport';
+import { RunningCacheTotals } from '../core/caching/cacheReport';
 import { parseGridMessage, rowPages, type BatchResultsView, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
 
 export const datasetPanelViewType = 'promptWorkbench.dataset';
@@ -23,7 +23,9 @@ export class DatasetPanel implements vscode.Disposable {
   private state: { state: JobState; message?: string } | undefined;
   private progress: ProgressView | undefined;
   private readonly rows = new Map<string, GridRow>();
-  /** The cache line of the grid's totals, summed over the rows by key (a retried row counts once, as it shows). */
+  /** The cache totals of the rows by key, kept as rows arrive (a retried row counts once, as it shows). */
+  private readonly cacheSums = new RunningCacheTotals();
+  /** The grid's cache line, from cacheSums. */
   private cacheTotals: string | undefined;
   private readonly listeners: vscode.Disposable[] = [];
 
@@ -96,11 +98,17 @@ export class DatasetPanel implements vscode.Disposable {
         this.progress = message.progress;
         break;
       case 'rows':
-        if (message.reset) this.rows.clear();
-        for (const row of message.rows) this.rows.set(row.key, row);
+        if (message.reset) {
+          this.rows.clear();
+          this.cacheSums.clear();
+        }
+        for (const row of message.rows) {
+          this.cacheSums.replace(this.rows.get(row.key)?.cache, row.cache);
+          this.rows.set(row.key, row);
+        }
+        this.cacheTotals = this.cacheSums.text();
         break;
     }
-    if (message.type === 'rows') this.cacheTotals = cacheTotalsText([...this.rows.values()].flatMap((row) => (row.cache ? [row.cache] : [])));
     if (!this.panel || !this.ready) return;
     for (const page of message.type === 'rows' ? rowPages(message) : [message]) void this.panel.webview.postMessage(page);
     if (message.type === 'rows') void this.panel.webview.postMessage({ type: 'cacheTotals', text: this.cacheTotals } satisfies HostToGrid);

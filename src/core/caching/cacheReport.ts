@@ -57,9 +57,54 @@ export function sumCacheReports(reports: readonly CacheReport[]): CacheReport {
  * or wrote the cache, so a job without caching shows nothing.
  */
 export function cacheTotalsText(reports: readonly CacheReport[]): string | undefined {
-  const total = sumCacheReports(reports);
+  return cacheTotalLine(sumCacheReports(reports));
+}
+
+function cacheTotalLine(total: CacheReport): string | undefined {
   if (total.readTokens + total.write5mTokens + total.write1hTokens === 0) return undefined;
   return `cache: ${formatCount(total.readTokens)} read, ${formatCount(total.write5mTokens)} written (5m), ${formatCount(total.write1hTokens)} written (1h), ${Math.round(total.hitRate * 100)}% hit rate, ${describeSaving(total.savedUsd)}`;
+}
+
+/**
+ * A job's cache totals kept as its rows arrive, so a grid of many rows is never summed again:
+ * a row seen again (a retry) takes its earlier report out and its new one in, so it counts once.
+ */
+export class RunningCacheTotals {
+  private readonly sum = { readTokens: 0, write5mTokens: 0, write1hTokens: 0, uncachedTokens: 0, savedUsd: 0 };
+  /** Reports in the totals whose saving is unknown: while any is, the total saving is unknown too. */
+  private unknownSavings = 0;
+
+  /** A row's report replaced: `previous` (the row's earlier report, if any) out, `next` (if any) in. */
+  replace(previous: CacheReport | undefined, next: CacheReport | undefined): void {
+    if (previous) this.add(previous, -1);
+    if (next) this.add(next, 1);
+  }
+
+  clear(): void {
+    Object.assign(this.sum, { readTokens: 0, write5mTokens: 0, write1hTokens: 0, uncachedTokens: 0, savedUsd: 0 });
+    this.unknownSavings = 0;
+  }
+
+  /** The totals as sumCacheReports gives them for the same reports. */
+  total(): CacheReport {
+    const { readTokens, write5mTokens, write1hTokens, uncachedTokens, savedUsd } = this.sum;
+    const prompt = readTokens + write5mTokens + write1hTokens + uncachedTokens;
+    return { readTokens, write5mTokens, write1hTokens, uncachedTokens, hitRate: prompt > 0 ? readTokens / prompt : 0, ...(this.unknownSavings === 0 ? { savedUsd } : {}) };
+  }
+
+  /** The grid's cache line (cacheTotalsText of the same reports). */
+  text(): string | undefined {
+    return cacheTotalLine(this.total());
+  }
+
+  private add(report: CacheReport, sign: 1 | -1): void {
+    this.sum.readTokens += sign * report.readTokens;
+    this.sum.write5mTokens += sign * report.write5mTokens;
+    this.sum.write1hTokens += sign * report.write1hTokens;
+    this.sum.uncachedTokens += sign * report.uncachedTokens;
+    if (report.savedUsd === undefined) this.unknownSavings += sign;
+    else this.sum.savedUsd += sign * report.savedUsd;
+  }
 }
 
 /** "saved $0.012" or "cost $0.0031 more (cache writes)". */

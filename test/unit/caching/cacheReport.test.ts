@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cacheReportOf, cacheReportView, cacheSummaryText, cacheTotalsText, describeCacheMiss, firstChangedBlock, sumCacheReports, withCacheDiagnostics } from '../../../src/core/caching/cacheReport';
+import { cacheReportOf, cacheReportView, cacheSummaryText, cacheTotalsText, describeCacheMiss, firstChangedBlock, RunningCacheTotals, sumCacheReports, withCacheDiagnostics, type CacheReport } from '../../../src/core/caching/cacheReport';
 import { requiredBetas } from '../../../src/core/models/requiredBetas';
 import { BUNDLED_PRICES, estimateCost, findPrice } from '../../../src/core/pricing/priceTable';
 
@@ -48,6 +48,45 @@ describe('cache report', () => {
     const plain = cacheReportOf({ input_tokens: 10, output_tokens: 1 }, sonnet45);
     assert.equal(cacheTotalsText([plain, plain]), undefined);
     assert.equal(cacheTotalsText([]), undefined);
+  });
+
+  it('running totals kept as rows arrive, are retried and reset match the sum over the rows that show', () => {
+    const haiku = findPrice(BUNDLED_PRICES, 'claude-haiku-5-5');
+    // A deterministic stream of row results: new rows, retried rows (same key), some priced by an unknown model.
+    let seed = 7;
+    const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const reportFor = (): CacheReport | undefined => {
+      if (next(6) === 0) return undefined;
+      const write = next(3) === 0 ? next(5_000) : 0;
+      const usage = { input_tokens: next(2_000), output_tokens: 10, cache_read_input_tokens: next(20_000), cache_creation_input_tokens: write, cache_creation: { ephemeral_5m_input_tokens: write, ephemeral_1h_input_tokens: 0 } };
+      return cacheReportOf(usage, next(10) === 0 ? undefined : (haiku ?? sonnet45));
+    };
+    const rows = new Map<string, CacheReport | undefined>();
+    const running = new RunningCacheTotals();
+    const shown = (): CacheReport[] => [...rows.values()].flatMap((r) => (r ? [r] : []));
+    for (let step = 0; step < 3_000; step++) {
+      if (step === 1_500) {
+        rows.clear();
+        running.clear();
+      }
+      const key = `row-${next(400)}`;
+      const report = reportFor();
+      running.replace(rows.get(key), report);
+      rows.set(key, report);
+      if (step % 97 === 0 || step === 2_999) {
+        const expected = sumCacheReports(shown());
+        const actual = running.total();
+        assert.equal(actual.readTokens, expected.readTokens);
+        assert.equal(actual.write5mTokens, expected.write5mTokens);
+        assert.equal(actual.write1hTokens, expected.write1hTokens);
+        assert.equal(actual.uncachedTokens, expected.uncachedTokens);
+        assert.equal(actual.hitRate, expected.hitRate);
+        assert.equal(actual.savedUsd === undefined, expected.savedUsd === undefined, `step ${step}: the saving is unknown in both or neither`);
+        if (expected.savedUsd !== undefined) assert.ok(Math.abs((actual.savedUsd ?? NaN) - expected.savedUsd) < 1e-9, `step ${step}: ${actual.savedUsd} against ${expected.savedUsd}`);
+        assert.equal(running.text(), cacheTotalsText(shown()), `step ${step}`);
+      }
+    }
+    assert.ok(running.text(), 'the stream used the cache');
   });
 
   it('says why a run missed, in the words of the issue', () => {
