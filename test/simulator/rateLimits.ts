@@ -1,6 +1,10 @@
 // Rate limits (sheet §5): continuously refilling token buckets for requests, input tokens and output
 // tokens per minute, one set per model. Output tokens are reserved from max_tokens at the start and
 // corrected to the real output at the end; cache reads do not count toward input tokens.
+// Fast mode (sheet §13) has a dedicated limit: a `speed: "fast"` request takes its tokens from the
+// fast buckets, reported in the anthropic-fast-{input,output}-tokens-* headers, and leaves the
+// standard token buckets alone. The sheet names only token headers for fast mode, so its request
+// still counts in the one requests-per-minute bucket.
 
 export interface RateLimitConfig {
   requestsPerMinute: number;
@@ -8,6 +12,9 @@ export interface RateLimitConfig {
   outputTokensPerMinute: number;
   /** count_tokens has its own requests-per-minute limit, independent of Messages (sheet §5). */
   countTokensRequestsPerMinute: number;
+  /** Fast mode's own input and output tokens per minute (sheet §13). */
+  fastInputTokensPerMinute: number;
+  fastOutputTokensPerMinute: number;
 }
 
 /** Generous enough that ordinary tests never meet them. */
@@ -16,6 +23,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   inputTokensPerMinute: 100_000_000,
   outputTokensPerMinute: 20_000_000,
   countTokensRequestsPerMinute: 50_000,
+  fastInputTokensPerMinute: 100_000_000,
+  fastOutputTokensPerMinute: 20_000_000,
 };
 
 class TokenBucket {
@@ -71,7 +80,12 @@ interface ModelBuckets {
   countTokensRequests: TokenBucket;
   input: TokenBucket;
   output: TokenBucket;
+  fastInput: TokenBucket;
+  fastOutput: TokenBucket;
 }
+
+/** Which token buckets a Messages request draws on. */
+export type TokenLimits = 'standard' | 'fast';
 
 export type RateLimitScope = 'messages' | 'count_tokens' | 'other';
 
@@ -102,6 +116,8 @@ export class RateLimiter {
         countTokensRequests: new TokenBucket(config.countTokensRequestsPerMinute, now),
         input: new TokenBucket(config.inputTokensPerMinute, now),
         output: new TokenBucket(config.outputTokensPerMinute, now),
+        fastInput: new TokenBucket(config.fastInputTokensPerMinute, now),
+        fastOutput: new TokenBucket(config.fastOutputTokensPerMinute, now),
       };
       this.buckets.set(model, buckets);
     }
@@ -112,31 +128,37 @@ export class RateLimiter {
    * Admits a Messages request, reserving one request, its uncached input and max_tokens of output;
    * or says how long to wait.
    */
-  admitMessage(model: string, inputTokens: number, reservedOutputTokens: number): RateLimitDenial | undefined {
+  admitMessage(model: string, inputTokens: number, reservedOutputTokens: number, tokens: TokenLimits = 'standard'): RateLimitDenial | undefined {
     const buckets = this.bucketsFor(model);
     const now = this.now();
-    const waits: [number, string][] = [
-      [buckets.requests.waitFor(1, now), 'requests per minute'],
-      [buckets.input.waitFor(inputTokens, now), 'input tokens per minute'],
-      [buckets.output.waitFor(reservedOutputTokens, now), 'output tokens per minute'],
+    const [input, output] = this.tokenBuckets(buckets, tokens);
+    const fast = tokens === 'fast' ? 'fast mode ' : '';
+    const waits: [number, TokenBucket, string][] = [
+      [buckets.requests.waitFor(1, now), buckets.requests, 'requests per minute'],
+      [input.waitFor(inputTokens, now), input, `${fast}input tokens per minute`],
+      [output.waitFor(reservedOutputTokens, now), output, `${fast}output tokens per minute`],
     ];
-    const [wait, what] = waits.reduce((a, b) => (b[0] > a[0] ? b : a));
+    const [wait, bucket, what] = waits.reduce((a, b) => (b[0] > a[0] ? b : a));
     if (wait > 0) {
       return {
         retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)),
-        message: `This request would exceed your organization's rate limit of ${this.limitOf(buckets, what)} ${what} for ${model}. Please retry after the time in the retry-after header.`,
+        message: `This request would exceed your organization's rate limit of ${bucket.limit} ${what} for ${model}. Please retry after the time in the retry-after header.`,
       };
     }
     buckets.requests.take(1, now);
-    buckets.input.take(inputTokens, now);
-    buckets.output.take(reservedOutputTokens, now);
+    input.take(inputTokens, now);
+    output.take(reservedOutputTokens, now);
     return undefined;
   }
 
   /** Gives back the part of the output reservation the reply did not use. */
-  settleOutput(model: string, reservedOutputTokens: number, actualOutputTokens: number): void {
+  settleOutput(model: string, reservedOutputTokens: number, actualOutputTokens: number, tokens: TokenLimits = 'standard'): void {
     const refund = reservedOutputTokens - actualOutputTokens;
-    if (refund > 0) this.bucketsFor(model).output.give(refund, this.now());
+    if (refund > 0) this.tokenBuckets(this.bucketsFor(model), tokens)[1].give(refund, this.now());
+  }
+
+  private tokenBuckets(buckets: ModelBuckets, tokens: TokenLimits): [input: TokenBucket, output: TokenBucket] {
+    return tokens === 'fast' ? [buckets.fastInput, buckets.fastOutput] : [buckets.input, buckets.output];
   }
 
   admitCountTokens(model: string): RateLimitDenial | undefined {
@@ -153,14 +175,11 @@ export class RateLimiter {
     return undefined;
   }
 
-  private limitOf(buckets: ModelBuckets, what: string): number {
-    if (what.startsWith('requests')) return buckets.requests.limit;
-    if (what.startsWith('input')) return buckets.input.limit;
-    return buckets.output.limit;
-  }
-
-  /** The anthropic-ratelimit-* headers for a model's buckets as they stand now. */
-  headers(model: string, scope: RateLimitScope): Record<string, string> {
+  /**
+   * The anthropic-ratelimit-* headers for a model's buckets as they stand now; a fast-mode
+   * request's response carries the anthropic-fast-* headers of the fast buckets as well.
+   */
+  headers(model: string, scope: RateLimitScope, tokens: TokenLimits = 'standard'): Record<string, string> {
     const buckets = this.bucketsFor(model);
     const now = this.now();
     const iso = (t: number): string => new Date(Math.ceil(t / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -181,6 +200,16 @@ export class RateLimiter {
       'anthropic-ratelimit-output-tokens-limit': String(buckets.output.limit),
       'anthropic-ratelimit-output-tokens-remaining': String(outputRemaining),
       'anthropic-ratelimit-output-tokens-reset': iso(buckets.output.resetAt(now)),
+      ...(tokens === 'fast'
+        ? {
+            'anthropic-fast-input-tokens-limit': String(buckets.fastInput.limit),
+            'anthropic-fast-input-tokens-remaining': String(buckets.fastInput.remaining(now)),
+            'anthropic-fast-input-tokens-reset': iso(buckets.fastInput.resetAt(now)),
+            'anthropic-fast-output-tokens-limit': String(buckets.fastOutput.limit),
+            'anthropic-fast-output-tokens-remaining': String(buckets.fastOutput.remaining(now)),
+            'anthropic-fast-output-tokens-reset': iso(buckets.fastOutput.resetAt(now)),
+          }
+        : {}),
     };
   }
 }

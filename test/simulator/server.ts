@@ -27,7 +27,7 @@ import { listModels, lookupModel, toApiModel } from './modelCatalogue';
 import { PromptCache, type CacheOutcome } from './promptCache';
 import { CacheDiagnostics } from './cacheDiagnostics';
 import { SIMULATOR_ORGANIZATION_ID } from '../../src/core/api/simulatedResponse';
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './rateLimits';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig, type TokenLimits } from './rateLimits';
 import { planReply, refusalPlan, type RefusalSpec, type ReplyPlan, type ReplySettings } from './replyModel';
 import { countRequestTokens, promptSegments, type CacheTtl } from './tokenizer';
 import { API_VERSIONS, validateCountTokensRequest, validateMessageRequest, type ValidationContext } from './validation';
@@ -402,11 +402,12 @@ export class Simulator {
     this.requests.push(record);
     let rateLimitModel = '*';
     let rateLimitScope: 'messages' | 'count_tokens' | 'other' = 'other';
+    let rateLimitTokens: TokenLimits = 'standard';
     const exchange = new Exchange(
       req,
       res,
       requestId,
-      () => ({ 'request-id': requestId, 'anthropic-organization-id': SIMULATOR_ORGANIZATION_ID, ...this.rateLimiter.headers(rateLimitModel, rateLimitScope) }),
+      () => ({ 'request-id': requestId, 'anthropic-organization-id': SIMULATOR_ORGANIZATION_ID, ...this.rateLimiter.headers(rateLimitModel, rateLimitScope, rateLimitTokens) }),
       (status) => (record.status = status),
     );
     this.openExchanges += 1;
@@ -459,6 +460,7 @@ export class Simulator {
           const validated = validateMessageRequest(json, ctx);
           rateLimitModel = validated.model.id;
           rateLimitScope = 'messages';
+          if (validated.body.speed === 'fast') rateLimitTokens = 'fast';
           return await this.createMessage(exchange, validated.body, validated.model, headers, bodyFault);
         }
         case 'count_tokens': {
@@ -615,7 +617,9 @@ export class Simulator {
     const maxTokens = body.max_tokens as number;
     const { cache } = prepared;
     // Cache reads do not count toward input tokens per minute (sheet §5).
-    const denied = this.rateLimiter.admitMessage(model.id, cache.inputTokens + cache.cacheWrite5mTokens + cache.cacheWrite1hTokens, maxTokens);
+    // Fast mode has its own token limits (sheet §13).
+    const tokenLimits: TokenLimits = body.speed === 'fast' ? 'fast' : 'standard';
+    const denied = this.rateLimiter.admitMessage(model.id, cache.inputTokens + cache.cacheWrite5mTokens + cache.cacheWrite1hTokens, maxTokens, tokenLimits);
     if (denied) throw new SimulatedApiError('rate_limit_error', denied.message, undefined, { 'retry-after': String(denied.retryAfterSeconds) });
     cache.commit();
 
@@ -642,7 +646,7 @@ export class Simulator {
       await exchange.sendJson(200, message, fault);
     } finally {
       // OTPM was reserved from max_tokens; correct it to what the reply used.
-      this.rateLimiter.settleOutput(model.id, maxTokens, plan?.outputTokens ?? 0);
+      this.rateLimiter.settleOutput(model.id, maxTokens, plan?.outputTokens ?? 0, tokenLimits);
     }
   }
 

@@ -70,3 +70,45 @@ describe('simulator: rate limits', () => {
     await assert.rejects(fx.client.messages.create({ ...opus, max_tokens: 990 }), RateLimitError);
   });
 });
+
+describe('simulator: fast mode rate limits', () => {
+  const clock = new ManualClock();
+  const fx = useSimulator({
+    now: clock.now,
+    rateLimitsByModel: { 'claude-opus-5-5': { outputTokensPerMinute: 10_000, fastOutputTokensPerMinute: 250, fastInputTokensPerMinute: 40_000 } },
+  });
+  const opus = { model: 'claude-opus-5-5', max_tokens: 100, messages: [{ role: 'user' as const, content: 'Hi' }] };
+
+  it('reports the anthropic-fast-* buckets on a fast request only, and takes its tokens from them', async () => {
+    const standard = await fx.client.messages.create(opus).withResponse();
+    assert.equal(standard.response.headers.get('anthropic-fast-output-tokens-limit'), null, 'no fast headers on a standard request');
+    // The standard request has settled to its real output; fast requests take nothing more from it.
+    const before = 10_000 - standard.data.usage.output_tokens;
+
+    const { data, response } = await fx.client.messages.create({ ...opus, speed: 'fast' }).withResponse();
+    assert.equal(data.usage.speed, 'fast');
+    assert.equal(response.headers.get('anthropic-fast-output-tokens-limit'), '250');
+    assert.equal(response.headers.get('anthropic-fast-input-tokens-limit'), '40000');
+    assert.equal(Number(response.headers.get('anthropic-fast-output-tokens-remaining')), 250 - 100, 'max_tokens reserved while it runs');
+    const second = (await fx.client.messages.create({ ...opus, speed: 'fast' }).withResponse()).response;
+    assert.equal(Number(second.headers.get('anthropic-fast-output-tokens-remaining')), 250 - data.usage.output_tokens - 100, 'the first settled to its real output');
+    assert.match(response.headers.get('anthropic-fast-output-tokens-reset') ?? '', RFC3339);
+    assert.equal(Number(response.headers.get('anthropic-ratelimit-output-tokens-remaining')), before, 'the standard output bucket is untouched');
+  });
+
+  it('answers 429 for the fast bucket while standard requests still go through', async () => {
+    // 100 output tokens are reserved per request: the 250-token fast bucket admits two, not three.
+    clock.advance(60_000);
+    const fast = { ...opus, speed: 'fast' as const };
+    await fx.client.messages.create({ ...fast, max_tokens: 120 });
+    await fx.client.messages.create({ ...fast, max_tokens: 120 });
+    await assert.rejects(fx.client.messages.create({ ...fast, max_tokens: 240 }), (e: unknown) => {
+      assert.ok(e instanceof RateLimitError);
+      assert.match(e.message, /fast mode output tokens per minute/);
+      assert.ok(Number(e.headers.get('retry-after')) >= 1);
+      assert.ok(e.headers.get('anthropic-fast-output-tokens-remaining') !== null);
+      return true;
+    });
+    assert.equal((await fx.client.messages.create(opus)).type, 'message', 'the standard limit is its own');
+  });
+});
