@@ -99,7 +99,6 @@ export class DatasetController implements vscode.Disposable {
   private controller: AbortController | undefined;
   private running: Promise<void> | undefined;
   private state: JobState = 'planned';
-  private lastLimits: Partial<RateLimits> | undefined;
   private lastProgress: JobProgress | undefined;
   /** Set while the panel shows a batch job's results: its Retry sends a new batch, not a run now. */
   private batchResults: { retry: () => Promise<void> } | undefined;
@@ -185,7 +184,7 @@ export class DatasetController implements vscode.Disposable {
             source,
             binding: { map: prompt.dataset?.map, keyColumn: prompt.dataset?.keyColumn },
             price,
-            limits: this.lastLimits ?? this.limitsSeen(prompt.request.model),
+            limits: this.limitsSeen(prompt.request.model, prompt.request.speed === 'fast'),
             maxConcurrency: this.deps.config.settings.datasetConcurrency,
             signal: abort.signal,
             countTokens: async (params, signal) => {
@@ -385,7 +384,7 @@ export class DatasetController implements vscode.Disposable {
       billing,
       stopsJob: (error) => ((error as { name?: string }).name === 'SpendRefusedError' ? (error as Error).message : undefined),
       maxConcurrency: this.deps.config.settings.datasetConcurrency,
-      initialLimits: this.lastLimits,
+      initialLimits: this.limitsSeen(prompt.request.model, prompt.request.speed === 'fast'),
       signal: this.controller.signal,
       ...(onlyKeys ? { onlyKeys } : {}),
       onCall: history.record,
@@ -412,7 +411,6 @@ export class DatasetController implements vscode.Disposable {
     this.running = (async () => {
       try {
         const outcome = await job.run();
-        this.lastLimits = outcome.limits;
         if (flushTimer) clearTimeout(flushTimer);
         flush();
         if (outcome.cancelled) this.setState('cancelled', 'Cancelled: every finished row is kept. Run the command again to resume.');
@@ -457,10 +455,15 @@ export class DatasetController implements vscode.Disposable {
   }
 
   /** The limits the last response for this model reported (any call: a run, a count, a job). */
-  private limitsSeen(model: string): Partial<RateLimits> | undefined {
+  /**
+   * The limits the user's calls last reported for the model's family (every billed call's headers
+   * go to the board, kept between windows); a fast-mode prompt's tokens have fast mode's own limits.
+   */
+  private limitsSeen(model: string, fast: boolean): Partial<RateLimits> | undefined {
     const seen = this.deps.spend.rateLimits.forModel(model);
     if (!seen) return undefined;
-    return { requestsPerMinute: seen.requests?.limit, inputTokensPerMinute: seen.inputTokens?.limit, outputTokensPerMinute: seen.outputTokens?.limit };
+    const [input, output] = fast ? [seen.fastInputTokens, seen.fastOutputTokens] : [seen.inputTokens, seen.outputTokens];
+    return { requestsPerMinute: seen.requests?.limit, inputTokensPerMinute: input?.limit, outputTokensPerMinute: output?.limit };
   }
 
   /** The job as the spend gate sees it: its whole worst case (or the failed rows' share of it). */

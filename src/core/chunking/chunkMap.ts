@@ -111,6 +111,7 @@ export async function runChunkMap(options: ChunkMapOptions): Promise<ChunkMapOut
     }));
   const scheduler = new RateLimitScheduler<ChunkValue>({
     maxConcurrency: options.maxConcurrency,
+    tokenLimits: options.fast ? 'fast' : 'standard',
     ...(options.initialLimits ? { initialLimits: options.initialLimits } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -259,6 +259,7 @@ export class DatasetJob {
     this.scheduler = new RateLimitScheduler<RowValue>({
       maxConcurrency: options.maxConcurrency,
       initialLimits: options.initialLimits,
+      tokenLimits: prompt.request.speed === 'fast' ? 'fast' : 'standard',
       clock: this.clock,
       signal: options.signal,
       stopsJob: options.stopsJob,

@@ -86,13 +86,28 @@ export class TokenBucket {
   }
 }
 
+/**
+ * Which token limits a job's requests draw on: fast mode (`speed: "fast"`) has its own input and
+ * output token limits, reported in the anthropic-fast-* headers (fact sheet §5, §13).
+ */
+export type TokenLimits = 'standard' | 'fast';
+
+const tokenHeaderPrefixes: Record<TokenLimits, { input: string; output: string }> = {
+  standard: { input: 'anthropic-ratelimit-input-tokens', output: 'anthropic-ratelimit-output-tokens' },
+  fast: { input: 'anthropic-fast-input-tokens', output: 'anthropic-fast-output-tokens' },
+};
+
 /** The three buckets of one model. */
 export class RateLimitBuckets {
   readonly requests = new TokenBucket();
   readonly input = new TokenBucket();
   readonly output = new TokenBucket();
 
-  constructor(initial?: Partial<RateLimits>, now = 0) {
+  constructor(
+    initial?: Partial<RateLimits>,
+    now = 0,
+    private readonly tokenLimits: TokenLimits = 'standard',
+  ) {
     if (initial?.requestsPerMinute) this.requests.setLimit(initial.requestsPerMinute, now);
     if (initial?.inputTokensPerMinute) this.input.setLimit(initial.inputTokensPerMinute, now);
     if (initial?.outputTokensPerMinute) this.output.setLimit(initial.outputTokensPerMinute, now);
@@ -151,18 +166,21 @@ export class RateLimitBuckets {
    */
   observeHeaders(headers: unknown, now: number, sentSince: Reservation = { requests: 0, input: 0, output: 0 }): boolean {
     let seen = false;
-      for (const [name, bucket, since] of [
-      ['requests', this.requests, sentSince.requests],
-      ['input-tokens', this.input, sentSince.input],
-      ['output-tokens', this.output, sentSince.output],
+    // A fast-mode job's tokens follow the fast limits; a response without them (an API that does
+    // not report them) falls back to the standard ones rather than leaving the limits unknown.
+    const prefixes = this.tokenLimits === 'fast' && responseHeader(headers, `${tokenHeaderPrefixes.fast.output}-limit`) !== undefined ? tokenHeaderPrefixes.fast : tokenHeaderPrefixes.standard;
+    for (const [prefix, bucket, since] of [
+      ['anthropic-ratelimit-requests', this.requests, sentSince.requests],
+      [prefixes.input, this.input, sentSince.input],
+      [prefixes.output, this.output, sentSince.output],
     ] as const) {
-      const limit = Number(responseHeader(headers, `anthropic-ratelimit-${name}-limit`));
-      const remaining = Number(responseHeader(headers, `anthropic-ratelimit-${name}-remaining`));
+      const limit = Number(responseHeader(headers, `${prefix}-limit`));
+      const remaining = responseHeader(headers, `${prefix}-remaining`);
       if (Number.isFinite(limit) && limit > 0) {
         bucket.setLimit(limit, now);
         seen = true;
       }
-      if (Number.isFinite(remaining) && responseHeader(headers, `anthropic-ratelimit-${name}-remaining`) !== undefined) bucket.observeRemaining(remaining - since, now);
+      if (remaining !== undefined && Number.isFinite(Number(remaining))) bucket.observeRemaining(Number(remaining) - since, now);
     }
     return seen;
   }

@@ -19,7 +19,7 @@
 // The SDK's own retries must be off for the requests sent here (maxRetries: 0): the scheduler
 // retries, knowing the limits, and the SDK's retry would not be paced.
 import { retryAfterMs } from '../api/retryAfter';
-import { RateLimitBuckets, type BucketName, type RateLimits, type Reservation } from './rateLimitBuckets';
+import { RateLimitBuckets, type BucketName, type RateLimits, type Reservation, type TokenLimits } from './rateLimitBuckets';
 
 /** Time as the scheduler sees it. Tests and the bench run a faster clock shared with the simulator. */
 export interface SchedulerClock {
@@ -99,6 +99,8 @@ export interface SchedulerOptions<T> {
   maxRateLimitedAttempts?: number;
   /** Limits known before the first response (e.g. from the last job's headers). */
   initialLimits?: Partial<RateLimits>;
+  /** Fast-mode requests are paced on fast mode's own token limits (the anthropic-fast-* headers). */
+  tokenLimits?: TokenLimits;
   clock?: SchedulerClock;
   signal?: AbortSignal;
   /** First backoff for 5xx/529, doubled per attempt up to maxBackoffMs. Default 1000 / 30000. */
@@ -177,7 +179,7 @@ export class RateLimitScheduler<T> {
 
   constructor(private readonly options: SchedulerOptions<T>) {
     this.clock = options.clock ?? realClock;
-    this.buckets = new RateLimitBuckets(options.initialLimits, this.clock.now());
+    this.buckets = new RateLimitBuckets(options.initialLimits, this.clock.now(), options.tokenLimits);
     this.window = Math.max(1, options.maxConcurrency);
     this.armWake();
   }

@@ -112,6 +112,23 @@ describe('dataset job against the simulator', function () {
     assert.equal(fx.sim.requestCount('messages'), 19);
   });
 
+  it('paces a fast-mode prompt on fast mode\'s own token limits', async () => {
+    const options = await setUp(12, 'fast');
+    const fastModel = 'claude-opus-5-5';
+    // Three rows' max_tokens fit fast mode's output limit at a time; the standard limit is far away.
+    fx.sim.configure({ rateLimitsByModel: { [fastModel]: { outputTokensPerMinute: 1_000_000, fastOutputTokensPerMinute: 3 * 64 } } });
+    const fastPrompt: PromptFile = { ...prompt, request: { ...prompt.request, model: fastModel, speed: 'fast' } };
+    // Fast mode's price for this model is not published yet: priced here as a user's override would.
+    const opusPrice = findPrice(BUNDLED_PRICES, fastModel);
+    assert.ok(opusPrice);
+    const fastPrice = { ...opusPrice, fastMultiplier: 2 };
+    const outcome = await new DatasetJob({ ...options, prompt: fastPrompt, price: fastPrice, billing: new RecordingBilling() }).run();
+    fx.sim.configure({ rateLimitsByModel: {} });
+    assert.equal(outcome.progress.succeeded, 11, JSON.stringify((await rowsOf(options.resultsPath)).find((r) => r.status === 'errored')?.error));
+    assert.equal(fx.sim.requests.filter((r) => r.endpoint === 'messages' && r.status === 429).length, 0, 'no row was refused by the fast limit');
+    assert.equal(outcome.progress.limits.outputTokensPerMinute, 3 * 64);
+  });
+
   it('cancel keeps the finished rows; resuming sends only the others; retry re-sends only the failed ones', async () => {
     const options = await setUp(30, 'resume');
     fx.sim.configure({ latencyMs: 30 });

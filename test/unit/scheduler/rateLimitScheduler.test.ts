@@ -79,6 +79,17 @@ describe('rate-limit scheduler against the simulator', function () {
     assert.equal(messageRequests().filter((r) => r.status === 429).length, 0);
   });
 
+  it('paces a fast-mode job on fast mode\'s own token limits (the anthropic-fast-* headers), not the standard ones', async () => {
+    const fastModel = 'claude-opus-5-5';
+    // Generous standard limits; fast mode's output limit fits two 200-token reservations at a time.
+    fx.sim.configure({ rateLimitsByModel: { [fastModel]: { outputTokensPerMinute: 1_000_000, fastOutputTokensPerMinute: 400 } } });
+    const fastBody = (i: number): MessageCreateParamsNonStreaming => ({ ...body(i, 200), model: fastModel, speed: 'fast' });
+    const { summary } = await runJob(16, { tokenLimits: 'fast' }, (client, i) => requestFor(client, i, fastBody(i)));
+    assert.equal(summary.done, 16);
+    assert.equal(messageRequests().filter((r) => r.status === 429).length, 0, 'no request was refused by the fast limit');
+    assert.equal(summary.limits.outputTokensPerMinute, 400, 'the limit it paced on is the fast one');
+  });
+
   it('honours retry-after on a 429: nothing is sent until it has passed, and the request is retried', async () => {
     fx.sim.enqueueFault({ fault: '429', endpoint: 'messages', retryAfterSeconds: 20 });
     const events: string[] = [];
