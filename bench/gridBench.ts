@@ -11,14 +11,20 @@
 //   task posted from there, which runs once the frame's style, layout and paint are done.
 //
 // On a machine shared with other work, the worst frame is the figure most disturbed by others:
-// the 99th percentile and the median frame are printed beside it. Median of RUNS fresh pages.
+// the 99th percentile and the median frame are printed beside it, with the load average. Median of
+// RUNS fresh pages. One more page scrolls the same way under a Chromium trace (tracing slows it, so
+// its frames are not in the figures above): what each frame spent its main-thread CPU on, how
+// much of a long frame was the thread not running (other processes, or waiting for the compositor
+// thread), and the CPU time of the threads that draw beside it.
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { GRID_PAGE_ROWS } from '../src/datasets/datasetProtocol';
 import { ensureTestHost, repoRoot } from '../test/launcher/hostSetup';
 import { launchBrowser } from '../test/launcher/vscodeServer';
 import { median, runAlone, type BenchFigure } from './benchResult';
+import { analyseTrace, PHASES, recordTrace, type FrameTrace, type Phase } from './frameTrace';
 
 const ROWS = 100_000;
 const RUNS = 5;
@@ -105,18 +111,67 @@ const SCROLL = `new Promise((resolve) => {
 })`;
 
 async function measureOnce(page: Page, script: string): Promise<GridReading> {
+  await loadGrid(page, script);
+  const firstPaintMs = (await page.evaluate(FIRST_PAINT)) as number;
+  await allRowsIn(page);
+  const frames = (await page.evaluate(SCROLL)) as number[];
+  await checkVirtualised(page);
+  return { firstPaintMs, frames };
+}
+
+/** The same scroll under a trace. */
+async function traceOnce(page: Page, script: string): Promise<FrameTrace> {
+  await loadGrid(page, script);
+  await page.evaluate(FIRST_PAINT);
+  await allRowsIn(page);
+  const { events } = await recordTrace(page, () => page.evaluate(SCROLL));
+  await checkVirtualised(page);
+  return analyseTrace(events);
+}
+
+async function loadGrid(page: Page, script: string): Promise<void> {
   await page.setContent(pageHtml());
   await page.evaluate('window.acquireVsCodeApi = () => ({ postMessage: () => undefined })');
   await page.addScriptTag({ content: script });
   // The rows are made in the page, outside the timing; posting them (a structured clone, as the host's message into the webview) is inside it.
   if ((await page.evaluate(MAKE_ROWS)) !== ROWS) throw new Error('the rows were not made');
-  const firstPaintMs = (await page.evaluate(FIRST_PAINT)) as number;
-  // Scrolling is measured once every page is in, as the totals say.
+}
+
+/** Scrolling is measured once every page is in, as the totals say. */
+async function allRowsIn(page: Page): Promise<void> {
   await page.waitForFunction(`document.querySelector('[data-totals]').textContent.startsWith('${ROWS.toLocaleString('en-US')} of ${ROWS.toLocaleString('en-US')} rows')`, undefined, { timeout: 120_000, polling: 100 });
-  const frames = (await page.evaluate(SCROLL)) as number[];
+}
+
+async function checkVirtualised(page: Page): Promise<void> {
   const rendered = (await page.evaluate("document.querySelectorAll('.grid-rows .grid-row').length")) as number;
   if (rendered === 0 || rendered > 200) throw new Error(`the grid has ${rendered} rows in the DOM after scrolling (virtualised: only those in view)`);
-  return { firstPaintMs, frames };
+}
+
+const load = (): string => loadavg().map((n) => n.toFixed(2)).join(' ');
+
+function traceFigure(trace: FrameTrace, loadDuring: string): BenchFigure {
+  const frames = trace.frames;
+  const cpu = frames.map((f) => f.cpuMs);
+  const phaseMedians = (Object.keys(PHASES) as Phase[]).map((phase) => `${phase} ${median(frames.map((f) => f.phases[phase])).toFixed(2)}`).join(', ');
+  const long = frames.filter((f) => f.wallMs > 16);
+  const longWall = long.reduce((sum, f) => sum + f.wallMs, 0);
+  const longCpu = long.reduce((sum, f) => sum + f.cpuMs, 0);
+  const longPhases = (Object.keys(PHASES) as Phase[]).map((phase) => `${phase} ${long.length ? (long.reduce((sum, f) => sum + f.phases[phase], 0) / long.length).toFixed(2) : '0'}`).join(', ');
+  const others = Object.entries(trace.otherThreadsMsPerFrame)
+    .map(([thread, ms]) => `${thread} ${ms.toFixed(2)}`)
+    .join(', ');
+  const worstCpu = Math.max(...cpu);
+  return {
+    name: 'results grid: main-thread CPU time per scrolled frame (traced run)',
+    value: median(cpu),
+    unit: 'ms',
+    detail:
+      `one more page, same scroll, under a Chromium trace (${frames.length} frames; load average ${loadDuring}): ` +
+      `CPU per frame median ${median(cpu).toFixed(2)} ms, p99 ${percentile(cpu, 99).toFixed(2)} ms, max ${worstCpu.toFixed(2)} ms (${cpu.filter((c) => c > 16).length} frames over 16 ms of CPU); ` +
+      `median by phase (ms): ${phaseMedians}. ` +
+      `${long.length} frames took over 16 ms of wall time: ${longWall > 0 ? ((100 * longCpu) / longWall).toFixed(0) : 0}% of their time was main-thread CPU (mean by phase, ms: ${longPhases}), the rest the thread not running (other processes, or waiting on the compositor thread for the commit). ` +
+      `Other threads' CPU per frame (ms): ${others}.`,
+  };
 }
 
 function percentile(samples: readonly number[], p: number): number {
@@ -130,6 +185,7 @@ export async function benchGrid(): Promise<BenchFigure[]> {
   const browser = await launchBrowser(host);
   try {
     const readings: GridReading[] = [];
+    const loadBefore = load();
     for (let i = 0; i < RUNS; i++) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       try {
@@ -138,6 +194,15 @@ export async function benchGrid(): Promise<BenchFigure[]> {
         await page.close();
       }
     }
+    const loadAfter = load();
+    const tracePage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    let trace: FrameTrace;
+    try {
+      trace = await traceOnce(tracePage, script);
+    } finally {
+      await tracePage.close();
+    }
+    const loadTraced = load();
     const firstPaint = median(readings.map((r) => r.firstPaintMs));
     const worst = median(readings.map((r) => Math.max(...r.frames)));
     const p99 = median(readings.map((r) => percentile(r.frames, 99)));
@@ -158,8 +223,9 @@ export async function benchGrid(): Promise<BenchFigure[]> {
         unit: 'ms',
         target: '<= 16',
         ok: worst <= 16,
-        detail: `${SCROLL_FRAMES} frames at ${SCROLL_STEP_PX} px each (${((SCROLL_FRAMES * SCROLL_STEP_PX) / 24).toLocaleString('en-US')} rows); a frame's work from its animation frame callbacks to after its paint; median over ${RUNS} runs of each run's longest frame; p99 ${p99.toFixed(1)} ms, median frame ${typical.toFixed(1)} ms, frames over 16 ms per run (median) ${over}`,
+        detail: `${SCROLL_FRAMES} frames at ${SCROLL_STEP_PX} px each (${((SCROLL_FRAMES * SCROLL_STEP_PX) / 24).toLocaleString('en-US')} rows); a frame's work from its animation frame callbacks to after its paint; median over ${RUNS} runs of each run's longest frame; p99 ${p99.toFixed(1)} ms, median frame ${typical.toFixed(1)} ms, frames over 16 ms per run (median) ${over}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after`,
       },
+      traceFigure(trace, loadTraced),
     ];
   } finally {
     await browser.close();

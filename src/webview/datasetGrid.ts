@@ -26,9 +26,21 @@ let batchResults: BatchResultsView | undefined;
 /** The plan is valid and its batch worst case within the limits: Submit as Batch is selectable. */
 let planAllowsBatch = false;
 
-// One formatter, made once: toLocaleString makes one per call, which showed in every scrolled frame.
-const integers = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const fmtInt = (n: number | undefined): string => (n === undefined ? '' : integers.format(Math.round(n)));
+// Integers grouped by thousands as en-US does (1,234,567), by hand: Intl.NumberFormat.format was the
+// costliest call of a scrolled frame's script (a CPU profile of the grid bench's scroll).
+const fmtInt = (n: number | undefined): string => {
+  if (n === undefined) return '';
+  const rounded = Math.round(n);
+  if (!Number.isFinite(rounded)) return String(rounded);
+  const digits = String(Math.abs(rounded));
+  let grouped = digits.length > 3 ? '' : digits;
+  if (digits.length > 3) {
+    const head = digits.length % 3 || 3;
+    grouped = digits.slice(0, head);
+    for (let i = head; i < digits.length; i += 3) grouped += `,${digits.slice(i, i + 3)}`;
+  }
+  return rounded < 0 ? `-${grouped}` : grouped;
+};
 const fmtUsd = (n: number | null | undefined): string => (n === undefined || n === null ? '' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
 const fmtDuration = (ms: number | undefined): string => {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
@@ -219,8 +231,9 @@ function rebuildView(): void {
 /**
  * A row element of the grid, reused: row `i` of the view always goes to slot `i % slots.length`, so
  * a scroll re-fills only the slots of the rows that came into view, and a row that stays in view is
- * not touched. Each slot is placed with a transform (no layout of the others) and its six cells are
- * text nodes whose data is replaced, never rebuilt.
+ * not touched. Each slot is placed with a transform (no layout of the others); its six cells are
+ * absolutely placed boxes of fixed size (see datasetGrid.css), each a layout boundary, whose text
+ * nodes' data is replaced, never rebuilt, and only when it changed.
  */
 interface RowSlot {
   element: HTMLElement;
@@ -229,9 +242,15 @@ interface RowSlot {
   index: number;
   row: GridRow | undefined;
   selected: boolean;
+  /** The class and data-status last written, so an unchanged one is not written again. */
+  className: string;
+  status: string;
+  /** The renderRows pass that last used it. */
+  pass: number;
 }
 
 const slots: RowSlot[] = [];
+let renderPass = 0;
 
 function newSlot(): RowSlot {
   const cells = [0, 1, 2, 3, 4, 5].map(() => document.createTextNode(''));
@@ -245,25 +264,25 @@ function newSlot(): RowSlot {
     el('span', { role: 'gridcell', class: 'number' }, cells[4]),
     el('span', { role: 'gridcell', class: 'number' }, cells[5]),
   );
-  return { element, cells: cells as Text[], index: -1, row: undefined, selected: false };
+  return { element, cells: cells as Text[], index: -1, row: undefined, selected: false, className: 'grid-row', status: '', pass: 0 };
+}
+
+function setCell(slot: RowSlot, i: number, value: string): void {
+  const cell = slot.cells[i] as Text;
+  if (cell.data !== value) cell.data = value;
 }
 
 function fillSlot(slot: RowSlot, row: GridRow, selected: boolean): void {
-  const values = [
-    row.key,
-    row.status,
-    (row.output ?? row.error ?? '').slice(0, 300),
-    row.stopReason ?? '',
-    fmtInt((row.inputTokens ?? 0) + (row.outputTokens ?? 0) || undefined),
-    fmtUsd(row.costUsd),
-  ];
-  values.forEach((value, i) => {
-    const cell = slot.cells[i] as Text;
-    if (cell.data !== value) cell.data = value;
-  });
-  slot.element.className = `grid-row status-${row.status}${selected ? ' selected' : ''}`;
+  setCell(slot, 0, row.key);
+  setCell(slot, 1, row.status);
+  setCell(slot, 2, (row.output ?? row.error ?? '').slice(0, 300));
+  setCell(slot, 3, row.stopReason ?? '');
+  setCell(slot, 4, fmtInt((row.inputTokens ?? 0) + (row.outputTokens ?? 0) || undefined));
+  setCell(slot, 5, fmtUsd(row.costUsd));
+  const className = `grid-row status-${row.status}${selected ? ' selected' : ''}`;
+  if (slot.className !== className) slot.element.className = slot.className = className;
+  if (slot.status !== row.status) slot.element.dataset.status = slot.status = row.status;
   slot.element.dataset.key = row.key;
-  slot.element.dataset.status = row.status;
   slot.row = row;
   slot.selected = selected;
 }
@@ -273,19 +292,23 @@ function renderRows(): void {
   // Layout is read once, before anything is written.
   const top = viewport.scrollTop;
   const height = viewport.clientHeight;
-  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(view.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
   const needed = Math.ceil(height / ROW_HEIGHT) + 2 * OVERSCAN + 1;
   if (slots.length < needed) {
     // A taller view (or the first render): a new pool, every slot placed afresh.
     for (const slot of slots.splice(0)) slot.element.remove();
     for (let i = 0; i < needed; i++) slots.push(newSlot());
   }
-  const used = new Set<RowSlot>();
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+  // Always as many rows as there are slots (fewer only at the end of the view), which is at least
+  // the rows in view and the overscan on both sides: a range that grew and shrank by one row as the
+  // offset crossed row boundaries took a slot out of the DOM and put it back every other frame,
+  // rebuilding its boxes.
+  const last = Math.min(view.length, first + slots.length);
+  const pass = ++renderPass;
   for (let i = first; i < last; i++) {
     const slot = slots[i % slots.length] as RowSlot;
     const row = view[i] as GridRow;
-    used.add(slot);
+    slot.pass = pass;
     if (slot.index !== i) {
       slot.element.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
       if (slot.index === -1) visibleRows.append(slot.element);
@@ -295,7 +318,7 @@ function renderRows(): void {
     if (slot.row !== row || slot.selected !== selected) fillSlot(slot, row, selected);
   }
   for (const slot of slots) {
-    if (used.has(slot) || slot.index === -1) continue;
+    if (slot.pass === pass || slot.index === -1) continue;
     slot.element.remove();
     slot.index = -1;
     slot.row = undefined;
