@@ -5,6 +5,7 @@
 // is shown with textContent; positions are set through the CSSOM (the CSP forbids style
 // attributes, not style properties).
 import type { BatchResultsView, GridRow, GridToHost, HostToGrid, JobState, PlanView, ProgressView } from '../datasets/datasetProtocol';
+import { formatCount } from '../core/format';
 import { button, el } from './dom';
 
 interface VsCodeApi {
@@ -26,21 +27,9 @@ let batchResults: BatchResultsView | undefined;
 /** The plan is valid and its batch worst case within the limits: Submit as Batch is selectable. */
 let planAllowsBatch = false;
 
-// Integers grouped by thousands as en-US does (1,234,567), by hand: Intl.NumberFormat.format was the
-// costliest call of a scrolled frame's script (a CPU profile of the grid bench's scroll).
-const fmtInt = (n: number | undefined): string => {
-  if (n === undefined) return '';
-  const rounded = Math.round(n);
-  if (!Number.isFinite(rounded)) return String(rounded);
-  const digits = String(Math.abs(rounded));
-  let grouped = digits.length > 3 ? '' : digits;
-  if (digits.length > 3) {
-    const head = digits.length % 3 || 3;
-    grouped = digits.slice(0, head);
-    for (let i = head; i < digits.length; i += 3) grouped += `,${digits.slice(i, i + 3)}`;
-  }
-  return rounded < 0 ? `-${grouped}` : grouped;
-};
+// Integers grouped as en-US does (1,234,567) by core's formatCount, not Intl.NumberFormat.format:
+// that was the costliest call of a scrolled frame's script (a CPU profile of the grid bench's scroll).
+const fmtInt = (n: number | undefined): string => (n === undefined ? '' : formatCount(Math.round(n)));
 const fmtUsd = (n: number | null | undefined): string => (n === undefined || n === null ? '' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
 const fmtDuration = (ms: number | undefined): string => {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
