@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { encodeLines } from '../dataset/datasetResults';
-import { CUSTOM_ID_PATTERN } from './batchCustomIds';
+import { CUSTOM_ID_MAX_LENGTH, CUSTOM_ID_PATTERN } from './batchCustomIds';
 import type { BatchRowRef } from './batchRequests';
 
 export const MAPPING_FORMAT_VERSION = 1;
@@ -174,19 +174,13 @@ export class MappingIndex {
 
   /**
    * Entry number `ordinal`, parsed from its line; undefined when the line is not a whole entry
-   * (the file matched its hash, so only a broken writer could have written such a line).
+   * (the file matched its hash, so only a broken writer could have written such a line). A line
+   * exactly as MappingWriter writes it, with no escape in its strings, is read in place: the join
+   * looks up every result's entry, and parsing each line as JSON was a twentieth of its time.
    */
   entryAt(ordinal: number): MappingEntry | undefined {
     const start = this.starts[ordinal]!;
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(this.text.slice(start, this.text.indexOf('\n', start))) as Record<string, unknown>;
-    } catch {
-      return undefined;
-    }
-    const { c, p, i, k, w } = parsed;
-    if (typeof c !== 'string' || typeof p !== 'number' || typeof i !== 'number' || typeof k !== 'string' || typeof w !== 'string') return undefined;
-    return { customId: c, part: p, index: i, key: k, where: w };
+    return entryInPlace(this.text, start) ?? parseEntry(this.text.slice(start, this.text.indexOf('\n', start)));
   }
 
   /** Every entry that parses, in file order. */
@@ -213,6 +207,9 @@ export type MappingRead =
 /** A line as MappingWriter writes it: `{"c":"<id>","p":<part>,"i":<index>,"k":…,"w":…}`; the id needs no escape. */
 const ENTRY_HEAD = '{"c":"';
 const PART_FIELD = '","p":';
+const INDEX_FIELD = ',"i":';
+const KEY_FIELD = ',"k":"';
+const WHERE_FIELD = '","w":"';
 
 /** Growable typed columns of the entries read so far. */
 class EntryColumns {
@@ -262,6 +259,100 @@ function checkEntry(text: string): { c: string; p: number } | string {
   return { c, p };
 }
 
+/** Where the last successful digitsAt or plainStringEnd stopped, and the id hash scanEntryHead took: no object per scan. */
+let scanEnd = 0;
+let scanHash = 0;
+
+/** A JSON integer written as plain digits at `at` (no sign, no leading zero, at most 15 digits), or -1. */
+function digitsAt(text: string, at: number): number {
+  let value = 0;
+  let i = at;
+  for (; i < text.length && i - at <= 15; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) break;
+    value = value * 10 + (code - 0x30);
+  }
+  const length = i - at;
+  if (length === 0 || length > 15 || (length > 1 && text.charCodeAt(at) === 0x30)) return -1;
+  scanEnd = i;
+  return value;
+}
+
+/** Where a JSON string whose text starts at `at` (after its opening quote) closes, when it holds no escape and no control character; else -1. */
+function plainStringEnd(text: string, at: number): number {
+  for (let i = at; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22) return (scanEnd = i);
+    if (code === 0x5c || code < 0x20) return -1;
+  }
+  return -1;
+}
+
+/** Whether `code` is a character of a custom_id ([a-zA-Z0-9_-], CUSTOM_ID_PATTERN). */
+function isIdChar(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x5f || code === 0x2d;
+}
+
+/**
+ * The batch part of the entry line text[from, end) when it starts as MappingWriter writes it
+ * (`{"c":"<id>","p":<part>,` with a valid id, and ends with `}`), read in place, with the id's
+ * hash (idHash) in scanHash; -1 for any other line (checkEntry reads those, as before).
+ */
+function scanEntryHead(text: string, from: number, end: number): number {
+  if (!text.startsWith(ENTRY_HEAD, from) || text.charCodeAt(end - 1) !== 0x7d) return -1;
+  const idFrom = from + ENTRY_HEAD.length;
+  let hash = 0x811c9dc5;
+  let i = idFrom;
+  for (; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (!isIdChar(code)) break;
+    hash = Math.imul(hash ^ code, 0x01000193);
+  }
+  const idEnd = i;
+  if (idEnd === idFrom || idEnd - idFrom > CUSTOM_ID_MAX_LENGTH || !text.startsWith(PART_FIELD, idEnd)) return -1;
+  const part = digitsAt(text, idEnd + PART_FIELD.length);
+  if (part < 0 || text.charCodeAt(scanEnd) !== 0x2c) return -1;
+  scanHash = hash | 0;
+  return part;
+}
+
+/**
+ * The entry whose line starts at `start`, read in place when the line is exactly as MappingWriter
+ * writes it and its strings hold no escape: `{"c":"<id>","p":<part>,"i":<index>,"k":"<key>","w":"<where>"}`
+ * and a newline. Undefined for any other line; parseEntry reads those (the same values JSON.parse
+ * gives: this path takes only lines whose strings are their own text).
+ */
+function entryInPlace(text: string, start: number): MappingEntry | undefined {
+  if (!text.startsWith(ENTRY_HEAD, start)) return undefined;
+  const idFrom = start + ENTRY_HEAD.length;
+  const idEnd = text.indexOf('"', idFrom);
+  if (idEnd <= idFrom || !text.startsWith(PART_FIELD, idEnd)) return undefined;
+  const part = digitsAt(text, idEnd + PART_FIELD.length);
+  if (part < 0 || !text.startsWith(INDEX_FIELD, scanEnd)) return undefined;
+  const index = digitsAt(text, scanEnd + INDEX_FIELD.length);
+  if (index < 0 || !text.startsWith(KEY_FIELD, scanEnd)) return undefined;
+  const keyFrom = scanEnd + KEY_FIELD.length;
+  const keyEnd = plainStringEnd(text, keyFrom);
+  if (keyEnd < 0 || !text.startsWith(WHERE_FIELD, keyEnd)) return undefined;
+  const whereFrom = keyEnd + WHERE_FIELD.length;
+  const whereEnd = plainStringEnd(text, whereFrom);
+  if (whereEnd < 0 || text.charCodeAt(whereEnd + 1) !== 0x7d || text.charCodeAt(whereEnd + 2) !== 0x0a) return undefined;
+  return { customId: text.slice(idFrom, idEnd), part, index, key: text.slice(keyFrom, keyEnd), where: text.slice(whereFrom, whereEnd) };
+}
+
+/** An entry line parsed as JSON; undefined when it is not a whole entry. */
+function parseEntry(line: string): MappingEntry | undefined {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const { c, p, i, k, w } = parsed;
+  if (typeof c !== 'string' || typeof p !== 'number' || typeof i !== 'number' || typeof k !== 'string' || typeof w !== 'string') return undefined;
+  return { customId: c, part: p, index: i, key: k, where: w };
+}
+
 /**
  * Reads a mapping file and checks it against the hash taken when it was written. Entries are only
  * handed out when the whole file matches: a changed mapping yields no entry at all. With `part`,
@@ -272,52 +363,86 @@ export async function readMapping(path: string, expectedSha256: string, part?: n
   if (expectedSha256 === '') return { ok: false, problem: `the submission was interrupted before the mapping file ${path} was complete, so it cannot be checked` };
   const hash = createHash('sha256');
   const columns = new EntryColumns();
-  // The kept entries' lines, in one string (a rope while it grows, flattened once).
+  // The kept entries' lines, in one string. Lines as the writer wrote them stay where they are in
+  // the text read, and are kept a run at a time (one piece per read, not two per line); any other
+  // line is kept as a copy in that shape.
   let kept = '';
   let jobId: string | undefined;
   let malformed: string | undefined;
   let number = 0;
-  let pending = '';
-  const decoder = new TextDecoder('utf-8');
-  const take = (text: string): void => {
-    number++;
-    if (malformed || text === '') return;
-    if (number === 1) {
-      try {
-        const header = JSON.parse(text) as Partial<MappingHeader>;
-        if (header.type !== 'batch-mapping' || typeof header.jobId !== 'string') malformed = 'line 1 is not a batch mapping header';
-        else jobId = header.jobId;
-      } catch {
-        malformed = 'line 1 is not JSON';
+  /** Takes every line of `text`, which ends in a newline. */
+  const takeLines = (text: string): void => {
+    // The run of kept lines not yet added to `kept`: text[runFrom, runTo).
+    let runFrom = 0;
+    let runTo = 0;
+    const endRun = (): void => {
+      if (runTo > runFrom) kept += text.slice(runFrom, runTo);
+      runFrom = runTo = 0;
+    };
+    let from = 0;
+    for (let end = text.indexOf('\n'); end >= 0; from = end + 1, end = text.indexOf('\n', from)) {
+      number++;
+      if (malformed || end === from) continue;
+      if (number === 1) {
+        try {
+          const header = JSON.parse(text.slice(from, end)) as Partial<MappingHeader>;
+          if (header.type !== 'batch-mapping' || typeof header.jobId !== 'string') malformed = 'line 1 is not a batch mapping header';
+          else jobId = header.jobId;
+        } catch {
+          malformed = 'line 1 is not JSON';
+        }
+        continue;
       }
-      return;
+      const inPlace = scanEntryHead(text, from, end);
+      if (inPlace >= 0) {
+        if (part !== undefined && inPlace !== part) continue;
+        if (runTo !== from) {
+          endRun();
+          runFrom = from;
+        }
+        columns.push(kept.length + (from - runFrom), scanHash);
+        runTo = end + 1;
+        continue;
+      }
+      const line = text.slice(from, end);
+      const entry = checkEntry(line);
+      if (typeof entry === 'string') {
+        malformed = `line ${number} ${entry}`;
+        continue;
+      }
+      if (part !== undefined && entry.p !== part) continue;
+      endRun();
+      // An id read from the line's head sits right after it; any other gets a copy of the line in that shape.
+      const copy = line.startsWith(`${ENTRY_HEAD}${entry.c}"`) ? line : `${ENTRY_HEAD}${entry.c}${PART_FIELD}${entry.p},${line.slice(1)}`;
+      columns.push(kept.length, idHash(entry.c));
+      kept += `${copy}\n`;
     }
-    const entry = checkEntry(text);
-    if (typeof entry === 'string') {
-      malformed = `line ${number} ${entry}`;
-      return;
-    }
-    if (part !== undefined && entry.p !== part) return;
-    const start = kept.length;
-    // An id read from the line's head sits right after it; any other gets a copy of the line in that shape.
-    const line = text.startsWith(`${ENTRY_HEAD}${entry.c}"`) ? text : `${ENTRY_HEAD}${entry.c}${PART_FIELD}${entry.p},${text.slice(1)}`;
-    kept += `${line}\n`;
-    columns.push(start, idHash(entry.c));
+    endRun();
   };
   const stream = createReadStream(path);
   try {
+    // Whole lines are decoded at once (a newline never splits a UTF-8 sequence): a streaming
+    // TextDecoder took as long as the rest of the read. A byte order mark is skipped, as TextDecoder did.
+    let rest: Buffer | undefined;
+    let first = true;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       hash.update(chunk);
-      const text = pending + decoder.decode(chunk, { stream: true });
-      let from = 0;
-      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', from)) {
-        take(text.slice(from, end));
-        from = end + 1;
+      let bytes = rest ? Buffer.concat([rest, chunk]) : chunk;
+      if (first && bytes.length >= 3) {
+        first = false;
+        if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
       }
-      pending = text.slice(from);
+      const last = bytes.lastIndexOf(0x0a);
+      if (last < 0) {
+        rest = bytes;
+        continue;
+      }
+      takeLines(bytes.toString('utf8', 0, last + 1));
+      rest = last + 1 < bytes.length ? bytes.subarray(last + 1) : undefined;
     }
-    pending += decoder.decode();
-    if (pending !== '') take(pending);
+    if (first && rest && rest.length >= 3 && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) rest = rest.subarray(3);
+    // The last line, when the file does not end in a newline.
+    if (rest && rest.length > 0) takeLines(`${rest.toString('utf8')}\n`);
   } catch (err) {
     const code = (err as { code?: string }).code;
     return { ok: false, problem: code === 'ENOENT' ? `the mapping file ${path} is missing` : `the mapping file ${path} cannot be read (${(err as Error).message})` };
