@@ -287,26 +287,69 @@ const columnNames: Record<Exclude<RateField, 'input' | 'output'>, string> = {
 
 const TOKEN_FIELDS = ['input', 'output', 'cacheWrite5m', 'cacheWrite1h', 'cacheRead'] as const;
 
-/** The cost of one request at a price entry; `known: false` (never $0) when a needed price is missing. */
-export function estimateCost(price: PriceEntry | undefined, usage: TokenUsage): CostEstimate {
-  if (!price) return { known: false, reason: UNKNOWN_MODEL_REASON };
-  const tokens = {
+/** The token counts estimateCost prices, by column (a missing cache column is 0). */
+function countsOf(usage: TokenUsage): Record<(typeof TOKEN_FIELDS)[number], number> {
+  return {
     input: usage.inputTokens,
     output: usage.outputTokens,
     cacheWrite5m: usage.cacheWrite5mTokens ?? 0,
     cacheWrite1h: usage.cacheWrite1hTokens ?? 0,
     cacheRead: usage.cacheReadTokens ?? 0,
   };
+}
+
+function isCount(count: number): boolean {
+  return Number.isFinite(count) && count >= 0;
+}
+
+/** Whether the prompt's tokens fall in the entry's long-prompt band. */
+function inLongPromptBand(price: PriceEntry, input: number, cacheWrite5m: number, cacheWrite1h: number, cacheRead: number): boolean {
+  const band = price.longPromptBand;
+  return band !== undefined && input + cacheWrite5m + cacheWrite1h + cacheRead > band.thresholdTokens;
+}
+
+/** The sheet's formula: token x rate summed first and divided once, so hand-checkable figures come out exact. */
+function usdAt(rates: PriceRates, multiplier: number, input: number, output: number, cacheWrite5m: number, cacheWrite1h: number, cacheRead: number): number {
+  return ((input * rates.input + output * rates.output + cacheWrite5m * (rates.cacheWrite5m ?? 0) + cacheWrite1h * (rates.cacheWrite1h ?? 0) + cacheRead * (rates.cacheRead ?? 0)) * multiplier) / 1e6;
+}
+
+/**
+ * estimateCost's `usd` alone, or undefined where it is not known: the same checks and the same
+ * formula (usdAt) without the breakdown, notes and reasons. A batch's results are priced a hundred
+ * thousand at a time, three times each (actual, uncached, synchronous), so this one builds no object.
+ */
+export function estimateUsd(price: PriceEntry | undefined, usage: TokenUsage): number | undefined {
+  if (!price) return undefined;
+  const input = usage.inputTokens;
+  const output = usage.outputTokens;
+  const cacheWrite5m = usage.cacheWrite5mTokens ?? 0;
+  const cacheWrite1h = usage.cacheWrite1hTokens ?? 0;
+  const cacheRead = usage.cacheReadTokens ?? 0;
+  if (!isCount(input) || !isCount(output) || !isCount(cacheWrite5m) || !isCount(cacheWrite1h) || !isCount(cacheRead)) return undefined;
+  const rates: PriceRates = inLongPromptBand(price, input, cacheWrite5m, cacheWrite1h, cacheRead) ? price.longPromptBand! : price;
+  let multiplier = 1;
+  if (usage.batch) multiplier *= BATCH_MULTIPLIER;
+  if (usage.fast) {
+    if (price.fastMultiplier === undefined) return undefined;
+    multiplier *= price.fastMultiplier;
+  }
+  if ((cacheWrite5m > 0 && rates.cacheWrite5m === undefined) || (cacheWrite1h > 0 && rates.cacheWrite1h === undefined) || (cacheRead > 0 && rates.cacheRead === undefined)) return undefined;
+  return usdAt(rates, multiplier, input, output, cacheWrite5m, cacheWrite1h, cacheRead);
+}
+
+/** The cost of one request at a price entry; `known: false` (never $0) when a needed price is missing. */
+export function estimateCost(price: PriceEntry | undefined, usage: TokenUsage): CostEstimate {
+  if (!price) return { known: false, reason: UNKNOWN_MODEL_REASON };
+  const tokens = countsOf(usage);
   // Field by field, not Object.entries: a batch's results are priced a hundred thousand at a time.
   for (const field of TOKEN_FIELDS) {
     const count = tokens[field];
-    if (!Number.isFinite(count) || count < 0) return { known: false, reason: `cost unknown: ${field} token count ${count} is not a count` };
+    if (!isCount(count)) return { known: false, reason: `cost unknown: ${field} token count ${count} is not a count` };
   }
 
-  const prompt = tokens.input + tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead;
   const band = price.longPromptBand;
-  const highBand = band !== undefined && prompt > band.thresholdTokens;
-  const rates: PriceRates = highBand ? band : price;
+  const highBand = inLongPromptBand(price, tokens.input, tokens.cacheWrite5m, tokens.cacheWrite1h, tokens.cacheRead);
+  const rates: PriceRates = highBand ? band! : price;
 
   let multiplier = 1;
   const notes: string[] = [];
@@ -322,7 +365,6 @@ export function estimateCost(price: PriceEntry | undefined, usage: TokenUsage): 
     notes.push(`fast mode x${price.fastMultiplier}`);
   }
 
-  // Sum token x rate first and divide once, so hand-checkable figures come out exact.
   const usdFor = (count: number, rate: number | undefined): number => (count === 0 ? 0 : (count * (rate as number) * multiplier) / 1e6);
   for (const field of ['cacheWrite5m', 'cacheWrite1h', 'cacheRead'] as const) {
     if (tokens[field] > 0 && rates[field] === undefined) {
@@ -336,16 +378,9 @@ export function estimateCost(price: PriceEntry | undefined, usage: TokenUsage): 
     cacheWrite1h: usdFor(tokens.cacheWrite1h, rates.cacheWrite1h),
     cacheRead: usdFor(tokens.cacheRead, rates.cacheRead),
   };
-  const usd =
-    ((tokens.input * rates.input +
-      tokens.output * rates.output +
-      tokens.cacheWrite5m * (rates.cacheWrite5m ?? 0) +
-      tokens.cacheWrite1h * (rates.cacheWrite1h ?? 0) +
-      tokens.cacheRead * (rates.cacheRead ?? 0)) *
-      multiplier) /
-    1e6;
+  const usd = usdAt(rates, multiplier, tokens.input, tokens.output, tokens.cacheWrite5m, tokens.cacheWrite1h, tokens.cacheRead);
 
-  if (highBand) notes.push(`prompt over ${formatCount(band.thresholdTokens)} tokens: every token at the long-prompt band`);
+  if (highBand) notes.push(`prompt over ${formatCount(band!.thresholdTokens)} tokens: every token at the long-prompt band`);
   if (usage.batch && tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead > 0) notes.push(BATCH_DISCOUNT_NOTE);
   return {
     known: true,

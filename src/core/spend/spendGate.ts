@@ -23,7 +23,7 @@
 import { isSimulatedResponse } from '../api/simulatedResponse';
 import { decideSpend, type SpendDecision } from '../pricing/costGuard';
 import { formatUsd } from '../format';
-import { costFromUsage, estimateCost, tokenUsageFromApi, type ApiUsage, type PriceEntry } from '../pricing/priceTable';
+import { costFromUsage, estimateUsd, tokenUsageFromApi, type ApiUsage, type PriceEntry } from '../pricing/priceTable';
 import type { RateLimitBoard } from './rateLimitHeaders';
 import type { LedgerCall, LedgerKind, LedgerUsage, SpendLedger } from './spendLedger';
 
@@ -132,21 +132,23 @@ export function costOfCall(
   options: { isBatchResult?: boolean } = {},
 ): { costUsd: number | null; cacheSavingsUsd: number; batchSavingsUsd: number } {
   const tokens = tokenUsageFromApi(usage, options);
-  // Savings compare token costs only: the fees are the same either way.
-  const tokensOnly = estimateCost(price, tokens);
+  // Savings compare token costs only: the fees are the same either way. (estimateUsd is
+  // estimateCost's usd without building its breakdown: a batch's results are priced a hundred thousand at a time.)
+  const tokensUsd = estimateUsd(price, tokens);
   // The same figure the panel shows: tokens plus server tool fees (a web fetch has no price: unknown).
-  // Without server tool calls that is the tokens' cost (a batch's results are priced a thousand at a time: once is enough).
+  // Without server tool calls that is the tokens' cost.
   const tools = usage.server_tool_use;
-  const actual = (tools?.web_fetch_requests ?? 0) > 0 || (tools?.web_search_requests ?? 0) > 0 ? costFromUsage(price, usage, options) : tokensOnly;
-  if (!actual.known) return { costUsd: null, cacheSavingsUsd: 0, batchSavingsUsd: 0 };
-  const tokensUsd = tokensOnly.known ? tokensOnly.usd : actual.usd;
+  const withFees = (tools?.web_fetch_requests ?? 0) > 0 || (tools?.web_search_requests ?? 0) > 0 ? costFromUsage(price, usage, options) : undefined;
+  const actualUsd = withFees ? (withFees.known ? withFees.usd : undefined) : tokensUsd;
+  if (actualUsd === undefined) return { costUsd: null, cacheSavingsUsd: 0, batchSavingsUsd: 0 };
+  const tokensOnlyUsd = tokensUsd ?? actualUsd;
   const read = tokens.cacheReadTokens ?? 0;
-  const uncached = read > 0 ? estimateCost(price, { ...tokens, inputTokens: tokens.inputTokens + read, cacheReadTokens: 0 }) : undefined;
-  const synchronous = tokens.batch ? estimateCost(price, { ...tokens, batch: false }) : undefined;
+  const uncachedUsd = read > 0 ? estimateUsd(price, { ...tokens, inputTokens: tokens.inputTokens + read, cacheReadTokens: 0 }) : undefined;
+  const synchronousUsd = tokens.batch ? estimateUsd(price, { ...tokens, batch: false }) : undefined;
   return {
-    costUsd: actual.usd,
-    cacheSavingsUsd: uncached?.known ? Math.max(0, uncached.usd - tokensUsd) : 0,
-    batchSavingsUsd: synchronous?.known ? Math.max(0, synchronous.usd - tokensUsd) : 0,
+    costUsd: actualUsd,
+    cacheSavingsUsd: uncachedUsd !== undefined ? Math.max(0, uncachedUsd - tokensOnlyUsd) : 0,
+    batchSavingsUsd: synchronousUsd !== undefined ? Math.max(0, synchronousUsd - tokensOnlyUsd) : 0,
   };
 }
 
@@ -386,14 +388,31 @@ export class BilledJobHandle {
     const target = await this.deps.target();
     const time = new Date(this.now()).toISOString();
     const groups = new Map<string, ResultGroup>();
+    // The price in force, looked up once per model for the whole write.
+    const prices = new Map<string, PriceEntry | undefined>();
+    const batchResult = { isBatchResult: true };
+    const noOptions = {};
+    // The group of the result before, and what made it: results alike come in runs (a batch's
+    // results are one model, prompt and batch), which then need no group key built.
+    let last: ResultGroup | undefined;
+    let lastModel = '';
+    let lastPromptName = '';
+    let lastBatchId: string | undefined;
+    let lastSimulated = false;
+    let lastUnpriced = false;
+    let lastEstimated = false;
     for (const { spec, sent } of results) {
-      const price = this.deps.prices(spec.model);
-      const cost = costOfCall(price, sent.usage, sent.isBatchResult ? { isBatchResult: true } : {});
+      let price = prices.get(spec.model);
+      if (price === undefined && !prices.has(spec.model)) prices.set(spec.model, (price = this.deps.prices(spec.model)));
+      const cost = costOfCall(price, sent.usage, sent.isBatchResult ? batchResult : noOptions);
       costs?.push({ costUsd: cost.costUsd });
       const simulated = sent.simulated ?? isSimulatedResponse(sent.headers);
       const promptName = spec.promptName ?? this.job.promptName;
-      const key = `${spec.model}\u0000${promptName}\u0000${sent.batchId ?? ''}\u0000${simulated}\u0000${cost.costUsd === null}\u0000${sent.usageEstimated === true}`;
-      let group = groups.get(key);
+      const unpriced = cost.costUsd === null;
+      const estimated = sent.usageEstimated === true;
+      const alike = last !== undefined && lastModel === spec.model && lastPromptName === promptName && lastBatchId === sent.batchId && lastSimulated === simulated && lastUnpriced === unpriced && lastEstimated === estimated;
+      const key = alike ? '' : `${spec.model}\u0000${promptName}\u0000${sent.batchId ?? ''}\u0000${simulated}\u0000${unpriced}\u0000${estimated}`;
+      let group = alike ? last : groups.get(key);
       if (!group) {
         group = {
           entry: {
@@ -416,6 +435,15 @@ export class BilledJobHandle {
           batchSavingsUsd: 0,
         };
         groups.set(key, group);
+      }
+      if (!alike) {
+        last = group;
+        lastModel = spec.model;
+        lastPromptName = promptName;
+        lastBatchId = sent.batchId;
+        lastSimulated = simulated;
+        lastUnpriced = unpriced;
+        lastEstimated = estimated;
       }
       const entry = group.entry;
       entry.calls = (entry.calls ?? 0) + 1;

@@ -5,6 +5,7 @@ import {
   PRICES_AS_OF,
   costFromUsage,
   estimateCost,
+  estimateUsd,
   findPrice,
   mergePriceOverrides,
   type ApiUsage,
@@ -291,5 +292,33 @@ describe('pricing: costFromUsage (the SDK Usage shape, §20 formula)', () => {
 
   it('usage of an unknown model is unknown', () => {
     assert.equal(costFromUsage(undefined, { input_tokens: 1, output_tokens: 1 }).known, false);
+  });
+});
+
+describe('pricing: estimateUsd (estimateCost\'s usd without the rest, for a batch\'s results)', () => {
+  it('is estimateCost\'s usd to the last bit, or undefined exactly where estimateCost is not known', () => {
+    const noCacheRates: PriceEntry = { model: 'no-cache-rates', asOf: 'test', source: 'test', input: 3, output: 15 };
+    const prices: (PriceEntry | undefined)[] = [...BUNDLED_PRICES, noCacheRates, undefined];
+    const counts = [0, 1, 999, 100_000, 100_001, 250_000, -1, Number.NaN, Number.POSITIVE_INFINITY, 0.5];
+    let compared = 0;
+    let known = 0;
+    for (const entry of prices) {
+      for (const inputTokens of counts) {
+        for (const [cacheWrite5mTokens, cacheWrite1hTokens, cacheReadTokens] of [[undefined, undefined, undefined], [0, 0, 0], [10, 0, 0], [0, 20_000, 0], [0, 0, 99_999], [5, 6, 7], [-3, 0, 0]] as const) {
+          for (const batch of [false, true, undefined]) {
+            for (const fast of [false, true]) {
+              const usage: TokenUsage = { inputTokens, outputTokens: 1_234, batch, fast, ...(cacheWrite5mTokens === undefined ? {} : { cacheWrite5mTokens, cacheWrite1hTokens, cacheReadTokens }) };
+              const full = estimateCost(entry, usage);
+              const usd = estimateUsd(entry, usage);
+              assert.equal(usd, full.known ? full.usd : undefined, `${entry?.model ?? 'no price'} ${JSON.stringify(usage)}`);
+              compared++;
+              if (full.known) known++;
+            }
+          }
+        }
+      }
+    }
+    // Both sides of the comparison were exercised.
+    assert.ok(known > 100 && compared - known > 100, `${known} known of ${compared}`);
   });
 });
