@@ -185,7 +185,7 @@ async function benchJoin(dir: string): Promise<BenchFigure[]> {
       unit: 'lines/s',
       target: '>= 50000',
       ok: linesPerSecond >= 50_000,
-      detail: `median of ${RUNS}, each in its own process (${linesPerCpuSecond.toFixed(0)} lines per CPU-second); source: a local JSONL stream in the exact SDK result shape, shuffled, read through the SDK's batches.results() (a fetch serving the file; not the simulator); mapping hash-checked, RowResult lines written, every succeeded row recorded in a spend ledger through SpendGate (one line per group of 1,000 results, with a calls count); baseline (decoding the same lines through the SDK only) ${baselinePerSecond.toFixed(0)} lines/s (${baselinePerCpuSecond.toFixed(0)} per CPU-second), ratio ${(linesPerSecond / baselinePerSecond).toFixed(2)}`,
+      detail: `median of ${RUNS}, each in its own process (${linesPerCpuSecond.toFixed(0)} lines per CPU-second: the process's CPU time, all threads, over the timed join alone, as for the baseline); source: a local JSONL stream in the exact SDK result shape, shuffled, read through the SDK's batches.results() (a fetch serving the file; not the simulator); mapping hash-checked, RowResult lines written, every succeeded row recorded in a spend ledger through SpendGate (one line per group of 1,000 results, with a calls count); baseline (decoding the same lines through the SDK only) ${baselinePerSecond.toFixed(0)} lines/s (${baselinePerCpuSecond.toFixed(0)} per CPU-second), ratio ${(linesPerSecond / baselinePerSecond).toFixed(2)}`,
     },
     {
       name: 'live heap growth while joining, from 10,000 to 100,000 lines',
