@@ -2,7 +2,7 @@
 // and the features bundle requires it only when the command runs, so the chunker, the map, the
 // preview's host and the scheduler add nothing to what loads with the first prompt.
 import type * as vscode from 'vscode';
-import type { WebviewDocument } from '../datasets/datasetPanel';
+import { panelWithController, type WebviewDocument } from '../jobs/jobWebviewPanel';
 import { ChunkController, type ChunkingDeps } from './chunkController';
 import { ChunkPreviewPanel } from './chunkPreviewPanel';
 
@@ -12,14 +12,8 @@ export interface ChunkingFeature extends vscode.Disposable {
 }
 
 export function createChunkingFeature(extensionUri: vscode.Uri, document: WebviewDocument, deps: Omit<ChunkingDeps, 'panel'>): ChunkingFeature {
-  const panel: ChunkPreviewPanel = new ChunkPreviewPanel(extensionUri, (message) => void controller.handle(message), document);
-  const controller: ChunkController = new ChunkController({ ...deps, panel: () => panel });
-  return {
-    controller,
-    panel,
-    dispose: () => {
-      controller.dispose();
-      panel.dispose();
-    },
-  };
+  return panelWithController(
+    (onMessage) => new ChunkPreviewPanel(extensionUri, onMessage, document),
+    (panel) => new ChunkController({ ...deps, panel }),
+  );
 }

@@ -2,8 +2,9 @@
 // the features bundle requires it only when Run Prompt over Dataset… runs, so the CSV parser, the
 // plan, the scheduler and the grid's host add nothing to what loads with the first prompt.
 import type * as vscode from 'vscode';
+import { panelWithController, type WebviewDocument } from '../jobs/jobWebviewPanel';
 import { DatasetController, type DatasetDeps } from './datasetController';
-import { DatasetPanel, type WebviewDocument } from './datasetPanel';
+import { DatasetPanel } from './datasetPanel';
 
 export interface DatasetFeature extends vscode.Disposable {
   controller: DatasetController;
@@ -11,14 +12,8 @@ export interface DatasetFeature extends vscode.Disposable {
 }
 
 export function createDatasetFeature(extensionUri: vscode.Uri, document: WebviewDocument, deps: Omit<DatasetDeps, 'panel'>): DatasetFeature {
-  const panel: DatasetPanel = new DatasetPanel(extensionUri, (message) => void controller.handle(message), document);
-  const controller: DatasetController = new DatasetController({ ...deps, panel: () => panel });
-  return {
-    controller,
-    panel,
-    dispose: () => {
-      controller.dispose();
-      panel.dispose();
-    },
-  };
+  return panelWithController(
+    (onMessage) => new DatasetPanel(extensionUri, onMessage, document),
+    (panel) => new DatasetController({ ...deps, panel }),
+  );
 }

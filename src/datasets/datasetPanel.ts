@@ -1,23 +1,16 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { RunningCacheTotals } from '../core/caching/cacheReport';
+import { JobWebviewPanel, type WebviewDocument } from '../jobs/jobWebviewPanel';
 import { parseGridMessage, rowPages, type BatchResultsView, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
 
 export const datasetPanelViewType = 'promptWorkbench.dataset';
-
-/** The webview document builder the panels share (src/panel/panelHtml.ts), handed in by features.ts. */
-export interface WebviewDocument {
-  html(options: { cspSource: string; nonce: string; scriptUri: string; styleUri: string; title?: string }): string;
-  createNonce(): string;
-}
 
 /**
  * The dataset panel: the plan, then the job's progress and its results grid. The host keeps what
  * it has sent (plan, state, progress, rows by key), so a page that is not ready yet, or one VS Code
  * re-creates when the tab comes back, gets it whole.
  */
-export class DatasetPanel implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
-  private ready = false;
+export class DatasetPanel extends JobWebviewPanel<GridToHost, HostToGrid> {
   private plan: PlanView | undefined;
   private batchResults: BatchResultsView | undefined;
   private state: { state: JobState; message?: string } | undefined;
@@ -27,57 +20,20 @@ export class DatasetPanel implements vscode.Disposable {
   private readonly cacheSums = new RunningCacheTotals();
   /** The grid's cache line, from cacheSums. */
   private cacheTotals: string | undefined;
-  private readonly listeners: vscode.Disposable[] = [];
 
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly onMessage: (message: GridToHost) => void,
-    private readonly document: WebviewDocument,
-  ) {}
-
-  show(title: string): void {
-    if (this.panel) {
-      this.panel.title = title;
-      this.panel.reveal(vscode.ViewColumn.Active);
-      return;
-    }
-    const roots = [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')];
-    const panel = vscode.window.createWebviewPanel(datasetPanelViewType, title, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: roots, retainContextWhenHidden: false });
-    this.panel = panel;
-    this.ready = false;
-    const webview = panel.webview;
-    webview.html = this.document.html({
-      cspSource: webview.cspSource,
-      nonce: this.document.createNonce(),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'datasetGrid.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'datasetGrid.css')).toString(),
-      title,
-    });
-    this.listeners.push(
-      webview.onDidReceiveMessage((raw: unknown) => {
-        const message = parseGridMessage(raw);
-        if (!message) return;
-        if (message.type === 'ready') {
-          this.ready = true;
-          if (this.plan) void webview.postMessage({ type: 'plan', plan: this.plan } satisfies HostToGrid);
-          if (this.batchResults) void webview.postMessage({ type: 'batchResults', batch: this.batchResults } satisfies HostToGrid);
-          if (this.state) void webview.postMessage({ type: 'state', ...this.state } satisfies HostToGrid);
-          if (this.progress) void webview.postMessage({ type: 'progress', progress: this.progress } satisfies HostToGrid);
-          for (const page of rowPages({ type: 'rows', rows: [...this.rows.values()], reset: true })) void webview.postMessage(page satisfies HostToGrid);
-          void webview.postMessage({ type: 'cacheTotals', text: this.cacheTotals } satisfies HostToGrid);
-        }
-        this.onMessage(message);
-      }),
-      panel.onDidDispose(() => {
-        this.panel = undefined;
-        this.ready = false;
-        this.listeners.splice(0).forEach((l) => l.dispose());
-      }),
-    );
+  constructor(extensionUri: vscode.Uri, onMessage: (message: GridToHost) => void, document: WebviewDocument) {
+    super(extensionUri, { viewType: datasetPanelViewType, script: 'datasetGrid.js', style: 'datasetGrid.css', parse: parseGridMessage }, onMessage, document);
   }
 
-  reveal(): void {
-    this.panel?.reveal();
+  protected replay(): HostToGrid[] {
+    return [
+      ...(this.plan ? [{ type: 'plan' as const, plan: this.plan }] : []),
+      ...(this.batchResults ? [{ type: 'batchResults' as const, batch: this.batchResults }] : []),
+      ...(this.state ? [{ type: 'state' as const, ...this.state }] : []),
+      ...(this.progress ? [{ type: 'progress' as const, progress: this.progress }] : []),
+      ...rowPages({ type: 'rows', rows: [...this.rows.values()], reset: true }),
+      { type: 'cacheTotals', text: this.cacheTotals },
+    ];
   }
 
   post(message: HostToGrid): void {
@@ -109,9 +65,8 @@ export class DatasetPanel implements vscode.Disposable {
         this.cacheTotals = this.cacheSums.text();
         break;
     }
-    if (!this.panel || !this.ready) return;
-    for (const page of message.type === 'rows' ? rowPages(message) : [message]) void this.panel.webview.postMessage(page);
-    if (message.type === 'rows') void this.panel.webview.postMessage({ type: 'cacheTotals', text: this.cacheTotals } satisfies HostToGrid);
+    for (const page of message.type === 'rows' ? rowPages(message) : [message]) this.send(page);
+    if (message.type === 'rows') this.send({ type: 'cacheTotals', text: this.cacheTotals });
   }
 
   /** What the panel has been told (for tests): the plan, the state and the rows by key. */
@@ -124,12 +79,7 @@ export class DatasetPanel implements vscode.Disposable {
       rows: [...this.rows.values()],
       progress: this.progress,
       ...(this.cacheTotals ? { cacheTotals: this.cacheTotals } : {}),
-      visible: this.panel !== undefined,
+      visible: this.visible,
     };
-  }
-
-  dispose(): void {
-    this.panel?.dispose();
-    this.listeners.splice(0).forEach((l) => l.dispose());
   }
 }
