@@ -7,13 +7,12 @@
 // output is recorded in the prompt's history and opens in the run panel like a run; the per-chunk
 // results open in the results grid.
 import * as vscode from 'vscode';
+import type { PromptServices } from '../promptServices';
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCountTokensParams, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
-import type { ApiConnection } from '../api/apiConnection';
-import type { WorkbenchConfig } from '../config/workbenchConfig';
 import { describeApiError } from '../core/api/apiErrors';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { chunkText, splitIntoChunks } from '../core/chunking/chunker';
@@ -39,11 +38,9 @@ import { askModal, openWithConsent } from '../spend/spendConsent';
 import type { ChunkBatchJob } from '../batches/batchJobs';
 import type { BatchSubmission, JobFiles } from '../datasets/datasetController';
 import type { BatchResultsView } from '../datasets/datasetProtocol';
-import type { ModelLimits } from '../models/modelLimits';
-import type { Prices } from '../pricing/prices';
-import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { isPromptDocument } from '../promptDocuments';
+import { RememberedJobs } from '../jobs/rememberedJobs';
 import { pickPromptFile } from '../promptPicker';
-import type { SpendTracking } from '../spend/spendTracking';
 import type { ChunkPreviewPanel } from './chunkPreviewPanel';
 import type { ChunkJobState, ChunkPreviewView, ChunkProgressView, CostPairView, LimitsCheckView, PreviewToHost } from './chunkProtocol';
 
@@ -64,14 +61,7 @@ export interface PlannedChunkJob extends ChunkBatchJob {
   preview: ChunkPreview;
 }
 
-export interface ChunkingDeps {
-  documents: PromptDocuments;
-  api: ApiConnection;
-  config: WorkbenchConfig;
-  prices: Prices;
-  limits: ModelLimits;
-  /** The one billed-call path (spend cap, monthly budget, ledger). */
-  spend: SpendTracking;
+export interface ChunkingDeps extends PromptServices {
   log: vscode.LogOutputChannel;
   workspaceState: vscode.Memento;
   /** The extension's workspace storage folder, for history kept there (`promptWorkbench.historyLocation`). */
@@ -153,7 +143,12 @@ export class ChunkController implements vscode.Disposable {
   /** The last stitched output's record in the prompt's history, and its text (for tests). */
   private lastOutput: { recordId: string; text: string; historyPath: string } | undefined;
 
-  constructor(private readonly deps: ChunkingDeps) {}
+  /** Unfinished jobs, remembered so that after a reload the command offers to resume them. */
+  private readonly rememberedJobs: RememberedJobs<RememberedChunkJob>;
+
+  constructor(private readonly deps: ChunkingDeps) {
+    this.rememberedJobs = new RememberedJobs<RememberedChunkJob>(deps.workspaceState, REMEMBERED_KEY, ['sourcePath']);
+  }
 
   /** The command. `target` is the explorer's or the CodeLens' prompt. Returns the preview shown, or undefined. */
   async runOverChunks(target?: vscode.Uri): Promise<ChunkPreviewView | undefined> {
@@ -371,7 +366,7 @@ export class ChunkController implements vscode.Disposable {
             plan = { v: 1, sourceSha256: sourceSha, requestSha256: requestSha, targetTokens, overlapTokens, overheadTokens, countCalls: result.countCalls, chunks: result.chunks };
             await writeChunkPlan(chunkPlanPath(resultsPath), plan);
             // Remembered from the preview on: the same command reuses these chunks (and, once started, resumes the job).
-            await this.remember({ promptPath: promptUri.fsPath, sourcePath: read.realPath, resultsPath });
+            await this.rememberedJobs.remember({ promptPath: promptUri.fsPath, sourcePath: read.realPath, resultsPath });
           }
           if (window !== undefined && plan.targetTokens + plan.overheadTokens + maxTokens > window) {
             errors.push(`A chunk of ${formatCount(plan.targetTokens)} tokens, the prompt's ${formatCount(plan.overheadTokens)} and max_tokens (${formatCount(maxTokens)}) exceed ${model}'s context window (${formatCount(window)}): lower "targetTokens".`);
@@ -504,13 +499,13 @@ export class ChunkController implements vscode.Disposable {
     requestSha: string,
     startOver: boolean,
   ): Promise<{ resultsPath: string; saved?: SavedChunkPlan }> {
-    const remembered = this.remembered().find((job) => job.promptPath === promptUri.fsPath && job.sourcePath === sourcePath);
+    const remembered = this.rememberedJobs.all().find((job) => job.promptPath === promptUri.fsPath && job.sourcePath === sourcePath);
     // A job of this prompt over this text, previewed or started before and not finished: its chunks, and its results so far.
     if (remembered && !startOver) {
       const saved = await readChunkPlan(chunkPlanPath(remembered.resultsPath), source, requestSha);
       if (saved) return { resultsPath: remembered.resultsPath, saved };
     }
-    if (remembered) await this.forget(remembered.resultsPath);
+    if (remembered) await this.rememberedJobs.forget(remembered.resultsPath);
     const base = `${basename(sourcePath).replace(/\.[^.]*$/, '')}.${resultsSlug(promptName)}`;
     if (!isInside(root, join(dirname(sourcePath), `${base}.results.jsonl`))) throw new NotPlanned('The results file would fall outside the workspace folder.');
     return { resultsPath: await newResultsFile(dirname(sourcePath), base) };
@@ -685,7 +680,7 @@ export class ChunkController implements vscode.Disposable {
       await writer.append({ type: 'job', v: RESULTS_FORMAT_VERSION, jobId: randomUUID(), promptName: prepared.promptName, promptPath: relative(prepared.root, prepared.promptUri.fsPath), datasetPath: relative(prepared.root, prepared.sourcePath), model: prepared.model, mode: 'now', startedAt: new Date().toISOString() });
       await writer.close();
     }
-    await this.remember({ promptPath: prepared.promptUri.fsPath, sourcePath: prepared.sourcePath, resultsPath: prepared.resultsPath });
+    await this.rememberedJobs.remember({ promptPath: prepared.promptUri.fsPath, sourcePath: prepared.sourcePath, resultsPath: prepared.resultsPath });
 
     // ---- map
     const sent = new Map<number, { message: Message; startedAt: string; durationMs: number }>();
@@ -831,7 +826,7 @@ export class ChunkController implements vscode.Disposable {
     };
     await this.writeRecords(promptHistory, [record], key, 'the stitched output');
     this.lastOutput = { recordId, text: stitched.text, historyPath: promptHistory.file };
-    await this.forget(prepared.resultsPath);
+    await this.rememberedJobs.forget(prepared.resultsPath);
     this.setState('finished', `${prepared.mapChunks.length} chunks${alreadyDone > 0 ? ` (${alreadyDone} from the earlier run)` : ''}, stitched${stitched.requests > 0 ? ` by ${stitched.requests} reduce request${stitched.requests === 1 ? '' : 's'}` : ''}: ${formatUsd(stitched.costUsd)} in all.`);
     await this.deps.showRun(prepared.promptUri, recordId);
   }
@@ -998,18 +993,6 @@ export class ChunkController implements vscode.Disposable {
     this.deps.panel().post({ type: 'state', state, ...(message ? { message } : {}) });
   }
 
-  private remembered(): RememberedChunkJob[] {
-    const value = this.deps.workspaceState.get<unknown>(REMEMBERED_KEY);
-    return Array.isArray(value) ? value.filter((job): job is RememberedChunkJob => typeof job?.promptPath === 'string' && typeof job?.sourcePath === 'string' && typeof job?.resultsPath === 'string') : [];
-  }
-
-  private async remember(job: RememberedChunkJob): Promise<void> {
-    await this.deps.workspaceState.update(REMEMBERED_KEY, [...this.remembered().filter((j) => j.resultsPath !== job.resultsPath), job].slice(-20));
-  }
-
-  private async forget(resultsPath: string): Promise<void> {
-    await this.deps.workspaceState.update(REMEMBERED_KEY, this.remembered().filter((j) => j.resultsPath !== resultsPath));
-  }
 
   dispose(): void {
     this.controller?.abort();

@@ -1,32 +1,22 @@
 import * as vscode from 'vscode';
+import type { PromptServices } from '../promptServices';
 import { requiredBetas } from '../core/models/requiredBetas';
 import { detailsMarkdown, type CostSummary } from '../core/pricing/costReport';
 import { classifyCountError, explainCountFailure, type TokenCountState } from '../core/counting/tokenCountScheduler';
 import { countInputTokens } from '../core/counting/countTokens';
 import { countableRequest, countTokensParams, estimateInputTokens } from '../core/counting/tokenEstimate';
-import type { ApiConnection } from '../api/apiConnection';
-import type { WorkbenchConfig } from '../config/workbenchConfig';
-import type { ModelLimits } from '../models/modelLimits';
-import type { Prices } from '../pricing/prices';
-import type { SpendTracking } from '../spend/spendTracking';
 import { rateLimitMarkdown } from '../core/spend/rateLimitHeaders';
 import { escapeMarkdown } from '../core/pricing/costReport';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
 import { requestNamesWorkspaceFiles } from '../core/files/workspaceFileRefs';
-import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { isPromptDocument } from '../promptDocuments';
 import { costSummaryFor, requestForCounting, restrictedCountReason, simulatorNote } from '../pricing/promptCost';
 
 const scheme = 'prompt-workbench-cost';
 
-export interface CostDetailsDeps {
+export interface CostDetailsDeps extends PromptServices {
   /** Called each time the details are shown (the walkthrough's "read the cost" step). */
   onShown?: () => void;
-  documents: PromptDocuments;
-  api: ApiConnection;
-  config: WorkbenchConfig;
-  prices: Prices;
-  limits: ModelLimits;
-  spend: SpendTracking;
   /** A request whose workspace files are replaced by their uploads' file ids (as the status bar counts it); throws until uploaded. */
   filesForCount?: (promptUri: vscode.Uri, request: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }

@@ -31,6 +31,7 @@ import { appendRunRecords, jobHistoryFile, promptHistoryFile, recordedError, RUN
 import type { PriceEntry } from '../core/pricing/priceTable';
 import type { Prices } from '../pricing/prices';
 import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { RememberedJobs } from '../jobs/rememberedJobs';
 import { pickPromptFile } from '../promptPicker';
 import type { SpendTracking } from '../spend/spendTracking';
 import type { DatasetPanel } from './datasetPanel';
@@ -103,7 +104,12 @@ export class DatasetController implements vscode.Disposable {
   /** Set while the panel shows a batch job's results: its Retry sends a new batch, not a run now. */
   private batchResults: { retry: () => Promise<void> } | undefined;
 
-  constructor(private readonly deps: DatasetDeps) {}
+  /** Unfinished jobs, remembered so that after a reload the command offers to resume them. */
+  private readonly rememberedJobs: RememberedJobs<RememberedJob>;
+
+  constructor(private readonly deps: DatasetDeps) {
+    this.rememberedJobs = new RememberedJobs<RememberedJob>(deps.workspaceState, REMEMBERED_KEY, ['datasetPath']);
+  }
 
   /** The command. `target` is the explorer's selection: a prompt, or a dataset file. */
   async runOverDataset(target?: vscode.Uri): Promise<PlanView | undefined> {
@@ -405,7 +411,7 @@ export class DatasetController implements vscode.Disposable {
         panel.post({ type: 'progress', progress: progressView(progress) });
       },
     });
-    await this.remember({ promptPath: prepared.promptUri.fsPath, datasetPath: prepared.source.path, resultsPath: prepared.resultsPath });
+    await this.rememberedJobs.remember({ promptPath: prepared.promptUri.fsPath, datasetPath: prepared.source.path, resultsPath: prepared.resultsPath });
     this.setState('running');
     const job = this.job;
     this.running = (async () => {
@@ -417,7 +423,7 @@ export class DatasetController implements vscode.Disposable {
         else if (outcome.stoppedReason) this.setState('stopped', outcome.stoppedReason);
         else {
           this.setState('finished', `${outcome.progress.succeeded} rows succeeded, ${outcome.progress.errored} failed.`);
-          await this.forget(prepared.resultsPath);
+          await this.rememberedJobs.forget(prepared.resultsPath);
         }
       } catch (error) {
         this.deps.log.error(`Dataset job failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -548,7 +554,7 @@ export class DatasetController implements vscode.Disposable {
 
   /** A remembered unfinished job for this prompt and dataset (offered for resume), or a new results file beside the dataset. */
   private async resultsPathFor(promptUri: vscode.Uri, prompt: PromptFile, datasetPath: string, root: string): Promise<string | undefined> {
-    const remembered = this.remembered().find((job) => job.promptPath === promptUri.fsPath && job.datasetPath === datasetPath);
+    const remembered = this.rememberedJobs.all().find((job) => job.promptPath === promptUri.fsPath && job.datasetPath === datasetPath);
     if (remembered) {
       const statuses = await latestStatuses(remembered.resultsPath);
       // Modal: the command waits for this answer. As a notification it could go straight to the
@@ -562,7 +568,7 @@ export class DatasetController implements vscode.Disposable {
       );
       if (answer === 'Resume') return remembered.resultsPath;
       if (answer !== 'Start Over') return undefined;
-      await this.forget(remembered.resultsPath);
+      await this.rememberedJobs.forget(remembered.resultsPath);
     }
     const slug = resultsSlug(prompt.name ?? basename(promptUri.fsPath, '.prompt.json'));
     const folder = dirname(datasetPath);
@@ -570,18 +576,6 @@ export class DatasetController implements vscode.Disposable {
     return newResultsFile(folder, slug);
   }
 
-  private remembered(): RememberedJob[] {
-    const value = this.deps.workspaceState.get<unknown>(REMEMBERED_KEY);
-    return Array.isArray(value) ? value.filter((job): job is RememberedJob => typeof job?.promptPath === 'string' && typeof job?.datasetPath === 'string' && typeof job?.resultsPath === 'string') : [];
-  }
-
-  private async remember(job: RememberedJob): Promise<void> {
-    await this.deps.workspaceState.update(REMEMBERED_KEY, [...this.remembered().filter((j) => j.resultsPath !== job.resultsPath), job].slice(-20));
-  }
-
-  private async forget(resultsPath: string): Promise<void> {
-    await this.deps.workspaceState.update(REMEMBERED_KEY, this.remembered().filter((j) => j.resultsPath !== resultsPath));
-  }
 
   private async planView(prepared: Prepared): Promise<PlanView> {
     const { plan } = prepared;

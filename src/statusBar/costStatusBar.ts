@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { PromptServices } from '../promptServices';
 import { requiredBetas } from '../core/models/requiredBetas';
 import { escapeMarkdown, statusText, tooltipMarkdown, type CostSummary } from '../core/pricing/costReport';
 import type { PromptFile } from '../core/prompt/promptFile';
@@ -7,13 +8,8 @@ import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messa
 import { countInputTokens } from '../core/counting/countTokens';
 import { countableRequest } from '../core/counting/tokenEstimate';
 import { requestNamesWorkspaceFiles } from '../core/files/workspaceFileRefs';
-import type { ApiConnection } from '../api/apiConnection';
-import type { WorkbenchConfig } from '../config/workbenchConfig';
-import type { ModelLimits } from '../models/modelLimits';
-import type { Prices } from '../pricing/prices';
-import type { SpendTracking } from '../spend/spendTracking';
 import { isSimulatedResponse } from '../core/api/simulatedResponse';
-import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { isPromptDocument } from '../promptDocuments';
 import { costSummaryFor, requestForCounting, restrictedCountReason, simulatorNote } from '../pricing/promptCost';
 
 const largeDocumentChars = 2 * 1024 * 1024;
@@ -26,14 +22,8 @@ export interface StatusBarSnapshot {
   warning: boolean;
 }
 
-export interface CostStatusDeps {
-  documents: PromptDocuments;
-  api: ApiConnection;
-  config: WorkbenchConfig;
-  prices: Prices;
-  limits: ModelLimits;
-  /** Month-to-date for the tooltip, from the ledger's running totals. */
-  spend: SpendTracking;
+/** `spend` also gives the month-to-date for the tooltip, from the ledger's running totals. */
+export interface CostStatusDeps extends PromptServices {
   /** Told of each exact count request sent (the tests count them; absent in a user's session). */
   onCountSent?: () => void;
   /**
