@@ -19,6 +19,39 @@ export const promptSelector: vscode.DocumentSelector = [
 ];
 
 /** Shown where a file would have been read in Restricted Mode. */
+/**
+ * Follows the edits of open prompt documents: `refresh` runs a pause (`debounceMs`) after the last
+ * change of a burst, so a burst of keystrokes in a large prompt costs one pass; `forget` runs when
+ * one closes, its pending refresh dropped. `schedule` asks for a refresh the same way.
+ */
+export function followPromptEdits(debounceMs: number, refresh: (document: vscode.TextDocument) => void, forget: (document: vscode.TextDocument) => void): vscode.Disposable & { schedule(document: vscode.TextDocument): void } {
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  const schedule = (document: vscode.TextDocument): void => {
+    if (!isPromptDocument(document)) return;
+    const key = document.uri.toString();
+    clearTimeout(timers.get(key));
+    timers.set(key, setTimeout(() => {
+      timers.delete(key);
+      if (!document.isClosed) refresh(document);
+    }, debounceMs));
+  };
+  const subscriptions = vscode.Disposable.from(
+    vscode.workspace.onDidChangeTextDocument((event) => schedule(event.document)),
+    vscode.workspace.onDidCloseTextDocument((document) => {
+      clearTimeout(timers.get(document.uri.toString()));
+      timers.delete(document.uri.toString());
+      forget(document);
+    }),
+  );
+  return {
+    schedule,
+    dispose: () => {
+      subscriptions.dispose();
+      timers.forEach((timer) => clearTimeout(timer));
+    },
+  };
+}
+
 export const restrictedModeReason = 'files a prompt names are read only once you trust this folder (Restricted Mode)';
 
 interface CachedLookup {

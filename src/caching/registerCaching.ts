@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type * as CachingFeatureModule from './cachingFeature';
 import type { CachingDeps, CachingFeature } from './cachingFeature';
-import { isPromptDocument, promptSelector } from '../promptDocuments';
+import { followPromptEdits, isPromptDocument, promptSelector } from '../promptDocuments';
 
 export interface RegisteredCaching extends vscode.Disposable {
   /** The feature (loading it if needed), for the tests. */
@@ -22,31 +22,18 @@ export function registerCaching(deps: CachingDeps & { onDidChangeNamedFiles: vsc
     return loaded;
   };
   const collection = vscode.languages.createDiagnosticCollection('promptWorkbench.caching');
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
-  const refresh = (document: vscode.TextDocument): void => {
-    if (document.isClosed || !isPromptDocument(document)) return;
-    collection.set(document.uri, feature().diagnostics(document));
-  };
-  const schedule = (document: vscode.TextDocument): void => {
-    if (!isPromptDocument(document)) return;
-    const key = document.uri.toString();
-    clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => {
-      timers.delete(key);
-      refresh(document);
-    }, debounceMs));
-  };
-  const refreshAll = (): void => vscode.workspace.textDocuments.filter(isPromptDocument).forEach(schedule);
+  const edits = followPromptEdits(
+    debounceMs,
+    (document) => isPromptDocument(document) && collection.set(document.uri, feature().diagnostics(document)),
+    (document) => collection.delete(document.uri),
+  );
+  const refreshAll = (): void => vscode.workspace.textDocuments.filter(isPromptDocument).forEach(edits.schedule);
   refreshAll();
 
   const disposable = vscode.Disposable.from(
     collection,
-    vscode.workspace.onDidOpenTextDocument(schedule),
-    vscode.workspace.onDidChangeTextDocument((event) => schedule(event.document)),
-    vscode.workspace.onDidCloseTextDocument((document) => {
-      clearTimeout(timers.get(document.uri.toString()));
-      collection.delete(document.uri);
-    }),
+    edits,
+    vscode.workspace.onDidOpenTextDocument(edits.schedule),
     deps.onDidChangeNamedFiles(refreshAll),
     deps.onDidChangePrices(refreshAll),
     vscode.languages.registerCodeActionsProvider(
@@ -58,7 +45,6 @@ export function registerCaching(deps: CachingDeps & { onDidChangeNamedFiles: vsc
       { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
     ),
     vscode.languages.registerHoverProvider(promptSelector, { provideHover: (document, position) => feature().hover(document, position) }),
-    { dispose: () => timers.forEach((timer) => clearTimeout(timer)) },
   );
   return { dispose: () => disposable.dispose(), feature };
 }

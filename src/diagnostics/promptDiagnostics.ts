@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { PromptDiagnostic } from '../core/prompt/promptFile';
-import { isPromptDocument, type PromptDocuments } from '../promptDocuments';
+import { followPromptEdits, isPromptDocument, type PromptDocuments } from '../promptDocuments';
 
 const severities: Record<PromptDiagnostic['severity'], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -46,7 +46,6 @@ const ourSource = 'Prompt Workbench';
 /** Problems in .prompt.json files, in the Problems panel at their exact ranges, updated as the user types. */
 export function registerPromptDiagnostics(documents: PromptDocuments, debounceMs = 150): vscode.Disposable {
   const collection = vscode.languages.createDiagnosticCollection('promptWorkbench');
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   /** Each document's own problems, before the ones VS Code also reports are left out. */
   const own = new Map<string, vscode.Diagnostic[]>();
@@ -60,24 +59,18 @@ export function registerPromptDiagnostics(documents: PromptDocuments, debounceMs
     own.set(document.uri.toString(), parsed.diagnostics.map((problem) => toVsDiagnostic(document, problem)));
     publish(document.uri);
   };
-  const schedule = (document: vscode.TextDocument): void => {
-    if (!isPromptDocument(document)) return;
-    const key = document.uri.toString();
-    clearTimeout(timers.get(key));
-    // Debounced: a burst of keystrokes in a large prompt costs one parse, after the pause.
-    timers.set(key, setTimeout(() => {
-      timers.delete(key);
-      refresh(document);
-    }, debounceMs));
-  };
+  const edits = followPromptEdits(debounceMs, refresh, (document) => {
+    own.delete(document.uri.toString());
+    collection.delete(document.uri);
+  });
 
   vscode.workspace.textDocuments.filter(isPromptDocument).forEach(refresh);
   return vscode.Disposable.from(
     collection,
+    edits,
     vscode.workspace.onDidOpenTextDocument((document) => isPromptDocument(document) && refresh(document)),
     // A file a prompt names appeared, changed or went away, or the folder was trusted.
     documents.onDidChangeNamedFiles(() => vscode.workspace.textDocuments.filter(isPromptDocument).forEach(refresh)),
-    vscode.workspace.onDidChangeTextDocument((event) => schedule(event.document)),
     // VS Code's JSON check reports after ours, and again as the user types.
     vscode.languages.onDidChangeDiagnostics((event) => {
       for (const uri of event.uris) {
@@ -88,11 +81,5 @@ export function registerPromptDiagnostics(documents: PromptDocuments, debounceMs
         if (!sameDiagnostics(next, collection.get(uri) ?? [])) collection.set(uri, next);
       }
     }),
-    vscode.workspace.onDidCloseTextDocument((document) => {
-      clearTimeout(timers.get(document.uri.toString()));
-      own.delete(document.uri.toString());
-      collection.delete(document.uri);
-    }),
-    { dispose: () => timers.forEach((timer) => clearTimeout(timer)) },
   );
 }
