@@ -14,60 +14,17 @@ import { DiagnosticSink, PromptChecker } from '../src/core/prompt/promptChecks';
 import { parseJsonTree } from '../src/core/prompt/promptJsonTree';
 import { BUNDLED_PRICES, findPrice } from '../src/core/pricing/priceTable';
 import { runAlone, timedMedian, type BenchFigure } from './benchResult';
+import { conversationPrompt, longDocumentPrompt, MB } from './fixtures/largePrompts';
 
 const TARGET_MS = 20;
 const SAMPLES = 21;
 const WARMUP = 10;
-const MB = 1024 * 1024;
-
-const PARAGRAPH =
-  'Section 4.2 — "Expenses" must be submitted within 60 days with an itemised receipt; items above 250 EUR need approval first.\n' +
-  'Hotels are reimbursed up to 180 EUR per night (260 EUR in London, New York, Zürich and Tokyo). Travel time is compensated.\n\n';
-
-function longDocumentPrompt(size: number): string {
-  const document = PARAGRAPH.repeat(Math.ceil(size / (PARAGRAPH.length + 8)));
-  return JSON.stringify(
-    {
-      name: 'Long document',
-      variables: { question: { description: 'asked at each run' }, team: 'Finance' },
-      request: {
-        model: 'claude-sonnet-5-5',
-        max_tokens: 2048,
-        system: [
-          { type: 'text', text: 'You answer questions for the {{team}} team about the handbook below.' },
-          { type: 'text', text: `<handbook>\n${document}</handbook>` },
-        ],
-        messages: [{ role: 'user', content: '{{question}}' }],
-      },
-    },
-    null,
-    2,
-  );
-}
-
-function conversationPrompt(size: number): string {
-  const build = (count: number): string => {
-    const messages: unknown[] = [];
-    for (let i = 0; i < count; i++) {
-      messages.push(
-        i % 2 === 0
-          ? { role: 'user', content: [{ type: 'text', text: `Question ${i} about {{topic}}: how does the "${i % 7}" case differ?` }] }
-          : { role: 'assistant', content: [{ type: 'text', text: `Answer ${i}: it differs in two ways, described in section ${i % 13}.` }] },
-      );
-    }
-    messages.push({ role: 'user', content: '{{question}}' });
-    return JSON.stringify({ name: 'Long conversation', variables: { topic: 'tides' }, request: { model: 'claude-sonnet-5-5', max_tokens: 4096, messages } }, null, 2);
-  };
-  const perMessage = build(1000).length / 1000;
-  return build(Math.floor(size / perMessage));
-}
-
 export async function benchCacheAdvisor(): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
   const price = findPrice(BUNDLED_PRICES, 'claude-sonnet-5-5');
   const shapes: [string, () => string, Record<string, string>][] = [
-    ['5 MB long document', () => longDocumentPrompt(5 * MB), { team: 'Finance' }],
-    ['5 MB conversation', () => conversationPrompt(5 * MB), { topic: 'tides' }],
+    ['5 MB long document', () => longDocumentPrompt(5 * MB, { question: { description: 'asked at each run' }, cacheHandbook: false }), { team: 'Finance' }],
+    ['5 MB conversation', () => conversationPrompt(5 * MB, '{{question}}'), { topic: 'tides' }],
   ];
   for (const [name, build, ownValues] of shapes) {
     const text = build();

@@ -11,55 +11,14 @@
 // Run alone: node out/bench/validationBench.js
 import { DEFAULT_MAX_VALIDATED_LENGTH, parsePromptFile, validateForSend } from '../src/core/prompt/promptFile';
 import { runAlone, timedMedian, type BenchFigure, type TimedMedian } from './benchResult';
+import { conversationPrompt, longDocumentPrompt, MB } from './fixtures/largePrompts';
 
 const TARGET_MS = 50;
 const SAMPLES = 21;
 const WARMUP = 5;
-const MB = 1024 * 1024;
-
-const PARAGRAPH =
-  'Section 4.2 — "Expenses" must be submitted within 60 days with an itemised receipt; items above 250 EUR need approval first.\n' +
-  'Hotels are reimbursed up to 180 EUR per night (260 EUR in London, New York, Zürich and Tokyo). Travel time is compensated.\n\n';
-
-/** A prompt whose system prompt is one long document of about `size` characters of source text. */
-function longDocumentPrompt(size: number): string {
-  const document = PARAGRAPH.repeat(Math.ceil(size / (PARAGRAPH.length + 8)));
-  return JSON.stringify(
-    {
-      name: 'Long document',
-      variables: { question: 'What is the hotel limit in Tokyo?', team: 'Finance' },
-      request: {
-        model: 'claude-sonnet-5-5',
-        max_tokens: 2048,
-        system: [
-          { type: 'text', text: 'You answer questions for the {{team}} team about the handbook below.' },
-          { type: 'text', text: `<handbook>\n${document}</handbook>`, cache_control: { type: 'ephemeral', ttl: '1h' } },
-        ],
-        messages: [{ role: 'user', content: '{{question}}' }],
-      },
-    },
-    null,
-    2,
-  );
-}
-
-/** A prompt with a conversation of short messages, pretty-printed, about `size` characters long. */
-function conversationPrompt(size: number): string {
-  const build = (count: number): string => {
-    const messages: unknown[] = [];
-    for (let i = 0; i < count; i++) {
-      messages.push(
-        i % 2 === 0
-          ? { role: 'user', content: [{ type: 'text', text: `Question ${i} about {{topic}}: how does the "${i % 7}" case differ?` }] }
-          : { role: 'assistant', content: [{ type: 'text', text: `Answer ${i}: it differs in two ways, described in section ${i % 13}.` }] },
-      );
-    }
-    messages.push({ role: 'user', content: 'Summarize the conversation.' });
-    return JSON.stringify({ name: 'Long conversation', variables: { topic: 'tides' }, request: { model: 'claude-sonnet-5-5', max_tokens: 4096, messages } }, null, 2);
-  };
-  const perMessage = build(1000).length / 1000;
-  return build(Math.floor(size / perMessage));
-}
+/** The prompts as validated: ready to send (a question given, the document cached), no placeholder left in the last turn. */
+const validatedDocument = { question: 'What is the hotel limit in Tokyo?', cacheHandbook: true };
+const validatedLastQuestion = 'Summarize the conversation.';
 
 /**
  * `text` with the `i`-th of `count` letters spread through it changed. Built with Array.join, as
@@ -89,8 +48,8 @@ export async function benchValidation(): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
   // Built one at a time, so the garbage of building one shape is not collected while timing another.
   const shapes: [string, () => string][] = [
-    ['5 MB long document', () => longDocumentPrompt(5 * MB)],
-    ['5 MB conversation', () => conversationPrompt(5 * MB)],
+    ['5 MB long document', () => longDocumentPrompt(5 * MB, validatedDocument)],
+    ['5 MB conversation', () => conversationPrompt(5 * MB, validatedLastQuestion)],
   ];
   for (const [name, build] of shapes) {
     const text = build();
@@ -106,7 +65,7 @@ export async function benchValidation(): Promise<BenchFigure[]> {
     });
   }
 
-  const limitText = conversationPrompt(DEFAULT_MAX_VALIDATED_LENGTH - MB / 4);
+  const limitText = conversationPrompt(DEFAULT_MAX_VALIDATED_LENGTH - MB / 4, validatedLastQuestion);
   const limit = timeValidation(limitText, 5);
   figures.push({
     name: 'validate at the live limit',
@@ -115,7 +74,7 @@ export async function benchValidation(): Promise<BenchFigure[]> {
     detail: `${(limitText.length / MB).toFixed(1)} MB conversation, just under DEFAULT_MAX_VALIDATED_LENGTH (${DEFAULT_MAX_VALIDATED_LENGTH / MB} MB); median of 5 (max ${limit.maxMs.toFixed(1)} ms)`,
   });
 
-  const huge = longDocumentPrompt(50 * MB);
+  const huge = longDocumentPrompt(50 * MB, validatedDocument);
   const guard = timeValidation(huge, 5);
   figures.push({
     name: 'live check of a 50 MB prompt (size guard)',
