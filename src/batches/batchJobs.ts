@@ -488,7 +488,7 @@ export class BatchJobs implements vscode.Disposable {
       : 'No results joined yet.';
     await this.deps.showResults(
       record.resultsPath,
-      { title: `${jobTitle(record)} (batch)`, batchIds: record.parts.map((p) => p.id), summary, retryable, invalidRequests: fixFirst },
+      { title: `${record.promptName} × ${basename(record.datasetPath)} (batch)`, batchIds: record.parts.map((p) => p.id), summary, retryable, invalidRequests: fixFirst },
       () => this.retryFailed(jobId),
     );
   }

@@ -254,7 +254,8 @@ export class DatasetController implements vscode.Disposable {
     const panel = this.deps.panel();
     panel.show(batch.title);
     panel.post({ type: 'batchResults', batch });
-    panel.post({ type: 'state', state: 'finished', message: batch.summary });
+    // The summary is in the page's header; the state line says what can be done with it.
+    panel.post({ type: 'state', state: 'finished', message: batch.retryable > 0 ? `Ended: ${batch.retryable} failed rows can be retried as a new batch.` : 'Ended.' });
     panel.post({ type: 'rows', rows: await this.gridRowsOf(resultsPath), reset: true });
   }
 

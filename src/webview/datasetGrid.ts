@@ -5,7 +5,7 @@
 // is shown with textContent; positions are set through the CSSOM (the CSP forbids style
 // attributes, not style properties).
 import type { BatchResultsView, GridRow, GridToHost, HostToGrid, JobState, PlanView, ProgressView } from '../datasets/datasetProtocol';
-import { formatCount } from '../core/format';
+import { formatCount, formatUsd } from '../core/format';
 import { button, el } from './dom';
 
 interface VsCodeApi {
@@ -26,11 +26,15 @@ let viewDirty = true;
 let batchResults: BatchResultsView | undefined;
 /** The plan is valid and its batch worst case within the limits: Submit as Batch is selectable. */
 let planAllowsBatch = false;
+/** Rows whose last status is errored, counted with the totals: what Retry failed rows sends again. */
+let erroredRows = 0;
 
 // Integers grouped as en-US does (1,234,567) by core's formatCount, not Intl.NumberFormat.format:
 // that was the costliest call of a scrolled frame's script (a CPU profile of the grid bench's scroll).
 const fmtInt = (n: number | undefined): string => (n === undefined ? '' : formatCount(Math.round(n)));
-const fmtUsd = (n: number | null | undefined): string => (n === undefined || n === null ? '' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
+// Two significant digits below a dollar, as everywhere else: a row's cost of $0.00022 was "$0.0002",
+// and one of $0.0000032 was "$0.0000".
+const fmtUsd = (n: number | null | undefined): string => (n === undefined || n === null ? '' : formatUsd(n));
 const fmtDuration = (ms: number | undefined): string => {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
   const s = Math.round(ms / 1000);
@@ -164,10 +168,20 @@ function renderState(next: JobState, message?: string): void {
   pauseButton.hidden = !running;
   resumeButton.hidden = true;
   cancelButton.hidden = !running;
-  retryButton.hidden = running || next === 'submitted' || (batchResults !== undefined && batchResults.retryable === 0);
   if (!batchResults) retryButton.textContent = 'Retry failed rows';
-  exportButton.hidden = batchResults !== undefined || next === 'submitted';
+  showRowActions();
   document.body.dataset.state = next;
+}
+
+/**
+ * Retry and Export are offered only when they have something to act on: a failed row in the grid,
+ * or any result at all (before a job has results, both did nothing).
+ */
+function showRowActions(): void {
+  const busy = state === 'running' || state === 'submitted';
+  // A batch job's host counts its own retryable rows (errored, expired, canceled; not invalid requests).
+  retryButton.hidden = busy || (batchResults !== undefined ? batchResults.retryable === 0 : erroredRows === 0);
+  exportButton.hidden = busy || batchResults !== undefined || rows.size === 0;
 }
 
 function renderProgress(p: ProgressView): void {
@@ -215,6 +229,8 @@ function rebuildView(): void {
   totals.textContent = `${fmtInt(view.length)} of ${fmtInt(rows.size)} rows · ${fmtInt(tokens)} tokens · ${fmtUsd(cost)} · ${fmtInt(errors)} errors`;
   spacer.style.height = `${view.length * ROW_HEIGHT}px`;
   viewDirty = false;
+  erroredRows = errors;
+  showRowActions();
 }
 
 /**

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { formatUsd } from '../../src/core/format';
 import { estimateCost, findPrice, tokenUsageFromApi, BUNDLED_PRICES, type ApiUsage } from '../../src/core/pricing/priceTable';
 import { start, type Simulator } from '../simulator/server';
 import { frameWith, quickOpen, recordFailure, runFromPalette, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
@@ -102,7 +103,14 @@ describe('Message Batches in the workbench (end-to-end)', function () {
       assert.ok(Math.abs(result.costUsd! - standard.usd / 2) < 1e-12, `row cost ${result.costUsd} is half of ${standard.usd}`);
       total += result.costUsd!;
     }
-    const shown = /· \$([\d.]+) ·/.exec(await grid.locator('[data-totals]').innerText())?.[1];
-    assert.equal(shown, total < 0.01 ? total.toFixed(4) : total.toFixed(2), 'the grid totals the batch cost');
+    const shown = /· (\$[\d.]+) ·/.exec(await grid.locator('[data-totals]').innerText())?.[1];
+    assert.equal(shown, formatUsd(total), 'the grid totals the batch cost');
+    // A row's cost is shown to two significant digits, as everywhere else (it read "$0.0000").
+    // The grid is in dataset order, so the dataset's first row is in view (the results file is in the order the batch answered).
+    const first = (results as { key?: string; costUsd?: number }[]).find((r) => r.key === 'T0');
+    assert.ok(first, 'the first row has a result');
+    const cell = grid.locator(`.grid-rows .grid-row[data-key="${first.key}"] > :nth-child(6)`);
+    assert.equal((await cell.innerText()).trim(), formatUsd(first.costUsd!));
+    assert.doesNotMatch(await grid.locator('.state').innerText(), /at batch prices/, 'the summary is shown once, in the header');
   });
 });

@@ -139,6 +139,9 @@ describe('datasets in the workbench (end-to-end)', function () {
     await runOverDatasetFromExplorer(page);
     const frame = await gridFrame(page);
     assert.equal(sim.requestCount('messages'), 0, 'nothing is sent before Start');
+    // Before there are results, Retry and Export have nothing to act on and are not offered.
+    assert.equal(await frame.locator('[data-action="retryFailed"]').isVisible(), false, 'no Retry before results');
+    assert.equal(await frame.locator('[data-action="exportCsv"]').isVisible(), false, 'no Export before results');
     // A few rows fail (403 is not retried), and replies take a moment so the grid can be seen filling.
     sim.configure({ latencyMs: 150 });
     sim.enqueueFault({ fault: 'permission', endpoint: 'messages', times: FAILED });

@@ -11,7 +11,7 @@ import { describeApiError } from '../api/apiErrors';
 import { cacheBreakpoints, countTokensParams, estimateInputTokens, type CountableRequest } from '../counting/tokenEstimate';
 import { formatCount } from '../format';
 import { DEFAULT_EXPECTED_OUTPUT_TOKENS } from '../pricing/costReport';
-import { BATCH_MULTIPLIER, estimateCost, type PriceEntry, type TokenUsage } from '../pricing/priceTable';
+import { estimateCost, type PriceEntry, type TokenUsage } from '../pricing/priceTable';
 import type { PromptFile } from '../prompt/promptFile';
 import { resolveRequest } from '../prompt/template';
 import type { RateLimits } from '../scheduler/rateLimitBuckets';
@@ -414,7 +414,6 @@ function costPlan(plan: DatasetPlan, price: PriceEntry | undefined, prompt: Prom
     lines[batch ? 'batch' : 'now'] = { expectedUsd: expected, worstCaseUsd: worst };
   }
   notes.push(`expected: ${formatCount(plan.expectedOutputTokens)} output tokens a row; worst case: max_tokens (${formatCount(plan.maxTokens)}) a row${plan.tokens.errorBound > 0 ? ' and input at the top of the error bound' : ''}`);
-  notes.push(`batch: ×${BATCH_MULTIPLIER}`);
   if (prefix) notes.push(`the rows share a cached prefix of about ${formatCount(prefix.tokens)} tokens: written by the first row, read by the others within the ${prefix.ttl} TTL (cache hits in batches are best effort)`);
   return { known: true, now: lines.now, batch: lines.batch, cachedPrefixTokens: prefix?.tokens, notes };
 }
