@@ -4,9 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { start, type Simulator } from '../simulator/server';
 import { countRequestTokens } from '../simulator/tokenizer';
-import { costStatusItem, recordFailure, screenshot, sentApiKey, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
+import { costStatusItem, FAKE_API_KEY, screenshot, sentApiKey, useWorkbenchSession, waitUntil } from './workbenchSession';
 
 const API_KEY = FAKE_API_KEY;
 const PROMPT_NAME = 'tide-tables';
@@ -28,28 +27,17 @@ function simulatorCount(body: unknown): number {
 }
 
 describe('authoring in the workbench (end-to-end)', function () {
-  let sim: Simulator;
-  let session: E2eSession | undefined;
-
-  before(async () => {
-    sim = await start({ port: 0 });
-    session = await startSession({
+  const workbench = useWorkbenchSession({
+    simulator: { port: 0 },
+    session: (sim) => ({
       env: { ANTHROPIC_API_KEY: API_KEY },
       machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url, 'promptWorkbench.countDelayMs': 200 },
       userSettings: { 'workbench.startupEditor': 'none' },
-    });
-    await waitForActivation(session);
-  });
-  afterEach(async function () {
-    await recordFailure(session, this);
-  });
-  after(async () => {
-    await session?.close();
-    await sim?.close();
+    }),
   });
 
   it('New Prompt, run from the command palette in the real workbench, creates and opens a file', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     // Nothing is open yet, so the new prompt goes to the workspace root.
     await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
     await page.keyboard.press('F1');
@@ -72,7 +60,7 @@ describe('authoring in the workbench (end-to-end)', function () {
     await page.locator('.monaco-editor .view-lines', { hasText: '"request"' }).first().waitFor();
     await screenshot(page, 'authoring-new-prompt');
 
-    const file = join(session!.workspace, PROMPT_FILE);
+    const file = join(workbench.session.workspace, PROMPT_FILE);
     assert.ok(existsSync(file), `${file} should exist on disk`);
     const prompt = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; request?: { model?: unknown; messages?: unknown } };
     assert.equal(prompt.name, PROMPT_NAME);
@@ -82,7 +70,7 @@ describe('authoring in the workbench (end-to-end)', function () {
   });
 
   it('shows the token count in the status bar and updates it as the user message is typed', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     // The new prompt from the test above is the active editor.
     const item = costStatusItem(page);
     await item.waitFor({ state: 'visible', timeout: 30_000 });
@@ -92,7 +80,7 @@ describe('authoring in the workbench (end-to-end)', function () {
       return /^[\d,]+ tok · /.test(text) ? text : undefined;
     });
     assert.match(exact, /tok · \$[\d.]+ · .*ctx/);
-    const counts = sim.requests.filter((r) => r.endpoint === 'count_tokens');
+    const counts = workbench.sim.requests.filter((r) => r.endpoint === 'count_tokens');
     assert.ok(counts.length > 0, 'the status bar counted with the simulator');
     assert.deepEqual(new Set(counts.map((r) => sentApiKey(r.headers))), new Set([API_KEY]), 'with the key from ANTHROPIC_API_KEY');
     const before = shownTokens(exact);
@@ -107,7 +95,7 @@ describe('authoring in the workbench (end-to-end)', function () {
     // The exact count of the edited prompt: the simulator was asked for it (after the typing
     // paused), and the status bar shows what it answered.
     const edited = await waitUntil('a count_tokens request for the edited message', () =>
-      sim.requests.filter((r) => r.endpoint === 'count_tokens' && r.status === 200 && JSON.stringify(r.body).includes(TYPED.trim())).at(-1),
+      workbench.sim.requests.filter((r) => r.endpoint === 'count_tokens' && r.status === 200 && JSON.stringify(r.body).includes(TYPED.trim())).at(-1),
     );
     const expected = simulatorCount(edited.body);
     assert.ok(expected > before, `the edited prompt counts more tokens (${before} → ${expected})`);

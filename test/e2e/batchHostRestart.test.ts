@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestHost, repoRoot } from '../launcher/hostSetup';
 import { installVsix } from '../launcher/vscodeServer';
-import { start, type Simulator } from '../simulator/server';
-import { FAKE_API_KEY, frameWith, quickOpen, recordFailure, runFromPalette, startSession, waitForActivation, waitUntil, type E2eSession } from './workbenchSession';
+import { FAKE_API_KEY, frameWith, quickOpen, runFromPalette, useWorkbenchSession, waitUntil, type E2eSession } from './workbenchSession';
 
 const ROWS = 40;
 /** Long enough that the batch is still processing when the new host has started and polls it. */
@@ -61,72 +60,63 @@ function extensionHostPid(session: E2eSession): number | undefined {
 describe('a pending Message Batch across a true extension-host restart (end-to-end)', function () {
   this.timeout(420_000);
   const scratch = mkdtempSync(join(tmpdir(), 'pw-restart-'));
-  let sim: Simulator;
-  let session: E2eSession | undefined;
-
-  before(async () => {
-    const build = spawnSync('npm', ['run', 'build', '--', '--production'], { cwd: repoRoot, encoding: 'utf8' });
-    assert.equal(build.status, 0, build.stderr);
-    const vsix = join(scratch, 'prompt-workbench.vsix');
-    const pack = spawnSync(process.execPath, [join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: repoRoot, encoding: 'utf8' });
-    assert.equal(pack.status, 0, `${pack.stdout}\n${pack.stderr}`);
-    const extensionsDir = join(scratch, 'extensions');
-    installVsix(ensureTestHost(), vsix, extensionsDir);
-    sim = await start({ port: 0, outputTokens: 8, batchProcessingMs: PROCESSING_MS });
-    session = await startSession({
-      extensionDevelopmentPath: null,
-      extensionsDir,
-      env: { ANTHROPIC_API_KEY: FAKE_API_KEY },
-      machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
-      userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
-      files: { 'restart.prompt.json': `${JSON.stringify(prompt, null, 2)}\n`, 'restart.csv': csv },
-    });
-    await waitForActivation(session);
-  });
-  afterEach(async function () {
-    await recordFailure(session, this);
-  });
-  after(async () => {
-    await session?.close();
-    await sim?.close();
-    rmSync(scratch, { recursive: true, force: true });
+  const workbench = useWorkbenchSession({
+    simulator: { outputTokens: 8, batchProcessingMs: PROCESSING_MS },
+    session: (sim) => {
+      const build = spawnSync('npm', ['run', 'build', '--', '--production'], { cwd: repoRoot, encoding: 'utf8' });
+      assert.equal(build.status, 0, build.stderr);
+      const vsix = join(scratch, 'prompt-workbench.vsix');
+      const pack = spawnSync(process.execPath, [join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: repoRoot, encoding: 'utf8' });
+      assert.equal(pack.status, 0, `${pack.stdout}\n${pack.stderr}`);
+      const extensionsDir = join(scratch, 'extensions');
+      installVsix(ensureTestHost(), vsix, extensionsDir);
+      return {
+        extensionDevelopmentPath: null,
+        extensionsDir,
+        env: { ANTHROPIC_API_KEY: FAKE_API_KEY },
+        machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
+        userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
+        files: { 'restart.prompt.json': `${JSON.stringify(prompt, null, 2)}\n`, 'restart.csv': csv },
+      };
+    },
+    cleanup: () => rmSync(scratch, { recursive: true, force: true }),
   });
 
   it('a batch submitted, then the extension host restarted, is picked up by the new host, finishes, and its results are joined', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await quickOpen(page, 'restart.prompt.json');
     await runFromPalette(page, 'Prompt Workbench: Run Prompt over Dataset…');
     const plan = await frameWith(page, '[data-action="submitBatch"]', 90_000);
     const submit = plan.locator('[data-action="submitBatch"]');
     await waitUntil('Submit as Batch to be selectable', async () => (await plan.locator('h2').count()) > 0 && (await submit.isEnabled()), 60_000);
     await submit.click();
-    await waitUntil('the batch to be created', () => sim.requestCount('batches.create') === 1, 60_000);
-    const createdAt = sim.requests.find((r) => r.endpoint === 'batches.create')!.time;
+    await waitUntil('the batch to be created', () => workbench.sim.requestCount('batches.create') === 1, 60_000);
+    const createdAt = workbench.sim.requests.find((r) => r.endpoint === 'batches.create')!.time;
     await waitUntil('the plan to say it was submitted', async () => new RegExp(`Submitted ${ROWS} rows`).test(await plan.locator('.state').innerText()), 30_000);
 
     // The host process goes; the server starts a new one for the same page.
-    const activated = activations(session!);
-    const pid = await waitUntil('the extension host process', () => extensionHostPid(session!), 10_000);
-    const killedAt = sim.requests.length;
+    const activated = activations(workbench.session);
+    const pid = await waitUntil('the extension host process', () => extensionHostPid(workbench.session), 10_000);
+    const killedAt = workbench.sim.requests.length;
     process.kill(pid, 'SIGKILL');
-    await waitUntil('a new extension host to activate Prompt Workbench', () => activations(session!) > activated, 120_000, 250);
-    const restarted = extensionHostPid(session!);
+    await waitUntil('a new extension host to activate Prompt Workbench', () => activations(workbench.session) > activated, 120_000, 250);
+    const restarted = extensionHostPid(workbench.session);
     assert.ok(restarted !== undefined && restarted !== pid, `a new host process (was ${pid}, now ${restarted})`);
-    assert.equal(sim.requestCount('batches.results'), 0, 'nothing was joined before the restart');
+    assert.equal(workbench.sim.requestCount('batches.results'), 0, 'nothing was joined before the restart');
 
     // The new host picks the job up from workspace storage and polls it while it is still processing.
-    const polled = await waitUntil('the new host to poll the batch', () => sim.requests.slice(killedAt).find((r) => r.endpoint === 'batches.retrieve'), 90_000, 250);
+    const polled = await waitUntil('the new host to poll the batch', () => workbench.sim.requests.slice(killedAt).find((r) => r.endpoint === 'batches.retrieve'), 90_000, 250);
     assert.ok(polled.time < createdAt + PROCESSING_MS, `picked up ${Math.round((polled.time - createdAt) / 1000)} s after submission, while the batch was still processing`);
 
     await runFromPalette(page, 'Prompt Workbench: Show Batches');
     const row = page.locator('.pane-body .monaco-list-row', { hasText: 'restart.csv' }).first();
     await waitUntil('the job to end in the Batches view', async () => new RegExp(`ended · ${ROWS} succeeded`).test((await row.textContent()) ?? ''), 180_000, 500);
-    assert.equal(sim.requestCount('batches.results'), 1, 'its results were streamed once, by the new host');
-    assert.ok(sim.requests.slice(killedAt).filter((r) => r.endpoint === 'batches.retrieve').length >= 2, 'polled to its end by the new host');
+    assert.equal(workbench.sim.requestCount('batches.results'), 1, 'its results were streamed once, by the new host');
+    assert.ok(workbench.sim.requests.slice(killedAt).filter((r) => r.endpoint === 'batches.retrieve').length >= 2, 'polled to its end by the new host');
 
     // Joined: every row in the job's results file, at batch prices.
-    const resultsFile = await waitUntil('the results file', () => readdirSync(session!.workspace).find((name) => name.startsWith('Restart-tickets-') && name.endsWith('.results.jsonl')), 30_000);
-    const rows = readFileSync(join(session!.workspace, resultsFile), 'utf8')
+    const resultsFile = await waitUntil('the results file', () => readdirSync(workbench.session.workspace).find((name) => name.startsWith('Restart-tickets-') && name.endsWith('.results.jsonl')), 30_000);
+    const rows = readFileSync(join(workbench.session.workspace, resultsFile), 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { type: string; key?: string; status?: string; costUsd?: number; batchId?: string })

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { formatUsd } from '../../src/core/format';
 import { estimateCost, findPrice, tokenUsageFromApi, BUNDLED_PRICES, type ApiUsage } from '../../src/core/pricing/priceTable';
-import { start, type Simulator } from '../simulator/server';
-import { frameWith, quickOpen, recordFailure, runFromPalette, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
+import { FAKE_API_KEY, frameWith, quickOpen, runFromPalette, useWorkbenchSession, waitUntil } from './workbenchSession';
 
 const API_KEY = FAKE_API_KEY;
 const MODEL = 'claude-haiku-5-5';
@@ -31,29 +30,18 @@ function jobRow(page: Page) {
 
 describe('Message Batches in the workbench (end-to-end)', function () {
   this.timeout(300_000);
-  let sim: Simulator;
-  let session: E2eSession | undefined;
-
-  before(async () => {
-    sim = await start({ port: 0, outputTokens: 8, batchProcessingMs: 3_000 });
-    session = await startSession({
+  const workbench = useWorkbenchSession({
+    simulator: { outputTokens: 8, batchProcessingMs: 3_000 },
+    session: (sim) => ({
       env: { ANTHROPIC_API_KEY: API_KEY },
       machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
       userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
       files: { 'classify.prompt.json': `${JSON.stringify(prompt, null, 2)}\n`, 'tickets.csv': csv },
-    });
-    await waitForActivation(session);
-  });
-  afterEach(async function () {
-    await recordFailure(session, this);
-  });
-  after(async () => {
-    await session?.close();
-    await sim?.close();
+    }),
   });
 
   it('submits a 500-row CSV as a batch, shows it in the Batches view until it ends, and opens its 500 results at batch prices', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await quickOpen(page, 'classify.prompt.json');
     await runFromPalette(page, 'Prompt Workbench: Run Prompt over Dataset…');
 
@@ -61,15 +49,15 @@ describe('Message Batches in the workbench (end-to-end)', function () {
     const plan = await frameWith(page, '[data-action="submitBatch"]', 90_000);
     const submit = plan.locator('[data-action="submitBatch"]');
     await waitUntil('Submit as Batch to be selectable', async () => (await plan.locator('h2').count()) > 0 && (await submit.isEnabled()), 60_000);
-    assert.equal(sim.requestCount('batches.create'), 0, 'nothing is sent before the click');
-    assert.equal(sim.requestCount('messages'), 0);
+    assert.equal(workbench.sim.requestCount('batches.create'), 0, 'nothing is sent before the click');
+    assert.equal(workbench.sim.requestCount('messages'), 0);
     await submit.click();
-    await waitUntil('the batch to be created', () => sim.requestCount('batches.create') === 1, 60_000);
-    const created = sim.requests.find((r) => r.endpoint === 'batches.create')?.body as { requests: { custom_id: string }[] };
+    await waitUntil('the batch to be created', () => workbench.sim.requestCount('batches.create') === 1, 60_000);
+    const created = workbench.sim.requests.find((r) => r.endpoint === 'batches.create')?.body as { requests: { custom_id: string }[] };
     assert.equal(created.requests.length, ROWS);
     assert.equal(new Set(created.requests.map((r) => r.custom_id)).size, ROWS, 'one unique custom_id per row');
     await waitUntil('the plan to say it was submitted', async () => /Submitted 500 rows/.test(await plan.locator('.state').innerText()), 30_000);
-    assert.equal(sim.requestCount('messages'), 0, 'the rows went as a batch, not one by one');
+    assert.equal(workbench.sim.requestCount('messages'), 0, 'the rows went as a batch, not one by one');
 
     // The Batches view lists the job while it runs, then shows it ended.
     await runFromPalette(page, 'Prompt Workbench: Show Batches');
@@ -77,8 +65,8 @@ describe('Message Batches in the workbench (end-to-end)', function () {
     // textContent: the narrow side bar cuts the description short on screen, not in the DOM.
     await waitUntil('the job in the Batches view', async () => /Classify tickets × tickets\.csv/.test((await row.textContent()) ?? ''), 60_000);
     await waitUntil('the job to end in the Batches view', async () => /ended · 500 succeeded/.test((await row.textContent()) ?? ''), 120_000, 500);
-    assert.ok(sim.requestCount('batches.retrieve') >= 1, 'the job was polled');
-    assert.equal(sim.requestCount('batches.results'), 1, 'its results were streamed once');
+    assert.ok(workbench.sim.requestCount('batches.retrieve') >= 1, 'the job was polled');
+    assert.equal(workbench.sim.requestCount('batches.results'), 1, 'its results were streamed once');
 
     // Open Results: the same grid a run made now fills, with every row and the batch price.
     await runFromPalette(page, 'Prompt Workbench: Open Batch Results');
@@ -88,9 +76,9 @@ describe('Message Batches in the workbench (end-to-end)', function () {
     assert.match(summary, /500 succeeded · 0 errored · 0 canceled · 0 expired · \$[\d.]+ at batch prices \(×0\.5\)/);
 
     // Each row's cost is its usage at half the standard price; the grid's total is their sum.
-    const resultsFile = readdirSync(session!.workspace).find((name) => name.endsWith('.results.jsonl'));
+    const resultsFile = readdirSync(workbench.session.workspace).find((name) => name.endsWith('.results.jsonl'));
     assert.ok(resultsFile, 'the results file is beside the dataset');
-    const rows = readFileSync(join(session!.workspace, resultsFile), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; status?: string; usage?: ApiUsage; costUsd?: number });
+    const rows = readFileSync(join(workbench.session.workspace, resultsFile), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; status?: string; usage?: ApiUsage; costUsd?: number });
     const results = rows.filter((r) => r.type === 'row');
     assert.equal(results.length, ROWS);
     const price = findPrice(BUNDLED_PRICES, MODEL);

@@ -4,8 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { start, type Simulator } from '../simulator/server';
-import { quickOpen, recordFailure, screenshot, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
+import { FAKE_API_KEY, quickOpen, screenshot, useWorkbenchSession, waitUntil } from './workbenchSession';
 
 const API_KEY = FAKE_API_KEY;
 const FILE = 'handbook-questions.prompt.json';
@@ -27,30 +26,21 @@ const TEXT = `${JSON.stringify(PROMPT, null, 2)}\n`;
 const SYSTEM_LINE = TEXT.split('\n').findIndex((line, i, lines) => line.includes('"type": "text"') && (lines[i - 2] ?? '').includes('"system"')) + 1;
 
 describe('cache quick fix from the light bulb (end-to-end)', function () {
-  let sim: Simulator;
-  let session: E2eSession | undefined;
-
-  before(async () => {
-    assert.ok(SYSTEM_LINE > 0, 'the fixture has a system block');
-    sim = await start({ port: 0 });
-    session = await startSession({
-      env: { ANTHROPIC_API_KEY: API_KEY },
-      machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
-      userSettings: { 'workbench.startupEditor': 'none', 'editor.lightbulb.enabled': 'on' },
-      files: { [FILE]: TEXT, 'questions.csv': 'q\nWhat is the hotel limit?\n' },
-    });
-    await waitForActivation(session);
-  });
-  afterEach(async function () {
-    await recordFailure(session, this);
-  });
-  after(async () => {
-    await session?.close();
-    await sim?.close();
+  const workbench = useWorkbenchSession({
+    simulator: { port: 0 },
+    session: async (sim) => {
+      assert.ok(SYSTEM_LINE > 0, 'the fixture has a system block');
+      return {
+        env: { ANTHROPIC_API_KEY: API_KEY },
+        machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
+        userSettings: { 'workbench.startupEditor': 'none', 'editor.lightbulb.enabled': 'on' },
+        files: { [FILE]: TEXT, 'questions.csv': 'q\nWhat is the hotel limit?\n' },
+      };
+    },
   });
 
   it('puts the cursor in the stable prefix, clicks the light bulb and applies "Add cache_control"', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await quickOpen(page, FILE);
     await page.locator('.monaco-editor .view-lines', { hasText: '"system"' }).first().waitFor({ timeout: 30_000 });
 
@@ -73,7 +63,7 @@ describe('cache quick fix from the light bulb (end-to-end)', function () {
     await page.locator('.monaco-editor .view-lines', { hasText: '"cache_control"' }).first().waitFor({ timeout: 20_000 });
     await page.keyboard.press('Control+S');
     const onDisk = await waitUntil('the fix saved to disk', () => {
-      const text = readFileSync(join(session!.workspace, FILE), 'utf8');
+      const text = readFileSync(join(workbench.session.workspace, FILE), 'utf8');
       return text.includes('cache_control') ? text : undefined;
     });
     await screenshot(page, 'cache-quick-fix-applied');

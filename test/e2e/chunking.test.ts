@@ -8,9 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { repoRoot } from '../launcher/hostSetup';
-import { start, type Simulator } from '../simulator/server';
 import { englishText } from '../unit/chunking/sampleTexts';
-import { frameWith, quickOpen, recordFailure, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
+import { FAKE_API_KEY, frameWith, quickOpen, useWorkbenchSession, waitForActivation, waitUntil } from './workbenchSession';
 
 const PROMPT = 'long-contract-chunked.prompt.json';
 const RESTART_PROMPT = 'restart-chunked.prompt.json';
@@ -25,12 +24,8 @@ const restartPrompt = {
 
 describe('run over chunks in the workbench (end-to-end)', function () {
   this.timeout(600_000);
-  let sim: Simulator;
-  let session: E2eSession | undefined;
-
-  before(async () => {
-    sim = await start({
-      port: 0,
+  const workbench = useWorkbenchSession({
+    simulator: {
       outputTokens: 30,
       // Each chunk's reply says which part it read; the reduce says how many results reached it.
       replyText: (body) => {
@@ -38,33 +33,27 @@ describe('run over chunks in the workbench (end-to-end)', function () {
         if (text.includes('Merge them into one list')) return `MERGED OBLIGATIONS FROM ${(text.match(/--- chunk \d+ of \d+ ---/g) ?? []).length} PARTS`;
         return text.includes('<contract_part>') ? 'OBLIGATIONS OF ONE PART' : undefined;
       },
-    });
-    const prompt = JSON.parse(readFileSync(join(repoRoot, 'examples', PROMPT), 'utf8')) as Record<string, unknown>;
-    delete prompt['$schema'];
-    session = await startSession({
-      env: { ANTHROPIC_API_KEY: FAKE_API_KEY },
-      machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
-      // One chunk at a time, so the reload test can stop the job between two chunks.
-      userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'promptWorkbench.datasetConcurrency': 1 },
-      files: {
-        [PROMPT]: `${JSON.stringify(prompt, null, 2)}\n`,
-        'data/long-contract.md': readFileSync(join(repoRoot, 'examples', 'data', 'long-contract.md'), 'utf8'),
-        [RESTART_PROMPT]: `${JSON.stringify(restartPrompt, null, 2)}\n`,
-        'data/report.md': RESTART_TEXT,
-      },
-    });
-    await waitForActivation(session);
-  });
-  afterEach(async function () {
-    await recordFailure(session, this);
-  });
-  after(async () => {
-    await session?.close();
-    await sim?.close();
+    },
+    session: (sim) => {
+      const prompt = JSON.parse(readFileSync(join(repoRoot, 'examples', PROMPT), 'utf8')) as Record<string, unknown>;
+      delete prompt['$schema'];
+      return {
+        env: { ANTHROPIC_API_KEY: FAKE_API_KEY },
+        machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
+        // One chunk at a time, so the reload test can stop the job between two chunks.
+        userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'promptWorkbench.datasetConcurrency': 1 },
+        files: {
+          [PROMPT]: `${JSON.stringify(prompt, null, 2)}\n`,
+          'data/long-contract.md': readFileSync(join(repoRoot, 'examples', 'data', 'long-contract.md'), 'utf8'),
+          [RESTART_PROMPT]: `${JSON.stringify(restartPrompt, null, 2)}\n`,
+          'data/report.md': RESTART_TEXT,
+        },
+      };
+    },
   });
 
   it('runs the long-contract example from its CodeLens: the preview first, then the stitched output in the run panel', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await quickOpen(page, PROMPT);
     const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Run over Chunks' }).first();
     await lens.waitFor({ timeout: 90_000 });
@@ -79,7 +68,7 @@ describe('run over chunks in the workbench (end-to-end)', function () {
     assert.match(await frame.locator('[data-cost="total-batch"]').innerText(), /\$[\d.]+ expected/);
     assert.equal(await frame.locator('[data-limits]').getAttribute('data-limits'), 'send');
     assert.ok(await frame.locator('[data-action="submitBatch"]').isEnabled(), 'Submit as Batch (×0.5) is offered beside Start');
-    assert.equal(sim.requestCount('messages'), 0, 'nothing is sent before Start');
+    assert.equal(workbench.sim.requestCount('messages'), 0, 'nothing is sent before Start');
 
     // A chunk's start opens the contract there.
     await frame.locator('[data-open-chunk="1"]').click();
@@ -104,13 +93,13 @@ describe('run over chunks in the workbench (end-to-end)', function () {
     const panel = await frameWith(page, '[data-testid="run-output"]', 120_000);
     const output = panel.locator('[data-testid="run-output"]');
     await waitUntil('the stitched output in the run panel', async () => (await output.innerText()).includes(`MERGED OBLIGATIONS FROM ${chunks} PARTS`), 120_000, 250);
-    assert.equal(sim.requestCount('messages'), chunks + 1, 'one request per chunk, and the reduce');
+    assert.equal(workbench.sim.requestCount('messages'), chunks + 1, 'one request per chunk, and the reduce');
     await waitUntil('the preview to say finished', async () => (await frame.locator('body').getAttribute('data-state')) === 'finished', 30_000, 250);
   });
 
   it('resumes a job a window reload stopped in the middle (a new extension host) without sending a finished chunk again', async () => {
-    const page = session!.page;
-    const dataDir = join(session!.workspace, 'data');
+    const page = workbench.session.page;
+    const dataDir = join(workbench.session.workspace, 'data');
     const resultsFile = (): string | undefined => readdirSync(dataDir).find((name) => name.startsWith('report.Restart-over-chunks-') && name.endsWith('.results.jsonl'));
     const succeeded = (): string[] => {
       const name = resultsFile();
@@ -133,7 +122,7 @@ describe('run over chunks in the workbench (end-to-end)', function () {
     let frame = await openPreview();
     const chunks = Number(await frame.locator('[data-chunk-count]').getAttribute('data-chunk-count'));
     assert.ok(chunks >= 8, `${chunks} chunks`);
-    sim.configure({ latencyMs: 1_500 });
+    workbench.sim.configure({ latencyMs: 1_500 });
     const start = frame.locator('[data-action="start"]');
     await waitUntil('an enabled Start', async () => (await start.isVisible()) && (await start.isEnabled()), 30_000, 250);
     await start.click();
@@ -142,7 +131,7 @@ describe('run over chunks in the workbench (end-to-end)', function () {
 
     // The window goes away in the middle of the job (a reload: a new window and a new extension host).
     await page.reload();
-    await waitForActivation(session!);
+    await waitForActivation(workbench.session);
     // The old host is gone once the results file stops growing.
     let kept = succeeded();
     await waitUntil('the results file to stop growing', async () => {
@@ -153,8 +142,8 @@ describe('run over chunks in the workbench (end-to-end)', function () {
       return stable;
     }, 60_000, 0);
     assert.ok(kept.length >= 3 && kept.length < chunks, `${kept.length} of ${chunks} chunks kept`);
-    sim.configure({ latencyMs: 0 });
-    const before = sim.requests.length;
+    workbench.sim.configure({ latencyMs: 0 });
+    const before = workbench.sim.requests.length;
 
     frame = await openPreview();
     const done = frame.locator('[data-already-done]');
@@ -168,7 +157,7 @@ describe('run over chunks in the workbench (end-to-end)', function () {
 
     // Only the chunks without a result were sent after the reload.
     const plan = JSON.parse(readFileSync(join(dataDir, (resultsFile() ?? '').replace(/\.results\.jsonl$/, '.chunks.json')), 'utf8')) as { chunks: { start: number; end: number }[] };
-    const sentAfter = sim.requests.slice(before).filter((r) => r.endpoint === 'messages').map((r) => JSON.stringify(r.body));
+    const sentAfter = workbench.sim.requests.slice(before).filter((r) => r.endpoint === 'messages').map((r) => JSON.stringify(r.body));
     assert.equal(sentAfter.length, chunks - kept.length);
     for (const key of kept) {
       const chunk = plan.chunks[Number(key.replace('chunk-', '')) - 1]!;

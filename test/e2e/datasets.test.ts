@@ -8,8 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { repoRoot } from '../launcher/hostSetup';
-import { start, type Simulator } from '../simulator/server';
-import { frameWith, recordFailure, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
+import { FAKE_API_KEY, frameWith, useWorkbenchSession, waitUntil } from './workbenchSession';
 
 const API_KEY = FAKE_API_KEY;
 const PROMPT = 'classify-tickets-dataset.prompt.json';
@@ -95,37 +94,28 @@ async function startFromPlan(page: Page, frame: Frame): Promise<void> {
 
 describe('datasets in the workbench (end-to-end)', function () {
   this.timeout(600_000);
-  let sim: Simulator;
-  let session: E2eSession | undefined;
-
-  before(async () => {
-    sim = await start({ port: 0, outputTokens: 20 });
-    const csv = readFileSync(join(repoRoot, 'examples', 'data', 'tickets.csv'), 'utf8');
-    const prompt = JSON.parse(readFileSync(join(repoRoot, 'examples', PROMPT), 'utf8')) as Record<string, unknown>;
-    delete prompt['$schema'];
-    // The row's id goes into its request too, so the simulator's log says which row each request was for (tickets repeat).
-    (prompt['variables'] as Record<string, unknown>)['id'] = { description: 'The ticket id (the dataset\'s id column)' };
-    const message = (prompt['request'] as { messages: { content: string }[] }).messages[0] as { content: string };
-    message.content = `Ticket {{id}}\n${message.content}`;
-    session = await startSession({
-      env: { ANTHROPIC_API_KEY: API_KEY },
-      machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
-      userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
-      files: { [PROMPT]: `${JSON.stringify(prompt, null, 2)}\n`, 'data/tickets.csv': csv },
-    });
-    await waitForActivation(session);
-  });
-  afterEach(async function () {
-    await recordFailure(session, this);
-  });
-  after(async () => {
-    await session?.close();
-    await sim?.close();
+  const workbench = useWorkbenchSession({
+    simulator: { outputTokens: 20 },
+    session: async (sim) => {
+      const csv = readFileSync(join(repoRoot, 'examples', 'data', 'tickets.csv'), 'utf8');
+      const prompt = JSON.parse(readFileSync(join(repoRoot, 'examples', PROMPT), 'utf8')) as Record<string, unknown>;
+      delete prompt['$schema'];
+      // The row's id goes into its request too, so the simulator's log says which row each request was for (tickets repeat).
+      (prompt['variables'] as Record<string, unknown>)['id'] = { description: 'The ticket id (the dataset\'s id column)' };
+      const message = (prompt['request'] as { messages: { content: string }[] }).messages[0] as { content: string };
+      message.content = `Ticket {{id}}\n${message.content}`;
+      return {
+        env: { ANTHROPIC_API_KEY: API_KEY },
+        machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
+        userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
+        files: { [PROMPT]: `${JSON.stringify(prompt, null, 2)}\n`, 'data/tickets.csv': csv },
+      };
+    },
   });
 
   /** The row keys of the messages requests from `from` on. */
   function sentKeys(from = 0): string[] {
-    return sim.requests
+    return workbench.sim.requests
       .slice(from)
       .filter((r) => r.endpoint === 'messages')
       .map((r) => {
@@ -135,16 +125,16 @@ describe('datasets in the workbench (end-to-end)', function () {
   }
 
   it('runs the example over its 200-row CSV from the explorer, fills the grid live, filters to the failed rows and retries them', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await runOverDatasetFromExplorer(page);
     const frame = await gridFrame(page);
-    assert.equal(sim.requestCount('messages'), 0, 'nothing is sent before Start');
+    assert.equal(workbench.sim.requestCount('messages'), 0, 'nothing is sent before Start');
     // Before there are results, Retry and Export have nothing to act on and are not offered.
     assert.equal(await frame.locator('[data-action="retryFailed"]').isVisible(), false, 'no Retry before results');
     assert.equal(await frame.locator('[data-action="exportCsv"]').isVisible(), false, 'no Export before results');
     // A few rows fail (403 is not retried), and replies take a moment so the grid can be seen filling.
-    sim.configure({ latencyMs: 150 });
-    sim.enqueueFault({ fault: 'permission', endpoint: 'messages', times: FAILED });
+    workbench.sim.configure({ latencyMs: 150 });
+    workbench.sim.enqueueFault({ fault: 'permission', endpoint: 'messages', times: FAILED });
     await startFromPlan(page, frame);
 
     const seen: number[] = [];
@@ -160,8 +150,8 @@ describe('datasets in the workbench (end-to-end)', function () {
     );
     assert.ok(seen.filter((n) => n > 0 && n < ROWS).length >= 2, `the grid filled in steps while the job ran: ${seen.join(' → ')}`);
     await frame.locator('body[data-state="finished"]').waitFor({ timeout: 60_000 });
-    sim.configure({ latencyMs: 0 });
-    assert.equal(sim.requestCount('messages'), ROWS);
+    workbench.sim.configure({ latencyMs: 0 });
+    assert.equal(workbench.sim.requestCount('messages'), ROWS);
     const failedKeys = sentKeys().slice(0, FAILED).sort();
 
     await frame.locator('[data-control="status"]').selectOption('errored');
@@ -172,31 +162,31 @@ describe('datasets in the workbench (end-to-end)', function () {
 
     await frame.locator('[data-action="retryFailed"]').click();
     await waitUntil('the retried rows to leave the errored filter', async () => (await totals(frame))[0] === 0 && (await frame.locator('body[data-state="finished"]').count()) === 1, 120_000, 250);
-    assert.equal(sim.requestCount('messages'), ROWS + FAILED, 'only the failed rows were sent again');
+    assert.equal(workbench.sim.requestCount('messages'), ROWS + FAILED, 'only the failed rows were sent again');
     assert.deepEqual(sentKeys().slice(ROWS).sort(), failedKeys);
     await frame.locator('[data-control="status"]').selectOption('succeeded');
     await waitUntil('every row to show as succeeded', async () => (await totals(frame))[0] === ROWS, 30_000);
-    const { latest } = latestResults(session!.workspace);
+    const { latest } = latestResults(workbench.session.workspace);
     assert.equal([...latest.values()].filter((s) => s === 'succeeded').length, ROWS);
   });
   /** How many times the extension host has activated the extension so far (its log says so each time). */
   function activations(): number {
     const marker = '_doActivateExtension prompt-workbench.prompt-workbench';
     const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
-    return files(join(session!.server.userDataDir, 'logs'))
+    return files(join(workbench.session.server.userDataDir, 'logs'))
       .filter((file) => /exthost\d*\.log$/.test(file))
       .reduce((n, file) => n + readFileSync(file, 'utf8').split(marker).length - 1, 0);
   }
 
   it('resumes a job after the extension host restarts, without sending its finished rows again', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await runOverDatasetFromExplorer(page);
     let frame = await gridFrame(page);
     // Slow replies, so the job is still running when the host goes.
-    sim.configure({ latencyMs: 2_000 });
+    workbench.sim.configure({ latencyMs: 2_000 });
     await startFromPlan(page, frame);
     const { file } = await waitUntil('some rows to finish', () => {
-      const results = latestResults(session!.workspace);
+      const results = latestResults(workbench.session.workspace);
       return results.latest.size >= 16 && results;
     }, 120_000, 100);
     // A reload of this web workbench ends the extension host (the server logs its exit, code 0) and
@@ -207,12 +197,12 @@ describe('datasets in the workbench (end-to-end)', function () {
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await waitUntil('the extension host to activate the extension again', () => activations() > activated, 180_000, 500);
-    sim.configure({ latencyMs: 0 });
+    workbench.sim.configure({ latencyMs: 0 });
     // What the old host finished, read once it is gone: none of it may be sent again.
     // (A row cancelled in flight is written as canceled, and is sent again.)
-    const done = new Map([...latestResults(session!.workspace, file).latest].filter(([, status]) => status !== 'canceled'));
+    const done = new Map([...latestResults(workbench.session.workspace, file).latest].filter(([, status]) => status !== 'canceled'));
     assert.ok(done.size >= 16 && done.size < ROWS, `the job was interrupted part way (${done.size} rows done)`);
-    const afterRestart = sim.requests.length;
+    const afterRestart = workbench.sim.requests.length;
 
     await runOverDatasetFromExplorer(page);
     const resume = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Resume$/ });
@@ -224,7 +214,7 @@ describe('datasets in the workbench (end-to-end)', function () {
 
     const resent = sentKeys(afterRestart).filter((key) => done.has(key));
     assert.deepEqual(resent, [], 'rows finished before the restart are not sent again');
-    const { latest } = latestResults(session!.workspace, file);
+    const { latest } = latestResults(workbench.session.workspace, file);
     assert.equal(latest.size, ROWS, 'the resumed job wrote to the same results file');
     assert.ok([...latest.values()].every((s) => s === 'succeeded'), 'every row ends done');
   });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Page } from 'playwright-core';
 import { start, type Simulator } from '../simulator/server';
-import { costStatusItem, editorTitleAction, quickOpen, recordFailure, runFromPalette, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
+import { costStatusItem, editorTitleAction, FAKE_API_KEY, quickOpen, runFromPalette, useWorkbenchSession, waitForActivation, waitUntil } from './workbenchSession';
 
 const API_KEY = FAKE_API_KEY;
 const SECRET = `aws_secret_access_key=${'Zx9'.repeat(12)}-the-users-own`;
@@ -73,21 +73,23 @@ async function runPrompt(page: Page, fileName: string): Promise<void> {
 
 describe('a hostile workspace: Restricted Mode, then trusted, then run (end-to-end)', function () {
   this.timeout(600_000);
-  let sim: Simulator;
   let evil: Simulator;
-  let session: E2eSession | undefined;
   let base: string;
   let outsideBefore: Record<string, string>;
 
+  // The second simulator (where the workspace's settings try to send the key) and the folder around the workspace, first.
   before(async () => {
-    sim = await start({ port: 0 });
     evil = await start({ port: 0 });
     base = mkdtempSync(join(tmpdir(), 'pw-hostile-'));
     writeFileSync(join(base, 'secret.txt'), SECRET);
     mkdirSync(join(base, 'outside-history'));
     writeFileSync(join(base, 'outside-history', 'injected.jsonl'), '# not history: a file of the user\n');
-    const zero = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
-    session = await startSession({
+  });
+  const zero = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+  // Restricted Mode: the extension need not activate before the first test.
+  const workbench = useWorkbenchSession({
+    activate: false,
+    session: (sim) => ({
       workspaceTrust: true,
       workspaceParent: base,
       env: { ANTHROPIC_API_KEY: API_KEY },
@@ -124,40 +126,35 @@ describe('a hostile workspace: Restricted Mode, then trusted, then run (end-to-e
         symlinkSync(join(base, 'secret.txt'), join(workspace, 'prompts', 'notes.md'));
         symlinkSync(join(base, 'outside-history'), join(workspace, 'prompts', '.prompt-history'));
       },
-    });
-    outsideBefore = snapshot(base, session.workspace);
+    }),
+    cleanup: async () => {
+      await evil?.close();
+      if (base) rmSync(base, { recursive: true, force: true });
+    },
   });
-
-  afterEach(async function () {
-    await recordFailure(session, this);
-  });
-
-  after(async () => {
-    await session?.close();
-    await sim?.close();
-    await evil?.close();
-    if (base) rmSync(base, { recursive: true, force: true });
+  before(() => {
+    outsideBefore = snapshot(base, workbench.session.workspace);
   });
 
   it('in Restricted Mode reads no named file, counts offline only, and says the exact count comes once trusted', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await quickOpen(page, 'leak.prompt.json');
     // workspaceContains does not always fire in Restricted Mode here; a command activates the
     // extension as a person would (Set API Key, then Escape: nothing is stored or sent).
     await runFromPalette(page, 'Prompt Workbench: Set API Key');
-    await waitForActivation(session!);
+    await waitForActivation(workbench.session);
     await page.keyboard.press('Escape');
     await quickOpen(page, 'leak.prompt.json');
     await waitUntil('the offline estimate in the status bar', async () => ((await statusText(page)).includes('~') ? true : undefined), 60_000, 250);
     assert.match(await statusTooltip(page), /trust this folder/i);
     // Well past the count delay: nothing was sent at all, neither count_tokens nor the Models API.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    assert.deepEqual(sim.requests.map((r) => r.endpoint), [], 'no request in Restricted Mode');
+    assert.deepEqual(workbench.sim.requests.map((r) => r.endpoint), [], 'no request in Restricted Mode');
     assert.equal(evil.requests.length, 0);
   });
 
   it('once trusted, refuses the files outside the workspace instead of reading them', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await runFromPalette(page, 'Manage Workspace Trust');
     const trust = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^\s*Trust\s*$/ }).first();
     await trust.waitFor({ timeout: 30_000 });
@@ -186,38 +183,38 @@ describe('a hostile workspace: Restricted Mode, then trusted, then run (end-to-e
     await quickOpen(page, 'leak.prompt.json');
     await waitUntil('the refusals in the status bar', async () => ((await statusText(page)).includes('2 problems') ? true : undefined), 60_000, 250);
     await quickOpen(page, 'model.prompt.json');
-    await waitUntil('a count for the prompt with the hostile model id', () => sim.requests.some((r) => r.endpoint === 'count_tokens') || undefined, 60_000, 250);
+    await waitUntil('a count for the prompt with the hostile model id', () => workbench.sim.requests.some((r) => r.endpoint === 'count_tokens') || undefined, 60_000, 250);
   });
 
   it('runs a prompt with injection strings as data, and writes no history through the linked folder', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await runPrompt(page, 'injected.prompt.json');
-    const sent = await waitUntil('the run request', () => sim.requests.find((r) => r.endpoint === 'messages'), 90_000, 250);
+    const sent = await waitUntil('the run request', () => workbench.sim.requests.find((r) => r.endpoint === 'messages'), 90_000, 250);
     const body = sent.body as Record<string, unknown>;
     assert.deepEqual(body['tools'], injectedRequest.tools, 'the keys arrive exactly as written, as data');
     assert.deepEqual(body['metadata'], injectedRequest.metadata);
-    await waitUntil('the run to finish', () => sim.requests.filter((r) => r.endpoint === 'messages').length === 1 || undefined, 30_000, 250);
+    await waitUntil('the run to finish', () => workbench.sim.requests.filter((r) => r.endpoint === 'messages').length === 1 || undefined, 30_000, 250);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     assert.deepEqual(readdirSync(join(base, 'outside-history')), ['injected.jsonl'], 'nothing written through the linked history folder');
     assert.equal(readFileSync(join(base, 'outside-history', 'injected.jsonl'), 'utf8'), '# not history: a file of the user\n');
   });
 
   it('refuses a run above the user limit, whatever the workspace settings say', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await runPrompt(page, 'expensive.prompt.json');
     // The guard counts the input before it decides; then it must refuse, sending nothing.
-    await waitUntil('the spend check to count the expensive prompt', () => sim.requests.some((r) => r.endpoint === 'count_tokens' && (r.body as { model?: string }).model === 'claude-opus-5-5') || undefined, 60_000, 250);
+    await waitUntil('the spend check to count the expensive prompt', () => workbench.sim.requests.some((r) => r.endpoint === 'count_tokens' && (r.body as { model?: string }).model === 'claude-opus-5-5') || undefined, 60_000, 250);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    assert.equal(sim.requests.filter((r) => r.endpoint === 'messages' && (r.body as { model?: string }).model === 'claude-opus-5-5').length, 0, 'nothing sent');
+    assert.equal(workbench.sim.requests.filter((r) => r.endpoint === 'messages' && (r.body as { model?: string }).model === 'claude-opus-5-5').length, 0, 'nothing sent');
   });
 
   it('sent no byte of the secret, changed no file outside the workspace, and never used the workspace server', () => {
-    const everything = JSON.stringify(sim.requests.map((r) => [r.body, r.headers]));
+    const everything = JSON.stringify(workbench.sim.requests.map((r) => [r.body, r.headers]));
     for (let i = 0; i + 12 <= SECRET.length; i += 6) assert.ok(!everything.includes(SECRET.slice(i, i + 12)), `no part of the secret (${i})`);
     assert.equal(evil.requests.length, 0, 'the workspace cannot redirect the key');
-    assert.deepEqual(snapshot(base, session!.workspace), outsideBefore, 'no file outside the workspace changed');
+    assert.deepEqual(snapshot(base, workbench.session.workspace), outsideBefore, 'no file outside the workspace changed');
     for (const name of ['PWNED-key', 'PWNED-js', 'PWNED-name', 'PWNED-model']) {
-      assert.equal(existsSync(join(session!.workspace, name)) || existsSync(join(session!.workspace, 'prompts', name)), false, `${name} was not created`);
+      assert.equal(existsSync(join(workbench.session.workspace, name)) || existsSync(join(workbench.session.workspace, 'prompts', name)), false, `${name} was not created`);
     }
   });
 });

@@ -5,8 +5,8 @@
 import * as assert from 'node:assert/strict';
 import type { ConsoleMessage, Frame, Page } from 'playwright-core';
 import { replyTextFor } from '../simulator/replyModel';
-import { start, type RecordedRequest, type Simulator } from '../simulator/server';
-import { recordFailure, editorTitleAction, frameWith, quickOpen, screenshot, sentApiKey, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
+import type { RecordedRequest, Simulator } from '../simulator/server';
+import { editorTitleAction, FAKE_API_KEY, frameWith, quickOpen, screenshot, sentApiKey, useWorkbenchSession, waitUntil } from './workbenchSession';
 
 const API_KEY = FAKE_API_KEY;
 const OUTPUT_TOKENS = 800;
@@ -60,14 +60,11 @@ async function runStatus(frame: Frame): Promise<string> {
 }
 
 describe('run panel in the workbench (end-to-end)', function () {
-  let sim: Simulator;
-  let session: E2eSession | undefined;
   const simLog: string[] = [];
   const consoleMessages: { type: string; text: string; url: string }[] = [];
-
-  before(async () => {
-    sim = await start({ port: 0, outputTokens: OUTPUT_TOKENS, tokensPerSecond: TOKENS_PER_SECOND, log: (line) => simLog.push(line) });
-    session = await startSession({
+  const workbench = useWorkbenchSession({
+    simulator: { outputTokens: OUTPUT_TOKENS, tokensPerSecond: TOKENS_PER_SECOND, log: (line) => simLog.push(line) },
+    session: (sim) => ({
       env: { ANTHROPIC_API_KEY: API_KEY },
       machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
       // No welcome page opening over the prompt, and no chat view: the panel gets the room beside the editor.
@@ -76,22 +73,18 @@ describe('run panel in the workbench (end-to-end)', function () {
         [STREAM_PROMPT]: `${JSON.stringify(streamPrompt, null, 2)}\n`,
         [HOSTILE_PROMPT]: `${JSON.stringify(hostilePrompt, null, 2)}\n`,
       },
-    });
-    await waitForActivation(session);
+    }),
+  });
+  before(() => {
     // Console output of the page and of every frame in it, webviews included.
-    session.page.on('console', (message: ConsoleMessage) => consoleMessages.push({ type: message.type(), text: message.text(), url: message.location().url }));
+    workbench.session.page.on('console', (message: ConsoleMessage) => consoleMessages.push({ type: message.type(), text: message.text(), url: message.location().url }));
   });
-  afterEach(async function () {
-    await recordFailure(session, this);
+  afterEach(function () {
     if (this.currentTest?.state === 'failed') process.stderr.write(`\n[simulator]\n${simLog.join('\n')}\n`);
-  });
-  after(async () => {
-    await session?.close();
-    await sim?.close();
   });
 
   it('runs from the editor title button, streams the text into the panel, and stops mid-stream', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await quickOpen(page, STREAM_PROMPT);
     const run = editorTitleAction(page, 'Run Prompt');
     await run.waitFor({ timeout: 30_000 });
@@ -126,7 +119,7 @@ describe('run panel in the workbench (end-to-end)', function () {
     await screenshot(page, 'run-stopped');
 
     // The extension really sent the run to the simulator, with the key from the environment.
-    const sent = messagesRequests(sim);
+    const sent = messagesRequests(workbench.sim);
     assert.equal(sent.length, 1, 'one /v1/messages request');
     const request = sent[0]!;
     assert.equal(sentApiKey(request.headers), API_KEY, 'with the key from ANTHROPIC_API_KEY');
@@ -134,7 +127,7 @@ describe('run panel in the workbench (end-to-end)', function () {
     assert.equal(body['stream'], true);
     assert.deepEqual(body['messages'], streamPrompt.request.messages);
     // Stop closed the HTTP stream before the reply was complete.
-    await waitUntil('the simulator to see the stream abandoned', () => sim.inFlight === 0 && simLog.some((line) => /^POST \/v1\/messages \S+ \(aborted\)/.test(line)), 10_000);
+    await waitUntil('the simulator to see the stream abandoned', () => workbench.sim.inFlight === 0 && simLog.some((line) => /^POST \/v1\/messages \S+ \(aborted\)/.test(line)), 10_000);
 
     // The partial text is kept: non-empty, at least what was seen streaming, and a prefix of the full reply.
     const partial = squash(await output.innerText());
@@ -147,9 +140,9 @@ describe('run panel in the workbench (end-to-end)', function () {
   });
 
   it('shows hostile model output as text and runs none of it', async () => {
-    const page = session!.page;
-    sim.reset();
-    sim.configure({ replyText: () => HOSTILE_REPLY, tokensPerSecond: 0 });
+    const page = workbench.session.page;
+    workbench.sim.reset();
+    workbench.sim.configure({ replyText: () => HOSTILE_REPLY, tokensPerSecond: 0 });
 
     // Back to the prompt's editor group first, so the file opens there and not over the panel.
     await page.locator(`.tab[aria-label*="${STREAM_PROMPT}"]`).first().click();
@@ -169,7 +162,7 @@ describe('run panel in the workbench (end-to-end)', function () {
     await waitUntil('the hostile run to complete', async () => (await runStatus(frame)) === 'completed', 60_000);
     const output = frame.locator('[data-testid="run-output"]');
     await output.locator('.markdown').first().waitFor();
-    assert.equal(messagesRequests(sim).length, 1, 'the hostile run went to the simulator');
+    assert.equal(messagesRequests(workbench.sim).length, 1, 'the hostile run went to the simulator');
     assert.match(await frame.locator('.run-title').innerText(), /Hostile output/);
     await screenshot(page, 'run-hostile-output');
 

@@ -4,8 +4,7 @@
 // the citations, with every link a button (no <a href> the page could follow) showing its address.
 import * as assert from 'node:assert/strict';
 import type { Frame, Page } from 'playwright-core';
-import { start, type Simulator } from '../simulator/server';
-import { editorTitleAction, frameWith, quickOpen, recordFailure, screenshot, startSession, waitForActivation, waitUntil, type E2eSession, FAKE_API_KEY } from './workbenchSession';
+import { editorTitleAction, FAKE_API_KEY, frameWith, quickOpen, screenshot, useWorkbenchSession, waitUntil } from './workbenchSession';
 
 const PROMPT = 'server-tools.prompt.json';
 const prompt = {
@@ -26,29 +25,18 @@ function panelFrame(page: Page): Promise<Frame> {
 }
 
 describe('server tools in the run panel (end-to-end)', function () {
-  let sim: Simulator;
-  let session: E2eSession | undefined;
-
-  before(async () => {
-    sim = await start({ port: 0, outputTokens: 40 });
-    session = await startSession({
+  const workbench = useWorkbenchSession({
+    simulator: { outputTokens: 40 },
+    session: (sim) => ({
       env: { ANTHROPIC_API_KEY: FAKE_API_KEY },
       machineSettings: { 'promptWorkbench.apiBaseUrl': sim.url },
       userSettings: { 'workbench.startupEditor': 'none', 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
       files: { [PROMPT]: `${JSON.stringify(prompt, null, 2)}\n` },
-    });
-    await waitForActivation(session);
-  });
-  afterEach(async function () {
-    await recordFailure(session, this);
-  });
-  after(async () => {
-    await session?.close();
-    await sim?.close();
+    }),
   });
 
   it('asks before sending, then renders code, output, return code, a produced file, search results and citations', async () => {
-    const page = session!.page;
+    const page = workbench.session.page;
     await quickOpen(page, PROMPT);
     const run = editorTitleAction(page, 'Run Prompt');
     await run.waitFor({ timeout: 30_000 });
@@ -57,7 +45,7 @@ describe('server tools in the run panel (end-to-end)', function () {
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30_000 });
     assert.match(await dialog.innerText(), /server tools/);
-    assert.equal(sim.requests.filter((r) => r.endpoint === 'messages').length, 0, 'nothing sent before the answer');
+    assert.equal(workbench.sim.requests.filter((r) => r.endpoint === 'messages').length, 0, 'nothing sent before the answer');
     await dialog.getByRole('button', { name: 'Send' }).click();
 
     const frame = await panelFrame(page);

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConsoleMessage } from 'playwright-core';
-import { frameWith, recordFailure, runFromPalette, startSession, waitForActivation, type E2eSession } from './workbenchSession';
+import { frameWith, runFromPalette, useWorkbenchSession, waitForActivation } from './workbenchSession';
 
 function ledgerLine(time: Date, costUsd: number, promptName: string, simulated = false): string {
   return JSON.stringify({
@@ -27,11 +27,12 @@ function ledgerLine(time: Date, costUsd: number, promptName: string, simulated =
 
 describe('spend view (end-to-end)', function () {
   this.timeout(240_000);
-  let session: E2eSession | undefined;
+  // The ledger is written before the extension reads it (no wait for activation).
+  const workbench = useWorkbenchSession({ simulator: false, activate: false });
   const consoleMessages: string[] = [];
 
-  before(async () => {
-    session = await startSession();
+  before(() => {
+    const session = workbench.session;
     session.page.on('console', (message: ConsoleMessage) => consoleMessages.push(message.text()));
     const now = new Date();
     const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
@@ -43,16 +44,10 @@ describe('spend view (end-to-end)', function () {
       [ledgerLine(firstDay, 0.5, 'Classify'), ledgerLine(now, 1.25, '<img src=x onerror="window.__pwned=1">'), ledgerLine(now, 9, 'Simulated run', true)].join('\n') + '\n',
     );
   });
-  afterEach(async function () {
-    await recordFailure(session, this);
-  });
-  after(async () => {
-    await session?.close();
-  });
 
   it('opens from the palette and draws this month\'s spend per day, with the chart\'s total', async () => {
-    const page = session!.page;
-    await waitForActivation(session!);
+    const page = workbench.session.page;
+    await waitForActivation(workbench.session);
     await runFromPalette(page, 'Prompt Workbench: Show Spend');
     const frame = await frameWith(page, '[data-testid="chart-total"]');
 

@@ -7,6 +7,7 @@ import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { ensureTestHost, repoRoot } from '../launcher/hostSetup';
 import { freshWorkspace } from '../launcher/testHost';
 import { launchBrowser, startServer, withoutNoise, workbenchUrl, type RunningServer, type ServerOptions, type Workbench } from '../launcher/vscodeServer';
+import { start, type Simulator, type SimulatorOptions } from '../simulator/server';
 
 /**
  * The key every end-to-end test gives the extension: only the project's simulator sees it. Built
@@ -134,6 +135,53 @@ export async function recordFailure(session: E2eSession | undefined, test: Mocha
   const name = `failed-${(test.currentTest.title || 'test').replace(/[^\w-]+/g, '-').slice(0, 60)}`;
   const path = await screenshot(session.page, name).catch(() => undefined);
   if (path) process.stderr.write(`\n[e2e] screenshot of the failure: ${path}\n`);
+}
+
+/** A suite's workbench session and the simulator it talks to, once its `before` hook has made them. */
+export interface WorkbenchSessionHandle {
+  readonly session: E2eSession;
+  readonly sim: Simulator;
+}
+
+/**
+ * The hooks every end-to-end suite needs: before, start the simulator (`simulator`, on a free port)
+ * and a workbench session on it (`session`, given the simulator), and wait for the extension to
+ * activate (unless `activate` is false); after each failed test, record the failure (log and
+ * screenshot); after, close the session and the simulator, then run `cleanup`.
+ */
+export function useWorkbenchSession(setup: {
+  /** The simulator's options; false: the suite needs none. */
+  simulator?: SimulatorOptions | false;
+  /** The session's options, given the suite's simulator (none with `simulator: false`). */
+  session?: (sim: Simulator) => SessionOptions | Promise<SessionOptions>;
+  activate?: boolean;
+  cleanup?: () => void | Promise<void>;
+}): WorkbenchSessionHandle {
+  let session: E2eSession | undefined;
+  let sim: Simulator | undefined;
+  before(async () => {
+    if (setup.simulator !== false) sim = await start({ port: 0, ...setup.simulator });
+    session = await startSession((await setup.session?.(sim as Simulator)) ?? {});
+    if (setup.activate !== false) await waitForActivation(session);
+  });
+  afterEach(async function () {
+    await recordFailure(session, this);
+  });
+  after(async () => {
+    await session?.close();
+    await sim?.close();
+    await setup.cleanup?.();
+  });
+  return {
+    get session(): E2eSession {
+      if (!session) throw new Error('the workbench session has not started (its before hook failed)');
+      return session;
+    },
+    get sim(): Simulator {
+      if (!sim) throw new Error('the simulator has not started (the before hook failed)');
+      return sim;
+    },
+  };
 }
 
 /**
