@@ -23,7 +23,7 @@ import { chunkPlanPath, readChunkPlan, requestFingerprint, sha256, writeChunkPla
 import { previewChunkedRun, type ChunkPreview, type CostPair } from '../core/chunking/chunkPreview';
 import { countTokensParams, countableRequest } from '../core/counting/tokenEstimate';
 import { rowWorstCaseUsd } from '../core/dataset/datasetJob';
-import { latestStatuses, newResultsFile, readResultLines, ResultsWriter, RESULTS_FORMAT_VERSION, resultsSlug, type RowResult } from '../core/dataset/datasetResults';
+import { discardUnusedResultsFile, latestStatuses, newResultsFile, readResultLines, ResultsWriter, RESULTS_FORMAT_VERSION, resultsSlug, type RowResult } from '../core/dataset/datasetResults';
 import { ConfinementError } from '../core/files/confinedFiles';
 import { isInside, locateNamedFile, readNamedFile } from '../core/files/namedFiles';
 import { withJobUploads } from '../core/files/workspaceFileRefs';
@@ -166,6 +166,7 @@ export class ChunkController implements vscode.Disposable {
     try {
       const prepared = await this.prepare(promptUri);
       if (!prepared) return undefined;
+      this.discardUnused(prepared.resultsPath);
       this.prepared = prepared;
       this.lastOutput = undefined;
       this.lastProgress = undefined;
@@ -607,6 +608,7 @@ export class ChunkController implements vscode.Disposable {
       return undefined;
     });
     if (!fresh) return;
+    this.discardUnused(fresh.resultsPath);
     this.prepared = fresh;
     this.lastOutput = undefined;
     this.deps.panel().post({ type: 'preview', preview: await this.previewView(fresh) });
@@ -994,8 +996,20 @@ export class ChunkController implements vscode.Disposable {
   }
 
 
+  /** The panel was closed: a preview never started leaves no empty results file. */
+  panelClosed(): void {
+    this.discardUnused();
+  }
+
+  /** Removes the current plan's results file if no job wrote into it (unless `keep` is that file). */
+  private discardUnused(keep?: string): void {
+    const path = this.prepared?.resultsPath;
+    if (path && path !== keep && !this.running) void discardUnusedResultsFile(path);
+  }
+
   dispose(): void {
     this.controller?.abort();
+    this.discardUnused();
   }
 }
 

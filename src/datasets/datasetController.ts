@@ -17,7 +17,7 @@ import { describeApiError } from '../core/api/apiErrors';
 import { cacheReportOf } from '../core/caching/cacheReport';
 import { DatasetJob, type JobProgress, type RowCall } from '../core/dataset/datasetJob';
 import { planDataset, type DatasetPlan } from '../core/dataset/datasetPlan';
-import { exportResultsCsv, latestStatuses, newResultsFile, readResultLines, resultsSlug, type RowResult } from '../core/dataset/datasetResults';
+import { discardUnusedResultsFile, exportResultsCsv, latestStatuses, newResultsFile, readResultLines, resultsSlug, type RowResult } from '../core/dataset/datasetResults';
 import { datasetFormatFor, type DatasetSource } from '../core/dataset/datasetSource';
 import { isInside, writtenPathProblem } from '../core/files/namedFiles';
 import { withJobUploads } from '../core/files/workspaceFileRefs';
@@ -204,6 +204,7 @@ export class DatasetController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`The plan could not be made: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }
+    this.discardUnused(resultsPath);
     this.prepared = { promptUri, prompt: sendable, promptValues, source, root, resultsPath, plan };
     this.batchResults = undefined;
     this.state = 'planned';
@@ -616,8 +617,20 @@ export class DatasetController implements vscode.Disposable {
     return [...latest.values()];
   }
 
+  /** The panel was closed: a plan never started leaves no empty results file. */
+  panelClosed(): void {
+    this.discardUnused();
+  }
+
+  /** Removes the current plan's results file if no job wrote into it (unless `keep` is that file). */
+  private discardUnused(keep?: string): void {
+    const path = this.prepared?.resultsPath;
+    if (path && path !== keep && !this.running) void discardUnusedResultsFile(path);
+  }
+
   dispose(): void {
     this.controller?.abort();
+    this.discardUnused();
   }
 }
 

@@ -24,6 +24,9 @@ export abstract class JobWebviewPanel<FromPage extends { type: string }, ToPage>
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private readonly listeners: vscode.Disposable[] = [];
+  private readonly closed = new vscode.EventEmitter<void>();
+  /** Fires when the user closes the panel. */
+  readonly onDidClose = this.closed.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -67,6 +70,7 @@ export abstract class JobWebviewPanel<FromPage extends { type: string }, ToPage>
         this.panel = undefined;
         this.ready = false;
         this.listeners.splice(0).forEach((l) => l.dispose());
+        this.closed.fire();
       }),
     );
   }
@@ -92,6 +96,7 @@ export abstract class JobWebviewPanel<FromPage extends { type: string }, ToPage>
   dispose(): void {
     this.panel?.dispose();
     this.listeners.splice(0).forEach((l) => l.dispose());
+    this.closed.dispose();
   }
 }
 
@@ -99,16 +104,19 @@ export abstract class JobWebviewPanel<FromPage extends { type: string }, ToPage>
  * A job feature's two halves, wired to each other: the panel hands the page's messages to the
  * controller, the controller shows the job in the panel; disposed together, controller first.
  */
-export function panelWithController<FromPage, Panel extends vscode.Disposable, Controller extends vscode.Disposable & { handle(message: FromPage): Promise<void> }>(
-  makePanel: (onMessage: (message: FromPage) => void) => Panel,
-  makeController: (panel: () => Panel) => Controller,
-): { controller: Controller; panel: Panel } & vscode.Disposable {
+export function panelWithController<
+  FromPage,
+  Panel extends vscode.Disposable & { onDidClose: vscode.Event<void> },
+  Controller extends vscode.Disposable & { handle(message: FromPage): Promise<void>; panelClosed(): void },
+>(makePanel: (onMessage: (message: FromPage) => void) => Panel, makeController: (panel: () => Panel) => Controller): { controller: Controller; panel: Panel } & vscode.Disposable {
   const panel: Panel = makePanel((message) => void controller.handle(message));
   const controller: Controller = makeController(() => panel);
+  const closed = panel.onDidClose(() => controller.panelClosed());
   return {
     controller,
     panel,
     dispose: () => {
+      closed.dispose();
       controller.dispose();
       panel.dispose();
     },

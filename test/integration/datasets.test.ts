@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { PlanView } from '../../src/datasets/datasetProtocol';
 import { useSimulator } from './apiHarness';
-import { workspaceFile, writePrompt } from './helpers';
+import { eventually, workspaceFile, writePrompt } from './helpers';
 
 const model = 'claude-haiku-5-5';
 
@@ -53,6 +53,19 @@ describe('datasets: Run Prompt over Dataset', function () {
     assert.equal(harness.sim.requestCount('messages'), 0, 'nothing is sent until the job is started');
     assert.equal(harness.api.datasetPanel().visible, true);
     assert.equal(harness.api.datasetPanel().state, 'planned');
+  });
+
+  it('a plan never started leaves no empty results file: neither when another plan replaces it nor when its panel is closed', async () => {
+    const uri = await datasetPrompt('ds-unused', 'id,ticket\nA,login fails\n');
+    await vscode.commands.executeCommand<PlanView>('promptWorkbench.runOverDataset', uri);
+    const first = harness.api.datasetPanel().job.resultsPath;
+    assert.ok(first && existsSync(first), 'the plan reserves its results file');
+    await vscode.commands.executeCommand<PlanView>('promptWorkbench.runOverDataset', uri);
+    const second = harness.api.datasetPanel().job.resultsPath;
+    assert.ok(second && second !== first && existsSync(second));
+    await eventually(() => (existsSync(first) ? undefined : true), 'the replaced plan\'s empty file to go');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await eventually(() => (existsSync(second) ? undefined : true), 'the closed plan\'s empty file to go');
   });
 
   it('a row whose effort the API refuses is named in the plan, which still counts and prices the other rows', async () => {

@@ -3,7 +3,7 @@
 // what not to send again. A run made now and a Message Batch (next issue) write the same format,
 // so the same grid shows both. When a row appears more than once (a retry), the last line wins.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { lstat, mkdir, open, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ApiUsage } from '../pricing/priceTable';
@@ -96,6 +96,22 @@ export async function newResultsFile(folder: string, base: string, now = new Dat
 
 /** The largest group of lines whose bytes a ResultsWriter encodes into its buffer kept for the purpose; a larger one gets a buffer of its own. */
 const KEPT_BUFFER_MAX = 4 * 1024 * 1024;
+
+/**
+ * Removes a results file its plan reserved and no job wrote into (still empty): a plan replaced by
+ * another, or closed without being started, leaves nothing behind. A file with anything in it is
+ * kept, whoever wrote it.
+ */
+export async function discardUnusedResultsFile(path: string): Promise<boolean> {
+  try {
+    const stats = await lstat(path);
+    if (!stats.isFile() || stats.size > 0) return false;
+    await unlink(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Appends result lines; each write is handed to the OS before the promise resolves. */
 export class ResultsWriter {

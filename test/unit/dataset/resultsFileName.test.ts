@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { newResultsFile, resultsSlug } from '../../../src/core/dataset/datasetResults';
+import { discardUnusedResultsFile, newResultsFile, resultsSlug } from '../../../src/core/dataset/datasetResults';
 
 describe('results file names', () => {
   let dir: string;
@@ -39,5 +39,22 @@ describe('results file names', () => {
   it('keeps only letters, digits, - and _ of a prompt name', () => {
     assert.equal(resultsSlug('Classify: tickets / EU'), 'Classify-tickets-EU');
     assert.equal(resultsSlug('../..'), 'prompt');
+  });
+
+  it('discards a reserved file only while it is empty: a written one, a folder or a link is kept', async () => {
+    const unused = await newResultsFile(dir, 'tickets');
+    const written = await newResultsFile(dir, 'tickets');
+    await writeFile(written, '{"type":"job"}\n');
+    const folder = join(dir, 'folder.results.jsonl');
+    await mkdir(folder);
+    const link = join(dir, 'link.results.jsonl');
+    await symlink(unused, link);
+    assert.equal(await discardUnusedResultsFile(link), false, 'a link is not followed');
+    assert.equal(await discardUnusedResultsFile(unused), true);
+    assert.equal(existsSync(unused), false);
+    assert.equal(await discardUnusedResultsFile(written), false);
+    assert.equal(await discardUnusedResultsFile(folder), false);
+    assert.equal(await discardUnusedResultsFile(join(dir, 'missing.results.jsonl')), false);
+    assert.ok(existsSync(written) && existsSync(folder));
   });
 });
