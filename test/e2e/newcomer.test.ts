@@ -206,6 +206,11 @@ describe('a newcomer runs npm start (end-to-end)', function () {
     for (const id of ['apiKey', 'openExample', 'run']) await waitUntil(`the "${id}" step to be ticked`, () => ticked(id), 30_000, 250);
     assert.equal(await ticked('continue'), false, 'Continue is ticked before it was used');
     assert.equal(await ticked('history'), false, 'the history step is ticked before it was looked at');
+    // The dataset and batch step is there, with its own page, and not done before a dataset was run.
+    await step('dataset').waitFor({ timeout: 30_000 });
+    assert.equal(await ticked('dataset'), false, 'the dataset step is ticked before a dataset was run');
+    await step('dataset').click();
+    await page.getByText('Nothing is sent until you start it.').first().waitFor({ timeout: 30_000 });
     // Doing a step from the walkthrough ticks it at once.
     await step('history').click();
     await page.locator('.getting-started-step a, .getting-started-step .button-link', { hasText: 'Show Run History' }).first().click();
