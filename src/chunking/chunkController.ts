@@ -995,7 +995,6 @@ export class ChunkController implements vscode.Disposable {
     this.deps.panel().post({ type: 'state', state, ...(message ? { message } : {}) });
   }
 
-
   /** The panel was closed: a preview never started leaves no empty results file. */
   panelClosed(): void {
     this.discardUnused();

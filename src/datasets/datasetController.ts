@@ -190,7 +190,7 @@ export class DatasetController implements vscode.Disposable {
             source,
             binding: { map: prompt.dataset?.map, keyColumn: prompt.dataset?.keyColumn },
             price,
-            limits: this.limitsSeen(prompt.request.model, prompt.request.speed === 'fast'),
+            limits: this.limitsSeen(prompt.request),
             maxConcurrency: this.deps.config.settings.datasetConcurrency,
             signal: abort.signal,
             countTokens: async (params, signal) => {
@@ -334,7 +334,6 @@ export class DatasetController implements vscode.Disposable {
     return { record, close: flush };
   }
 
-
   /** Resolves when the running job (if any) has ended. */
   async settled(): Promise<void> {
     await this.running;
@@ -392,7 +391,7 @@ export class DatasetController implements vscode.Disposable {
       billing,
       stopsJob: (error) => ((error as { name?: string }).name === 'SpendRefusedError' ? (error as Error).message : undefined),
       maxConcurrency: this.deps.config.settings.datasetConcurrency,
-      initialLimits: this.limitsSeen(prompt.request.model, prompt.request.speed === 'fast'),
+      initialLimits: this.limitsSeen(prompt.request),
       signal: this.controller.signal,
       ...(onlyKeys ? { onlyKeys } : {}),
       onCall: history.record,
@@ -462,15 +461,14 @@ export class DatasetController implements vscode.Disposable {
     else this.deps.panel().post({ type: 'state', state: this.state, message: outcome.message });
   }
 
-  /** The limits the last response for this model reported (any call: a run, a count, a job). */
   /**
    * The limits the user's calls last reported for the model's family (every billed call's headers
    * go to the board, kept between windows); a fast-mode prompt's tokens have fast mode's own limits.
    */
-  private limitsSeen(model: string, fast: boolean): Partial<RateLimits> | undefined {
-    const seen = this.deps.spend.rateLimits.forModel(model);
+  private limitsSeen(request: PromptFile['request']): Partial<RateLimits> | undefined {
+    const seen = this.deps.spend.rateLimits.forModel(request.model);
     if (!seen) return undefined;
-    const [input, output] = fast ? [seen.fastInputTokens, seen.fastOutputTokens] : [seen.inputTokens, seen.outputTokens];
+    const [input, output] = request.speed === 'fast' ? [seen.fastInputTokens, seen.fastOutputTokens] : [seen.inputTokens, seen.outputTokens];
     return { requestsPerMinute: seen.requests?.limit, inputTokensPerMinute: input?.limit, outputTokensPerMinute: output?.limit };
   }
 
@@ -577,7 +575,6 @@ export class DatasetController implements vscode.Disposable {
     if (!isInside(root, join(folder, `${slug}.results.jsonl`))) return undefined;
     return newResultsFile(folder, slug);
   }
-
 
   private async planView(prepared: Prepared): Promise<PlanView> {
     const { plan } = prepared;

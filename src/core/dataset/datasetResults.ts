@@ -94,9 +94,6 @@ export async function newResultsFile(folder: string, base: string, now = new Dat
   }
 }
 
-/** The largest group of lines whose bytes a ResultsWriter encodes into its buffer kept for the purpose; a larger one gets a buffer of its own. */
-const KEPT_BUFFER_MAX = 4 * 1024 * 1024;
-
 /**
  * Removes a results file its plan reserved and no job wrote into (still empty): a plan replaced by
  * another, or closed without being started, leaves nothing behind. A file with anything in it is
@@ -112,6 +109,9 @@ export async function discardUnusedResultsFile(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/** The largest group of lines whose bytes a ResultsWriter encodes into its buffer kept for the purpose; a larger one gets a buffer of its own. */
+const KEPT_BUFFER_MAX = 4 * 1024 * 1024;
 
 /** Appends result lines; each write is handed to the OS before the promise resolves. */
 export class ResultsWriter {
