@@ -42,6 +42,9 @@ const buckets = {
   fastOutputTokens: 'anthropic-fast-output-tokens',
 } as const;
 
+/** A snapshot's bucket fields, in the order the headers are read. */
+export const RATE_LIMIT_BUCKET_FIELDS = Object.keys(buckets) as (keyof typeof buckets)[];
+
 /** The family of a model id: `claude-opus-5-5` → `opus`, `claude-haiku-4-5-20251001` → `haiku`. */
 export function modelFamily(model: string): string {
   const name = model.replace(/^claude-/, '').split('-').find((part) => /^[a-z]+$/.test(part));
@@ -98,7 +101,7 @@ export class RateLimitBoard {
       if (this.latest.has(snapshot.family)) continue;
       const stale = now - Date.parse(snapshot.seenAt) >= 60_000;
       const restored: RateLimitSnapshot = { family: snapshot.family, model: snapshot.model, seenAt: snapshot.seenAt };
-      for (const field of Object.keys(buckets) as (keyof typeof buckets)[]) {
+      for (const field of RATE_LIMIT_BUCKET_FIELDS) {
         const b = snapshot[field];
         if (b) restored[field] = stale ? { limit: b.limit, remaining: b.limit } : b;
       }

@@ -1,15 +1,15 @@
 // The rate limits seen, kept between windows in the extension's global storage, so that the first
 // dataset plan of a day can estimate its time at the limits the user's calls last reported. The
 // file holds only the limits of each model family and when they were seen: no key, no request.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RateLimitBucket, RateLimitSnapshot } from './rateLimitHeaders';
+import { RATE_LIMIT_BUCKET_FIELDS, type RateLimitBucket, type RateLimitSnapshot } from './rateLimitHeaders';
 
 const FILE_VERSION = 1;
 /** More families than the API has; a file with more is not ours. */
 const MAX_FAMILIES = 64;
-
-const bucketFields = ['requests', 'tokens', 'inputTokens', 'outputTokens', 'fastInputTokens', 'fastOutputTokens'] as const;
+/** Far above what MAX_FAMILIES snapshots take (a few hundred bytes each); a larger file is not read. */
+const MAX_FILE_BYTES = 256 * 1024;
 
 function bucketOf(value: unknown): RateLimitBucket | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -27,7 +27,7 @@ function snapshotOf(value: unknown): RateLimitSnapshot | undefined {
   if (typeof model !== 'string' || model.length > 200 || typeof seenAt !== 'string' || Number.isNaN(Date.parse(seenAt))) return undefined;
   const snapshot: RateLimitSnapshot = { family, model, seenAt };
   let any = false;
-  for (const field of bucketFields) {
+  for (const field of RATE_LIMIT_BUCKET_FIELDS) {
     const b = bucketOf(record[field]);
     if (b) {
       snapshot[field] = b;
@@ -37,10 +37,12 @@ function snapshotOf(value: unknown): RateLimitSnapshot | undefined {
   return any ? snapshot : undefined;
 }
 
-/** The snapshots in a rate-limits file; a missing, unreadable or foreign file gives none. */
+/** The snapshots in a rate-limits file; a missing, unreadable, oversized or foreign file (or a link) gives none. */
 export async function readRateLimitFile(path: string): Promise<RateLimitSnapshot[]> {
   let parsed: unknown;
   try {
+    const stats = await lstat(path);
+    if (!stats.isFile() || stats.size > MAX_FILE_BYTES) return [];
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch {
     return [];
@@ -56,7 +58,7 @@ export async function writeRateLimitFile(path: string, snapshots: readonly RateL
   await mkdir(dirname(path), { recursive: true });
   const families = snapshots.slice(0, MAX_FAMILIES).map((s) => {
     const kept: RateLimitSnapshot = { family: s.family, model: s.model, seenAt: s.seenAt };
-    for (const field of bucketFields) if (s[field]) kept[field] = s[field];
+    for (const field of RATE_LIMIT_BUCKET_FIELDS) if (s[field]) kept[field] = s[field];
     return kept;
   });
   const temporary = `${path}.${process.pid}.tmp`;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RateLimitBoard, type RateLimitSnapshot } from '../../../src/core/spend/rateLimitHeaders';
@@ -51,6 +51,16 @@ describe('rate limits kept between windows', () => {
     writeFileSync(path, '{ not json');
     assert.deepEqual(await readRateLimitFile(path), []);
     writeFileSync(path, JSON.stringify({ version: 99, families: [] }));
+    assert.deepEqual(await readRateLimitFile(path), []);
+    // A valid file behind a link, or padded past the size cap, is not read.
+    const valid = JSON.stringify({ version: 1, families: [{ family: 'haiku', model: 'claude-haiku-5-5', seenAt: '2026-11-30T10:00:00.000Z', requests: { limit: 50, remaining: 50 } }] });
+    const target = join(folder, 'elsewhere.json');
+    writeFileSync(target, valid);
+    assert.equal((await readRateLimitFile(target)).length, 1, 'the same content is read from a plain file');
+    const link = join(folder, 'linked.json');
+    symlinkSync(target, link);
+    assert.deepEqual(await readRateLimitFile(link), []);
+    writeFileSync(path, valid + ' '.repeat(300 * 1024));
     assert.deepEqual(await readRateLimitFile(path), []);
     writeFileSync(
       path,
