@@ -6,9 +6,12 @@
 //
 // - first paint: from posting the pages to the first frame after rows are in the DOM;
 // - scrolling: a fling through the list, 600 frames at 400 px a frame (10,000 rows), the grid
-//   re-rendering on each scroll event as it does in VS Code. A frame's work is measured from the
-//   start of its animation frame callbacks (the driver's runs first, then the grid's render) to a
-//   task posted from there, which runs once the frame's style, layout and paint are done.
+//   re-rendering on each scroll event as it does in VS Code (the rows' text drawn on its canvas; the
+//   DOM rows under it catch up once scrolling rests, see src/webview/gridCanvas.ts). A frame's work
+//   is measured from the start of its animation frame callbacks (the driver's runs first, then the
+//   grid's render) to a task posted from there, which runs once the frame's style, layout, paint
+//   and commit are done. The frames of the 400 ms after the fling are measured the same way: the
+//   longest of them, the DOM rows catching up, is printed beside the figure.
 //
 // On a machine shared with other work, the worst frame is the figure most disturbed by others:
 // the 99th percentile and the median frame are printed beside it, with the load average. Median of
@@ -67,6 +70,8 @@ function pageHtml(): string {
 interface GridReading {
   firstPaintMs: number;
   frames: number[];
+  /** The longest frame of the 400 ms after the fling. */
+  afterMs: number;
 }
 
 // What runs inside the page, as source text (this project's Node typings have no DOM).
@@ -90,33 +95,37 @@ const FIRST_PAINT = `new Promise((resolve) => {
   requestAnimationFrame(poll);
 })`;
 
-const SCROLL = `new Promise((resolve) => {
+/** The fling, then `afterMs` of frames with no scrolling. */
+const scrollScript = (afterMs: number): string => `new Promise((resolve) => {
   const viewport = document.querySelector('.grid-viewport');
   const work = [];
   const channel = new MessageChannel();
   let frameStart = 0;
   channel.port1.onmessage = () => work.push(performance.now() - frameStart);
   let n = 0;
+  let stopped = 0;
   const frame = () => {
     frameStart = performance.now();
     if (n > 0) channel.port2.postMessage(0);
-    if (n++ >= ${SCROLL_FRAMES}) {
-      setTimeout(() => resolve(work.slice(1)), 50);
+    if (n++ < ${SCROLL_FRAMES}) viewport.scrollTop += ${SCROLL_STEP_PX};
+    else if (!stopped) stopped = frameStart;
+    else if (frameStart - stopped > ${afterMs}) {
+      setTimeout(() => resolve({ frames: work.slice(1, ${SCROLL_FRAMES}), after: Math.max(...work.slice(${SCROLL_FRAMES})) }), 50);
       return;
     }
-    viewport.scrollTop += ${SCROLL_STEP_PX};
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
 })`;
+const SCROLL = scrollScript(400);
 
 async function measureOnce(page: Page, script: string): Promise<GridReading> {
   await loadGrid(page, script);
   const firstPaintMs = (await page.evaluate(FIRST_PAINT)) as number;
   await allRowsIn(page);
-  const frames = (await page.evaluate(SCROLL)) as number[];
+  const { frames, after } = (await page.evaluate(SCROLL)) as { frames: number[]; after: number };
   await checkVirtualised(page);
-  return { firstPaintMs, frames };
+  return { firstPaintMs, frames, afterMs: after };
 }
 
 /** The same scroll under a trace. */
@@ -124,7 +133,8 @@ async function traceOnce(page: Page, script: string): Promise<FrameTrace> {
   await loadGrid(page, script);
   await page.evaluate(FIRST_PAINT);
   await allRowsIn(page);
-  const { events } = await recordTrace(page, () => page.evaluate(SCROLL));
+  // The fling's frames only (with a frame or two after it), not the DOM rows catching up.
+  const { events } = await recordTrace(page, () => page.evaluate(scrollScript(0)));
   await checkVirtualised(page);
   return analyseTrace(events);
 }
@@ -208,6 +218,7 @@ export async function benchGrid(): Promise<BenchFigure[]> {
     const p99 = median(readings.map((r) => percentile(r.frames, 99)));
     const typical = median(readings.map((r) => percentile(r.frames, 50)));
     const over = median(readings.map((r) => r.frames.filter((f) => f > 16).length));
+    const after = median(readings.map((r) => r.afterMs));
     return [
       {
         name: `results grid, ${ROWS.toLocaleString('en-US')} rows in Chromium: first paint`,
@@ -223,7 +234,7 @@ export async function benchGrid(): Promise<BenchFigure[]> {
         unit: 'ms',
         target: '<= 16',
         ok: worst <= 16,
-        detail: `${SCROLL_FRAMES} frames at ${SCROLL_STEP_PX} px each (${((SCROLL_FRAMES * SCROLL_STEP_PX) / 24).toLocaleString('en-US')} rows); a frame's work from its animation frame callbacks to after its paint; median over ${RUNS} runs of each run's longest frame; p99 ${p99.toFixed(1)} ms, median frame ${typical.toFixed(1)} ms, frames over 16 ms per run (median) ${over}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after`,
+        detail: `${SCROLL_FRAMES} frames at ${SCROLL_STEP_PX} px each (${((SCROLL_FRAMES * SCROLL_STEP_PX) / 24).toLocaleString('en-US')} rows); a frame's work from its animation frame callbacks to after its paint; median over ${RUNS} runs of each run's longest frame; p99 ${p99.toFixed(1)} ms, median frame ${typical.toFixed(1)} ms, frames over 16 ms per run (median) ${over}; longest frame of the 400 ms after the fling (the DOM rows under the canvas catching up) ${after.toFixed(1)} ms; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after`,
       },
       traceFigure(trace, loadTraced),
     ];

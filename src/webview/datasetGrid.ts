@@ -7,6 +7,7 @@
 import type { BatchResultsView, GridRow, GridToHost, HostToGrid, JobState, PlanView, ProgressView } from '../datasets/datasetProtocol';
 import { formatCount, formatUsd } from '../core/format';
 import { button, el } from './dom';
+import { GridCanvas, type CanvasStyle, type DrawnRow, type Tone } from './gridCanvas';
 
 interface VsCodeApi {
   postMessage(message: GridToHost): void;
@@ -15,7 +16,14 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 
 const ROW_HEIGHT = 24;
+/** DOM rows kept beyond each edge of the view. */
 const OVERSCAN = 10;
+/** Rows drawn on the canvas beyond each edge of the view, so a scroll the compositor makes before the next frame shows drawn rows. */
+const CANVAS_OVERSCAN = 1;
+/** The DOM rows catch up with the canvas once no scroll event has come for this long, */
+const SETTLE_MS = 120;
+/** this many rows a frame (each costs its style, layout and paint: 41 at once made a 24 ms frame). */
+const SYNC_ROWS_PER_FRAME = 10;
 
 const rows = new Map<string, GridRow>();
 let view: GridRow[] = [];
@@ -85,8 +93,12 @@ const spacer = el('div', { class: 'grid-spacer' });
 const visibleRows = el('div', { class: 'grid-rows', role: 'rowgroup' });
 spacer.append(visibleRows);
 viewport.append(spacer);
+// One hidden row of each kind, with a DOM row's classes: the colours the canvas draws their text in.
+const TONES: readonly Tone[] = ['normal', 'errored', 'skipped', 'selected'];
+const toneClass = (tone: Tone): string => (tone === 'normal' ? 'grid-row' : tone === 'selected' ? 'grid-row selected' : `grid-row status-${tone}`);
+const swatches = TONES.map((tone) => el('div', { class: toneClass(tone) }));
 const detail = el('aside', { class: 'detail', 'aria-label': 'Row' });
-const gridArea = el('div', { class: 'grid-area' }, el('div', { class: 'grid' }, header, viewport), detail);
+const gridArea = el('div', { class: 'grid-area' }, el('div', { class: 'grid' }, header, viewport, el('div', { class: 'grid-swatches', 'aria-hidden': 'true' }, ...swatches)), detail);
 app.append(planSection, progressSection, toolbar, gridArea);
 
 // ----- plan
@@ -277,13 +289,14 @@ function setCell(slot: RowSlot, i: number, value: string): void {
   if (cell.data !== value) cell.data = value;
 }
 
+/** A row's six cells as the grid shows them, in the DOM and on the canvas alike. */
+function cellTexts(row: GridRow): string[] {
+  return [row.key, row.status, (row.output ?? row.error ?? '').slice(0, 300), row.stopReason ?? '', fmtInt((row.inputTokens ?? 0) + (row.outputTokens ?? 0) || undefined), fmtUsd(row.costUsd)];
+}
+
 function fillSlot(slot: RowSlot, row: GridRow, selected: boolean): void {
-  setCell(slot, 0, row.key);
-  setCell(slot, 1, row.status);
-  setCell(slot, 2, (row.output ?? row.error ?? '').slice(0, 300));
-  setCell(slot, 3, row.stopReason ?? '');
-  setCell(slot, 4, fmtInt((row.inputTokens ?? 0) + (row.outputTokens ?? 0) || undefined));
-  setCell(slot, 5, fmtUsd(row.costUsd));
+  const texts = cellTexts(row);
+  for (let i = 0; i < texts.length; i++) setCell(slot, i, texts[i] as string);
   const className = `grid-row status-${row.status}${selected ? ' selected' : ''}`;
   if (slot.className !== className) slot.element.className = slot.className = className;
   if (slot.status !== row.status) slot.element.dataset.status = slot.status = row.status;
@@ -292,41 +305,138 @@ function fillSlot(slot: RowSlot, row: GridRow, selected: boolean): void {
   slot.selected = selected;
 }
 
-function renderRows(): void {
-  if (viewDirty) rebuildView();
-  // Layout is read once, before anything is written.
-  const top = viewport.scrollTop;
-  const height = viewport.clientHeight;
+/**
+ * Brings the DOM rows up to the view at `top`: slots re-filled for the rows that came into view, at
+ * most `budget` of them (false when some are left for the next frame). While scrolling, only the
+ * canvas is drawn (see gridCanvas.ts); this runs once scrolling rests, and at once for anything else
+ * (new rows, a filter, a selection, a resize).
+ */
+function syncRows(top: number, height: number, budget: number): boolean {
   const needed = Math.ceil(height / ROW_HEIGHT) + 2 * OVERSCAN + 1;
   if (slots.length < needed) {
     // A taller view (or the first render): a new pool, every slot placed afresh.
     for (const slot of slots.splice(0)) slot.element.remove();
     for (let i = 0; i < needed; i++) slots.push(newSlot());
   }
-  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+  const inView = Math.floor(top / ROW_HEIGHT);
+  const first = Math.max(0, inView - OVERSCAN);
   // Always as many rows as there are slots (fewer only at the end of the view), which is at least
   // the rows in view and the overscan on both sides: a range that grew and shrank by one row as the
   // offset crossed row boundaries took a slot out of the DOM and put it back every other frame,
   // rebuilding its boxes.
   const last = Math.min(view.length, first + slots.length);
   const pass = ++renderPass;
-  for (let i = first; i < last; i++) {
+  let filled = 0;
+  /** Puts row i in its slot; false once the budget is spent. */
+  const place = (i: number): boolean => {
     const slot = slots[i % slots.length] as RowSlot;
     const row = view[i] as GridRow;
+    const selected = row.key === selectedKey;
     slot.pass = pass;
+    if (slot.index === i && slot.row === row && slot.selected === selected) return true;
+    if (filled++ >= budget) return false;
     if (slot.index !== i) {
       slot.element.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
       if (slot.index === -1) visibleRows.append(slot.element);
       slot.index = i;
     }
-    const selected = row.key === selectedKey;
-    if (slot.row !== row || slot.selected !== selected) fillSlot(slot, row, selected);
-  }
+    fillSlot(slot, row, selected);
+    return true;
+  };
+  // The rows in view first, then the overscan below and above them.
+  for (let i = Math.max(first, inView); i < last; i++) if (!place(i)) return false;
+  for (let i = first; i < Math.min(inView, last); i++) if (!place(i)) return false;
   for (const slot of slots) {
     if (slot.pass === pass || slot.index === -1) continue;
     slot.element.remove();
     slot.index = -1;
     slot.row = undefined;
+  }
+  return true;
+}
+
+/**
+ * The canvas the rows' text is drawn on. It is made once the first rows are on screen and the page
+ * is idle, so it costs their first paint nothing; until it has drawn (and in a webview without a 2D canvas) the DOM rows
+ * show their own text.
+ */
+let canvas: GridCanvas | undefined;
+let canvasStarted = false;
+
+function startCanvas(): void {
+  canvas = GridCanvas.create(ROW_HEIGHT);
+  if (!canvas) return;
+  spacer.append(canvas.element);
+  schedule(false);
+}
+
+/** The first view row the canvas last drew, or -1 when it must be drawn again (new rows, selection, theme, size). */
+let drawnFirst = -1;
+
+/** Draws the rows in view (and CANVAS_OVERSCAN beyond) on the canvas, placed where they scroll. */
+function paint(canvas: GridCanvas, top: number, width: number, height: number): void {
+  const rowsDrawn = Math.ceil(height / ROW_HEIGHT) + 1 + 2 * CANVAS_OVERSCAN;
+  const ratio = window.devicePixelRatio || 1;
+  if (!canvas.sizedFor(width, rowsDrawn, ratio) || styleStale) {
+    // Columns are where a laid-out DOM row's cells are; with none in the DOM there is nothing to draw
+    // (and what was drawn goes).
+    const cells = slots.find((slot) => slot.index !== -1)?.element.children;
+    if (!cells) {
+      canvas.draw([]);
+      drawnFirst = -1;
+      return;
+    }
+    canvas.layout(width, rowsDrawn, ratio, readStyle(), [...cells] as HTMLElement[]);
+    styleStale = false;
+    drawnFirst = -1;
+  }
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - CANVAS_OVERSCAN);
+  if (first === drawnFirst && !canvas.priming) return;
+  const drawn: (DrawnRow | undefined)[] = [];
+  for (let i = first; i < first + rowsDrawn; i++) {
+    const row = view[i];
+    drawn.push(row && { texts: cellTexts(row), tone: row.key === selectedKey ? 'selected' : row.status === 'errored' ? 'errored' : row.status === 'skipped' ? 'skipped' : 'normal' });
+  }
+  canvas.draw(drawn);
+  canvas.element.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
+  drawnFirst = first;
+  // From the first drawing on, the DOM rows' text is transparent under the canvas's.
+  viewport.classList.add('drawn');
+}
+
+/** Set when the theme (VS Code's CSS variables on the page) may have changed the grid's font or colours. */
+let styleStale = true;
+
+function readStyle(): CanvasStyle {
+  const font = getComputedStyle(viewport);
+  const colours = Object.fromEntries(TONES.map((tone, i) => [tone, getComputedStyle(swatches[i] as HTMLElement).color])) as Record<Tone, string>;
+  return { font: `${font.fontStyle} ${font.fontWeight} ${font.fontSize} ${font.fontFamily}`, colours };
+}
+
+/** Set when the DOM rows must catch up at the next frame (anything but a scroll). */
+let syncDue = true;
+
+function renderRows(): void {
+  if (viewDirty) {
+    rebuildView();
+    drawnFirst = -1;
+  }
+  // Layout is read once, before anything is written.
+  const top = viewport.scrollTop;
+  const width = viewport.clientWidth;
+  const height = viewport.clientHeight;
+  if (syncDue) {
+    // Once the canvas shows the rows, the DOM rows under it catch up over a few frames.
+    syncDue = !syncRows(top, height, viewport.classList.contains('drawn') ? SYNC_ROWS_PER_FRAME : Infinity);
+    if (syncDue) schedule();
+  }
+  if (canvas) {
+    paint(canvas, top, width, height);
+    if (canvas.priming) schedule(false);
+  } else if (!canvasStarted && view.length > 0) {
+    canvasStarted = true;
+    // When the page is next idle: its first frame (a new canvas allocates its buffers) costs tens of ms.
+    requestIdleCallback(startCanvas, { timeout: 1_000 });
   }
 }
 
@@ -343,25 +453,55 @@ function openRow(key: string): void {
   if (row.error) detail.append(el('p', { class: 'error' }, row.error));
   if (row.errorType === 'invalid_request_error') detail.append(el('p', { class: 'warning' }, 'The API rejected this request as invalid: fix the prompt or this row before retrying it.'));
   if (row.output !== undefined) detail.append(el('pre', { class: 'output-full' }, row.output));
+  renderNow();
+}
+
+/** Renders the DOM rows and the canvas now, not at the next frame. */
+function renderNow(): void {
+  syncDue = true;
+  drawnFirst = -1;
   renderRows();
 }
 
 let frame = 0;
-const schedule = (): void => {
+/** Renders at the next frame; `sync` brings the DOM rows up to date too. */
+function schedule(sync = true): void {
+  if (sync) syncDue = true;
   if (frame) return;
   frame = requestAnimationFrame(() => {
     frame = 0;
     renderRows();
   });
+}
+let settle: ReturnType<typeof setTimeout> | undefined;
+viewport.addEventListener(
+  'scroll',
+  () => {
+    // Without a canvas (yet), the DOM rows are what is seen, and follow every scroll; with one, they
+    // wait (a catch-up under way included) until scrolling rests.
+    if (canvas) syncDue = false;
+    schedule(!canvas);
+    clearTimeout(settle);
+    settle = setTimeout(() => schedule(true), SETTLE_MS);
+  },
+  { passive: true },
+);
+new ResizeObserver(() => schedule()).observe(viewport);
+// VS Code restyles a webview on a theme change: its CSS variables on <html>, its theme class on <body>.
+const restyled = (): void => {
+  styleStale = true;
+  schedule();
 };
-viewport.addEventListener('scroll', schedule, { passive: true });
-window.addEventListener('resize', schedule);
+new MutationObserver(restyled).observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+new MutationObserver(restyled).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 for (const control of [statusFilter, sortBy]) control.addEventListener('change', () => ((viewDirty = true), schedule()));
 search.addEventListener('input', () => ((viewDirty = true), schedule()));
-visibleRows.addEventListener('click', (event) => {
-  const line = (event.target as HTMLElement).closest<HTMLElement>('.grid-row');
-  const key = line?.dataset.key;
-  if (key !== undefined) openRow(key);
+// The row under the pointer, from where it is: the DOM rows wait for scrolling to rest, the canvas does not.
+viewport.addEventListener('click', (event) => {
+  const box = viewport.getBoundingClientRect();
+  if (event.clientX - box.left >= viewport.clientWidth) return;
+  const row = view[Math.floor((event.clientY - box.top + viewport.scrollTop) / ROW_HEIGHT)];
+  if (row) openRow(row.key);
 });
 
 window.addEventListener('message', (event: MessageEvent<HostToGrid>) => {
@@ -388,7 +528,7 @@ window.addEventListener('message', (event: MessageEvent<HostToGrid>) => {
       for (const row of message.rows) rows.set(row.key, row);
       viewDirty = true;
       // The first rows of an empty grid are drawn at once; later pages and updates wait for the next frame.
-      if (slots.every((slot) => slot.index === -1)) renderRows();
+      if (slots.every((slot) => slot.index === -1)) renderNow();
       else schedule();
       if (selectedKey !== undefined && message.rows.some((r) => r.key === selectedKey)) openRow(selectedKey);
       break;

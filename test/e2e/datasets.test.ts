@@ -47,6 +47,47 @@ async function totals(frame: Frame): Promise<[number, number]> {
   return match ? [Number(match[1]?.replace(/,/g, '')), Number(match[2]?.replace(/,/g, ''))] : [0, 0];
 }
 
+/**
+ * The rows as they are seen are drawn on the grid's canvas (gridCanvas.ts): ink in the rows of the
+ * view and none below its last row, the DOM rows' own text transparent under it (not drawn twice),
+ * and a click where a row is drawn opens that row beside the grid.
+ */
+async function checkDrawnRows(page: Page, frame: Frame, viewRows: number): Promise<void> {
+  await frame.locator('.grid-viewport.drawn canvas.grid-canvas').waitFor({ timeout: 10_000 });
+  // Pixels with any ink in each of the first viewRows + 2 rows of the canvas (the view is scrolled to
+  // its top), and whether the first row has a solid pixel of the errored rows' colour.
+  await waitUntil(
+    'the canvas to draw the filtered rows, in the errored rows\' colour',
+    async () => {
+      const { rows, errorColour } = (await frame.evaluate(`(() => {
+        const canvas = document.querySelector('.grid-canvas');
+        const ratio = canvas.width / canvas.clientWidth;
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, Math.round(${(viewRows + 2) * 24} * ratio)).data;
+        const rows = new Array(${viewRows + 2}).fill(0);
+        const [r, g, b] = getComputedStyle(document.querySelector('.grid-swatches .status-errored')).color.match(/\\d+/g).map(Number);
+        let errorColour = false;
+        for (let i = 3; i < data.length; i += 4) {
+          if (data[i] === 0) continue;
+          const row = Math.floor(Math.floor(i / 4 / canvas.width) / (24 * ratio));
+          rows[row]++;
+          if (row === 0 && data[i] === 255 && Math.abs(data[i - 3] - r) + Math.abs(data[i - 2] - g) + Math.abs(data[i - 1] - b) < 12) errorColour = true;
+        }
+        return { rows, errorColour };
+      })()`)) as { rows: number[]; errorColour: boolean };
+      return rows.slice(0, viewRows).every((n) => n > 0) && rows.slice(viewRows).every((n) => n === 0) && errorColour;
+    },
+    10_000,
+    100,
+  );
+  assert.equal(await frame.evaluate(`getComputedStyle(document.querySelector('.grid-rows .grid-row')).color`), 'rgba(0, 0, 0, 0)', 'the DOM rows\' text is transparent under the canvas');
+  // The second row of the view, clicked where it is drawn.
+  const second = (await frame.evaluate(`[...document.querySelectorAll('.grid-rows .grid-row')].find((row) => row.style.transform === 'translateY(24px)').dataset.key`)) as string;
+  const box = await frame.locator('.grid-viewport').boundingBox();
+  assert.ok(box, 'the grid is on screen');
+  await page.mouse.click(box.x + box.width / 2, box.y + 24 + 12);
+  await waitUntil('the clicked row to open beside the grid', async () => (await frame.locator('.detail h3').count()) > 0 && (await frame.locator('.detail h3').innerText()).startsWith(`${second} `), 10_000);
+}
+
 /** Right-click the prompt in the explorer and choose Run Prompt over Dataset…, as a person would. */
 async function runOverDatasetFromExplorer(page: Page): Promise<void> {
   await waitUntil(
@@ -159,6 +200,7 @@ describe('datasets in the workbench (end-to-end)', function () {
     const shown = await frame.locator('.grid-rows .grid-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-key'), r.getAttribute('data-status')]));
     assert.deepEqual(shown.map(([key]) => key).sort(), failedKeys);
     assert.ok(shown.every(([, status]) => status === 'errored'));
+    await checkDrawnRows(page, frame, FAILED);
 
     await frame.locator('[data-action="retryFailed"]').click();
     await waitUntil('the retried rows to leave the errored filter', async () => (await totals(frame))[0] === 0 && (await frame.locator('body[data-state="finished"]').count()) === 1, 120_000, 250);
