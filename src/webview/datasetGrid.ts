@@ -20,9 +20,9 @@ const ROW_HEIGHT = 24;
 const OVERSCAN = 10;
 /** Rows drawn on the canvas beyond each edge of the view, so a scroll the compositor makes before the next frame shows drawn rows. */
 const CANVAS_OVERSCAN = 1;
-/** The DOM rows catch up with the canvas once no scroll event has come for this long, */
+/** The DOM rows catch up with the canvas once no scroll event has come for this long. */
 const SETTLE_MS = 120;
-/** this many rows a frame (each costs its style, layout and paint: 41 at once made a 24 ms frame). */
+/** Rows a frame the DOM catches up by (each costs its style, layout and paint: 53 at once made a 24 ms frame). */
 const SYNC_ROWS_PER_FRAME = 10;
 
 const rows = new Map<string, GridRow>();
@@ -357,8 +357,8 @@ function syncRows(top: number, height: number, budget: number): boolean {
 
 /**
  * The canvas the rows' text is drawn on. It is made once the first rows are on screen and the page
- * is idle, so it costs their first paint nothing; until it has drawn (and in a webview without a 2D canvas) the DOM rows
- * show their own text.
+ * is idle, so it costs their first paint nothing. Until it has drawn (and in a webview without a 2D
+ * canvas) the DOM rows show their own text.
  */
 let canvas: GridCanvas | undefined;
 let canvasStarted = false;

@@ -2,10 +2,11 @@
 // The DOM rows stay beneath it (role row and gridcell, their text transparent) for screen readers,
 // clicks, hover and selection backgrounds, and are brought up to date once scrolling rests.
 //
-// Why: every row that scrolls into view as DOM costs style, layout, paint and raster; at a fling's
-// pace (about 17 new rows a frame) that was some 8 ms of main-thread work a frame in a
-// software-rendered webview, and frames over 16 ms whenever anything else ran. Drawing the rows'
-// text is about half of that, with nothing to lay out (`npm run bench -- grid`).
+// Why: every row that scrolls into view as DOM costs style, layout, paint and raster. At a fling's
+// pace (about 17 new rows a frame, in a software-rendered webview on 2 cores) that was some 8 ms of
+// main-thread work a frame and 9 ms more on the compositor, viz and raster threads, and frames went
+// over 16 ms whenever anything else ran. Drawn on a canvas, a frame takes about 6 ms of the main
+// thread and 5 ms of the others (`npm run bench -- grid`).
 //
 // Nothing here is styled by itself: the font is the grid's, each kind of row's colour is read from
 // a hidden sample row with the same classes as a DOM row, and the columns are where a laid-out DOM
