@@ -18,8 +18,6 @@ export class DatasetPanel extends JobWebviewPanel<GridToHost, HostToGrid> {
   private readonly rows = new Map<string, GridRow>();
   /** The cache totals of the rows by key, kept as rows arrive (a retried row counts once, as it shows). */
   private readonly cacheSums = new RunningCacheTotals();
-  /** The grid's cache line, from cacheSums. */
-  private cacheTotals: string | undefined;
 
   constructor(extensionUri: vscode.Uri, onMessage: (message: GridToHost) => void, document: WebviewDocument) {
     super(extensionUri, { viewType: datasetPanelViewType, script: 'datasetGrid.js', style: 'datasetGrid.css', parse: parseGridMessage }, onMessage, document);
@@ -32,7 +30,7 @@ export class DatasetPanel extends JobWebviewPanel<GridToHost, HostToGrid> {
       ...(this.state ? [{ type: 'state' as const, ...this.state }] : []),
       ...(this.progress ? [{ type: 'progress' as const, progress: this.progress }] : []),
       ...rowPages({ type: 'rows', rows: [...this.rows.values()], reset: true }),
-      { type: 'cacheTotals', text: this.cacheTotals },
+      { type: 'cacheTotals', text: this.cacheSums.text() },
     ];
   }
 
@@ -62,15 +60,15 @@ export class DatasetPanel extends JobWebviewPanel<GridToHost, HostToGrid> {
           this.cacheSums.replace(this.rows.get(row.key)?.cache, row.cache);
           this.rows.set(row.key, row);
         }
-        this.cacheTotals = this.cacheSums.text();
         break;
     }
     for (const page of message.type === 'rows' ? rowPages(message) : [message]) this.send(page);
-    if (message.type === 'rows') this.send({ type: 'cacheTotals', text: this.cacheTotals });
+    if (message.type === 'rows') this.send({ type: 'cacheTotals', text: this.cacheSums.text() });
   }
 
   /** What the panel has been told (for tests): the plan, the state and the rows by key. */
   snapshot(): { plan?: PlanView; batchResults?: BatchResultsView; state?: JobState; message?: string; rows: GridRow[]; progress?: ProgressView; cacheTotals?: string; visible: boolean } {
+    const cacheTotals = this.cacheSums.text();
     return {
       plan: this.plan,
       batchResults: this.batchResults,
@@ -78,7 +76,7 @@ export class DatasetPanel extends JobWebviewPanel<GridToHost, HostToGrid> {
       message: this.state?.message,
       rows: [...this.rows.values()],
       progress: this.progress,
-      ...(this.cacheTotals ? { cacheTotals: this.cacheTotals } : {}),
+      ...(cacheTotals ? { cacheTotals } : {}),
       visible: this.visible,
     };
   }

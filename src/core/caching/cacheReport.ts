@@ -35,20 +35,11 @@ export function cacheReportOf(usage: ApiUsage, price: PriceEntry | undefined): C
   return report;
 }
 
-/** The sum of many runs' reports (a dataset job's totals). */
+/** The sum of many runs' reports (a dataset job's totals), as RunningCacheTotals keeps it. */
 export function sumCacheReports(reports: readonly CacheReport[]): CacheReport {
-  const total: CacheReport = { readTokens: 0, write5mTokens: 0, write1hTokens: 0, uncachedTokens: 0, hitRate: 0, savedUsd: 0 };
-  for (const report of reports) {
-    total.readTokens += report.readTokens;
-    total.write5mTokens += report.write5mTokens;
-    total.write1hTokens += report.write1hTokens;
-    total.uncachedTokens += report.uncachedTokens;
-    if (report.savedUsd === undefined || total.savedUsd === undefined) delete total.savedUsd;
-    else total.savedUsd += report.savedUsd;
-  }
-  const prompt = total.readTokens + total.write5mTokens + total.write1hTokens + total.uncachedTokens;
-  total.hitRate = prompt > 0 ? total.readTokens / prompt : 0;
-  return total;
+  const totals = new RunningCacheTotals();
+  for (const report of reports) totals.replace(undefined, report);
+  return totals.total();
 }
 
 /**
