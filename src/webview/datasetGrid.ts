@@ -362,6 +362,8 @@ function syncRows(top: number, height: number, budget: number): boolean {
  */
 let canvas: GridCanvas | undefined;
 let canvasStarted = false;
+/** Set by the canvas's first drawing: from then on the DOM rows' text is transparent under it (class `drawn`). */
+let canvasDrawn = false;
 
 function startCanvas(): void {
   canvas = GridCanvas.create(ROW_HEIGHT);
@@ -400,8 +402,10 @@ function paint(canvas: GridCanvas, top: number, width: number, height: number): 
   canvas.draw(drawn);
   canvas.element.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
   drawnFirst = first;
-  // From the first drawing on, the DOM rows' text is transparent under the canvas's.
-  viewport.classList.add('drawn');
+  if (!canvasDrawn) {
+    canvasDrawn = true;
+    viewport.classList.add('drawn');
+  }
 }
 
 /** Set when the theme (VS Code's CSS variables on the page) may have changed the grid's font or colours. */
@@ -427,7 +431,7 @@ function renderRows(): void {
   const height = viewport.clientHeight;
   if (syncDue) {
     // Once the canvas shows the rows, the DOM rows under it catch up over a few frames.
-    syncDue = !syncRows(top, height, viewport.classList.contains('drawn') ? SYNC_ROWS_PER_FRAME : Infinity);
+    syncDue = !syncRows(top, height, canvasDrawn ? SYNC_ROWS_PER_FRAME : Infinity);
     if (syncDue) schedule();
   }
   if (canvas) {
