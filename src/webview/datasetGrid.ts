@@ -18,8 +18,6 @@ const vscode = acquireVsCodeApi();
 const ROW_HEIGHT = 24;
 /** DOM rows kept beyond each edge of the view. */
 const OVERSCAN = 10;
-/** Rows drawn on the canvas beyond each edge of the view, so a scroll the compositor makes before the next frame shows drawn rows. */
-const CANVAS_OVERSCAN = 1;
 /** The DOM rows catch up with the canvas once no scroll event has come for this long. */
 const SETTLE_MS = 120;
 /** Rows a frame the DOM catches up by (each costs its style, layout and paint: 53 at once made a 24 ms frame). */
@@ -372,36 +370,38 @@ function startCanvas(): void {
   schedule(false);
 }
 
-/** The first view row the canvas last drew, or -1 when it must be drawn again (new rows, selection, theme, size). */
-let drawnFirst = -1;
+/** Where the canvas last drew from (a pixel offset into the rows), or -1 when it must be drawn again (new rows, selection, theme, size). */
+let drawnTop = -1;
 
-/** Draws the rows in view (and CANVAS_OVERSCAN beyond) on the canvas, placed where they scroll. */
+/** Draws the rows in view on the canvas, which stays at the top of the view (see gridCanvas.ts). */
 function paint(canvas: GridCanvas, top: number, width: number, height: number): void {
-  const rowsDrawn = Math.ceil(height / ROW_HEIGHT) + 1 + 2 * CANVAS_OVERSCAN;
   const ratio = window.devicePixelRatio || 1;
-  if (!canvas.sizedFor(width, rowsDrawn, ratio) || styleStale) {
+  if (!canvas.sizedFor(width, height, ratio) || styleStale) {
     // Columns are where a laid-out DOM row's cells are; with none in the DOM there is nothing to draw
     // (and what was drawn goes).
     const cells = slots.find((slot) => slot.index !== -1)?.element.children;
     if (!cells) {
-      canvas.draw([]);
-      drawnFirst = -1;
+      canvas.draw([], 0);
+      drawnTop = -1;
       return;
     }
-    canvas.layout(width, rowsDrawn, ratio, readStyle(), [...cells] as HTMLElement[]);
+    canvas.layout(width, height, ratio, readStyle(), [...cells] as HTMLElement[]);
     styleStale = false;
-    drawnFirst = -1;
+    drawnTop = -1;
   }
-  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - CANVAS_OVERSCAN);
-  if (first === drawnFirst && !canvas.priming) return;
-  const drawn: (DrawnRow | undefined)[] = [];
-  for (let i = first; i < first + rowsDrawn; i++) {
-    const row = view[i];
-    drawn.push(row && { texts: cellTexts(row), tone: row.key === selectedKey ? 'selected' : row.status === 'errored' ? 'errored' : row.status === 'skipped' ? 'skipped' : 'normal' });
+  // Where the canvas is among the rows: at the top of the view, but held at the end of the rows as
+  // sticky positioning holds it (and at their start when they are fewer than the view holds).
+  const canvasTop = Math.max(0, Math.min(top, view.length * ROW_HEIGHT - height));
+  if (canvasTop === drawnTop && !canvas.priming) return;
+  const first = Math.floor(canvasTop / ROW_HEIGHT);
+  const last = Math.min(view.length, Math.ceil((canvasTop + height) / ROW_HEIGHT));
+  const drawn: DrawnRow[] = [];
+  for (let i = first; i < last; i++) {
+    const row = view[i] as GridRow;
+    drawn.push({ texts: cellTexts(row), tone: row.key === selectedKey ? 'selected' : row.status === 'errored' ? 'errored' : row.status === 'skipped' ? 'skipped' : 'normal' });
   }
-  canvas.draw(drawn);
-  canvas.element.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
-  drawnFirst = first;
+  canvas.draw(drawn, first * ROW_HEIGHT - canvasTop);
+  drawnTop = canvasTop;
   if (!canvasDrawn) {
     canvasDrawn = true;
     viewport.classList.add('drawn');
@@ -423,7 +423,7 @@ let syncDue = true;
 function renderRows(): void {
   if (viewDirty) {
     rebuildView();
-    drawnFirst = -1;
+    drawnTop = -1;
   }
   // Layout is read once, before anything is written.
   const top = viewport.scrollTop;
@@ -463,7 +463,7 @@ function openRow(key: string): void {
 /** Renders the DOM rows and the canvas now, not at the next frame. */
 function renderNow(): void {
   syncDue = true;
-  drawnFirst = -1;
+  drawnTop = -1;
   renderRows();
 }
 

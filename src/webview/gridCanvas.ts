@@ -1,12 +1,17 @@
-// The results grid's rows as they are seen: their text drawn on one canvas that scrolls with them.
-// The DOM rows stay beneath it (role row and gridcell, their text transparent) for screen readers,
-// clicks, hover and selection backgrounds, and are brought up to date once scrolling rests.
+// The results grid's rows as they are seen: their text drawn on one canvas the size of the view,
+// which stays at the top of the view (position: sticky, which the compositor applies as it scrolls)
+// and is drawn again at each new scroll offset. The DOM rows stay beneath it (role row and
+// gridcell, their text transparent) for screen readers, clicks, hover and selection backgrounds, and
+// are brought up to date once scrolling rests.
 //
 // Why: every row that scrolls into view as DOM costs style, layout, paint and raster. At a fling's
 // pace (about 17 new rows a frame, in a software-rendered webview on 2 cores) that was some 8 ms of
 // main-thread work a frame and 9 ms more on the compositor, viz and raster threads, and frames went
-// over 16 ms whenever anything else ran. Drawn on a canvas, a frame takes about 6 ms of the main
-// thread and 5 ms of the others (`npm run bench -- grid`).
+// over 16 ms whenever anything else ran. Drawn on a canvas, a frame takes about 5 ms of the main
+// thread and 5 ms of the others (`npm run bench -- grid`). A canvas moved with the rows by
+// transform (as this one first was) made Chromium layerize the page again on every frame, about
+// 1 ms more; a sticky one does not. The price: when the compositor scrolls ahead of the page's next
+// frame, the text stays where it was for that frame and the rows' backgrounds move on without it.
 //
 // Nothing here is styled by itself: the font is the grid's, each kind of row's colour is read from
 // a hidden sample row with the same classes as a DOM row, and the columns are where a laid-out DOM
@@ -72,19 +77,19 @@ export class GridCanvas {
   }
 
   /** The size in CSS pixels it was last given, and the device pixel ratio then. */
-  sizedFor(width: number, rows: number, ratio: number): boolean {
-    return this.width === width && this.height === rows * this.rowHeight && this.ratio === ratio;
+  sizedFor(width: number, height: number, ratio: number): boolean {
+    return this.width === width && this.height === height && this.ratio === ratio;
   }
 
   /**
-   * Sizes the canvas for `rows` rows across `width` CSS pixels at the device pixel ratio `ratio`,
+   * Sizes the canvas to `width` by `height` CSS pixels at the device pixel ratio `ratio`,
    * with the grid's font and colours, and columns where `cells` (one laid-out DOM row's cells, in
    * column order) are. Right-aligned columns are the cells whose text is aligned right.
    */
-  layout(width: number, rows: number, ratio: number, style: CanvasStyle, cells: readonly HTMLElement[]): void {
-    const resized = !this.sizedFor(width, rows, ratio);
+  layout(width: number, height: number, ratio: number, style: CanvasStyle, cells: readonly HTMLElement[]): void {
+    const resized = !this.sizedFor(width, height, ratio);
     this.width = width;
-    this.height = rows * this.rowHeight;
+    this.height = height;
     this.ratio = ratio;
     this.style = style;
     if (resized) {
@@ -121,8 +126,8 @@ export class GridCanvas {
     return this.primeFrames > 0;
   }
 
-  /** Draws `rows` from the canvas's top, one a row height below the other; undefined leaves a row blank. */
-  draw(rows: readonly (DrawnRow | undefined)[]): void {
+  /** Draws `rows` one a row height below the other, the first `y` CSS pixels from the canvas's top (0 or above it). */
+  draw(rows: readonly DrawnRow[], y: number): void {
     if (this.primeFrames > 0) this.primeFrames--;
     const context = this.context;
     const style = this.style;
@@ -139,12 +144,12 @@ export class GridCanvas {
       const x = column.right ? column.left + column.width : column.left;
       let fill = '';
       for (let r = 0; r < rows.length; r++) {
-        const row = rows[r];
-        const text = row?.texts[c];
-        if (!row || !text) continue;
+        const row = rows[r] as DrawnRow;
+        const text = row.texts[c];
+        if (!text) continue;
         const colour = style.colours[row.tone];
         if (colour !== fill) context.fillStyle = fill = colour;
-        context.fillText(text, x, r * this.rowHeight + this.baseline);
+        context.fillText(text, x, y + r * this.rowHeight + this.baseline);
       }
       if (column.fade) {
         // Erases the text's last pixels in a gradient, whatever is behind the canvas.

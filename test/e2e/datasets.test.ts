@@ -88,6 +88,40 @@ async function checkDrawnRows(page: Page, frame: Frame, viewRows: number): Promi
   await waitUntil('the clicked row to open beside the grid', async () => (await frame.locator('.detail h3').count()) > 0 && (await frame.locator('.detail h3').innerText()).startsWith(`${second} `), 10_000);
 }
 
+/** The pixel rows of the grid's canvas that have ink, as offsets into the rows' own 24 px (what a row's text covers). */
+async function inkPhases(frame: Frame, scrollTop: number): Promise<number[]> {
+  return (await frame.evaluate(`(() => {
+    const canvas = document.querySelector('.grid-canvas');
+    const ratio = canvas.width / canvas.clientWidth;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const phases = new Set();
+    for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) phases.add((Math.floor(Math.floor(i / 4 / canvas.width) / ratio) + ${scrollTop}) % 24);
+    return [...phases].sort((a, b) => a - b);
+  })()`)) as number[];
+}
+
+/**
+ * The canvas stays at the top of the view and is drawn at the scroll offset: scrolled by a part of a
+ * row, its text is where the rows are (the same offsets into each row as at the top), and the
+ * first row is cut where the view cuts it.
+ */
+async function checkScrolledDrawing(frame: Frame): Promise<void> {
+  await frame.locator('.grid-viewport.drawn canvas.grid-canvas').waitFor({ timeout: 10_000 });
+  const atTop = await inkPhases(frame, 0);
+  assert.ok(atTop.length > 0 && atTop.length < 24, `the rows' text covers part of each row at the top: ${atTop.join(',')}`);
+  // Five rows and 10 px down: a row's text is 10 px higher on the canvas than it would be unscrolled.
+  const scrolled = 5 * 24 + 10;
+  await frame.evaluate(`document.querySelector('.grid-viewport').scrollTop = ${scrolled}`);
+  await waitUntil(
+    'the canvas to draw the rows where they scrolled to',
+    async () => (await frame.evaluate(`document.querySelector('.grid-viewport').scrollTop`)) === scrolled && JSON.stringify(await inkPhases(frame, scrolled)) === JSON.stringify(atTop),
+    10_000,
+    100,
+  );
+  await frame.evaluate(`document.querySelector('.grid-viewport').scrollTop = 0`);
+  await waitUntil('the canvas to draw the top rows again', async () => JSON.stringify(await inkPhases(frame, 0)) === JSON.stringify(atTop), 10_000, 100);
+}
+
 /** Right-click the prompt in the explorer and choose Run Prompt over Dataset…, as a person would. */
 async function runOverDatasetFromExplorer(page: Page): Promise<void> {
   await waitUntil(
@@ -194,6 +228,7 @@ describe('datasets in the workbench (end-to-end)', function () {
     workbench.sim.configure({ latencyMs: 0 });
     assert.equal(workbench.sim.requestCount('messages'), ROWS);
     const failedKeys = sentKeys().slice(0, FAILED).sort();
+    await checkScrolledDrawing(frame);
 
     await frame.locator('[data-control="status"]').selectOption('errored');
     await waitUntil('the filter to show only the failed rows', async () => (await totals(frame))[0] === FAILED, 30_000);
