@@ -303,15 +303,6 @@ function fillSlot(slot: RowSlot, row: GridRow, selected: boolean): void {
   slot.selected = selected;
 }
 
-/** The rows the DOM rows hold, once they have caught up with the view (undefined while they catch up). */
-let domRows: { first: number; end: number } | undefined;
-/**
- * Set while the DOM rows are hidden (class `stale`): once a scroll has taken them wholly out of the
- * view, until they catch up. Out of view, they were still painted again on every frame of a fling
- * (about 1 ms a frame in the bench); hidden, they are not.
- */
-let domHidden = false;
-
 /**
  * Brings the DOM rows up to the view at `top`: slots re-filled for the rows that came into view, at
  * most `budget` of them (false when some are left for the next frame). While scrolling, only the
@@ -319,11 +310,6 @@ let domHidden = false;
  * (new rows, a filter, a selection, a resize).
  */
 function syncRows(top: number, height: number, budget: number): boolean {
-  domRows = undefined;
-  if (domHidden) {
-    visibleRows.classList.remove('stale');
-    domHidden = false;
-  }
   const needed = Math.ceil(height / ROW_HEIGHT) + 2 * OVERSCAN + 1;
   if (slots.length < needed) {
     // A taller view (or the first render): a new pool, every slot placed afresh.
@@ -364,16 +350,7 @@ function syncRows(top: number, height: number, budget: number): boolean {
     slot.index = -1;
     slot.row = undefined;
   }
-  domRows = { first, end: last };
   return true;
-}
-
-/** Hides the DOM rows when the view at `top` shows none of them. */
-function hideStaleRows(top: number, height: number): void {
-  if (domHidden || !domRows) return;
-  if (Math.ceil((top + height) / ROW_HEIGHT) > domRows.first && Math.floor(top / ROW_HEIGHT) < domRows.end) return;
-  visibleRows.classList.add('stale');
-  domHidden = true;
 }
 
 /**
@@ -458,7 +435,6 @@ function renderRows(): void {
     if (syncDue) schedule();
   }
   if (canvas) {
-    if (canvasDrawn) hideStaleRows(top, height);
     paint(canvas, top, width, height);
     if (canvas.priming) schedule(false);
   } else if (!canvasStarted && view.length > 0) {

@@ -102,8 +102,8 @@ async function inkPhases(frame: Frame, scrollTop: number): Promise<number[]> {
 
 /**
  * The canvas stays at the top of the view and is drawn at the scroll offset: scrolled by a part of a
- * row, its text is where the rows are (the same offsets into each row as at the top). Scrolled past
- * the DOM rows, those are hidden until they catch up with the view.
+ * row, its text is where the rows are (the same offsets into each row as at the top), and the
+ * first row is cut where the view cuts it.
  */
 async function checkScrolledDrawing(frame: Frame): Promise<void> {
   await frame.locator('.grid-viewport.drawn canvas.grid-canvas').waitFor({ timeout: 10_000 });
@@ -115,27 +115,6 @@ async function checkScrolledDrawing(frame: Frame): Promise<void> {
   await waitUntil(
     'the canvas to draw the rows where they scrolled to',
     async () => (await frame.evaluate(`document.querySelector('.grid-viewport').scrollTop`)) === scrolled && JSON.stringify(await inkPhases(frame, scrolled)) === JSON.stringify(atTop),
-    10_000,
-    100,
-  );
-  // Scrolled wholly past the DOM rows, they are hidden (not painted again on every frame) until they
-  // catch up with the view, and then shown again.
-  await frame.evaluate(`(() => {
-    const rows = document.querySelector('.grid-rows');
-    window.staleSeen = false;
-    new MutationObserver(() => (window.staleSeen ||= rows.classList.contains('stale'))).observe(rows, { attributes: true, attributeFilter: ['class'] });
-    const viewport = document.querySelector('.grid-viewport');
-    viewport.scrollTop = viewport.scrollHeight;
-  })()`);
-  await waitUntil(
-    'the DOM rows to catch up with the end of the grid and show again',
-    async () =>
-      (await frame.evaluate(`(() => {
-        const viewport = document.querySelector('.grid-viewport');
-        const lastRow = Math.ceil((viewport.scrollTop + viewport.clientHeight) / 24) - 1;
-        const placed = [...document.querySelectorAll('.grid-rows .grid-row')].some((row) => row.style.transform === 'translateY(' + lastRow * 24 + 'px)');
-        return window.staleSeen && placed && getComputedStyle(document.querySelector('.grid-rows')).visibility === 'visible';
-      })()`)) === true,
     10_000,
     100,
   );
