@@ -20,8 +20,12 @@ const ROW_HEIGHT = 24;
 const OVERSCAN = 10;
 /** The DOM rows catch up with the canvas once no scroll event has come for this long. */
 const SETTLE_MS = 120;
-/** Rows a frame the DOM catches up by (each costs its style, layout and paint: 53 at once made a 24 ms frame). */
-const SYNC_ROWS_PER_FRAME = 10;
+/**
+ * Rows a frame the DOM catches up by (each costs its style, layout and paint: 53 at once made a 24 ms
+ * frame, 10 a frame 12-24 ms of main-thread CPU in traced runs, 5 a frame 7-9 ms). The 53 rows of a
+ * view take about 11 frames; they are not what is seen, only their hover and selection backgrounds.
+ */
+const SYNC_ROWS_PER_FRAME = 5;
 
 const rows = new Map<string, GridRow>();
 let view: GridRow[] = [];
