@@ -94,9 +94,9 @@ export class GridCanvas {
     this.style = style;
     if (resized) {
       this.element.width = Math.max(1, Math.round(width * ratio));
-      this.element.height = Math.max(1, Math.round(this.height * ratio));
+      this.element.height = Math.max(1, Math.round(height * ratio));
       this.element.style.width = `${width}px`;
-      this.element.style.height = `${this.height}px`;
+      this.element.style.height = `${height}px`;
       this.primeFrames = PRIME_FRAMES;
     }
     // Sizing a canvas resets its context's state, so the font is set after it.

@@ -102,8 +102,7 @@ async function inkPhases(frame: Frame, scrollTop: number): Promise<number[]> {
 
 /**
  * The canvas stays at the top of the view and is drawn at the scroll offset: scrolled by a part of a
- * row, its text is where the rows are (the same offsets into each row as at the top), and the
- * first row is cut where the view cuts it.
+ * row, its text is where the rows are (the same offsets into each row as at the top).
  */
 async function checkScrolledDrawing(frame: Frame): Promise<void> {
   await frame.locator('.grid-viewport.drawn canvas.grid-canvas').waitFor({ timeout: 10_000 });
