@@ -16,14 +16,14 @@
 // On a machine shared with other work, the worst frame is the figure most disturbed by others:
 // the 99th percentile and the median frame are printed beside it, with the load average, and a
 // baseline from the same run: the same fling over a bare scroller, in a fresh page after each of
-// the grid's (BARE_PAGE). Median of RUNS fresh pages. One more page scrolls the same way under a Chromium trace (tracing slows it, so
-// its frames are not in the figures above): what each frame spent its main-thread CPU on, how
+// the grid's (BARE_PAGE). Median of RUNS fresh pages. One more page scrolls the same way under a
+// Chromium trace (tracing slows it, so its frames are not in the figures above): what each frame spent its main-thread CPU on, how
 // much of a long frame was the thread not running (other processes, or waiting for the compositor
 // thread), and the CPU time of the threads that draw beside it.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { GRID_PAGE_ROWS } from '../src/datasets/datasetProtocol';
 import { ensureTestHost, repoRoot } from '../test/launcher/hostSetup';
 import { launchBrowser } from '../test/launcher/vscodeServer';
@@ -34,6 +34,8 @@ const ROWS = 100_000;
 const RUNS = 5;
 const SCROLL_FRAMES = 600;
 const SCROLL_STEP_PX = 400;
+/** The grid's row height (src/webview/datasetGrid.ts). */
+const ROW_HEIGHT_PX = 24;
 
 /**
  * The rows, made inside the page (handing 100,000 objects over the DevTools protocol takes minutes):
@@ -134,11 +136,21 @@ const SCROLL = scrollScript(400);
  * does at that moment without the grid: on a shared VM it moves from run to run as much as the
  * grid's does.
  */
-const BARE_PAGE = `<!DOCTYPE html><html><body style="margin:0; background: #1e1e1e"><div class="grid-viewport" style="height: 900px; overflow-y: auto"><div style="height: ${ROWS * 24}px; background: repeating-linear-gradient(#333 0 24px, #3a3a3a 24px 48px)"></div></div></body></html>`;
+const BARE_PAGE = `<!DOCTYPE html><html><body style="margin:0; background: #1e1e1e"><div class="grid-viewport" style="height: 900px; overflow-y: auto"><div style="height: ${ROWS * ROW_HEIGHT_PX}px; background: repeating-linear-gradient(#333 0 24px, #3a3a3a 24px 48px)"></div></div></body></html>`;
 
 async function measureBare(page: Page): Promise<number[]> {
   await page.setContent(BARE_PAGE);
   return ((await page.evaluate(scrollScript(0))) as { frames: number[] }).frames;
+}
+
+/** Runs `use` in a new page of the bench's viewport, closed after it. */
+async function inFreshPage<T>(browser: Browser, use: (page: Page) => Promise<T>): Promise<T> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  try {
+    return await use(page);
+  } finally {
+    await page.close();
+  }
 }
 
 async function measureOnce(page: Page, script: string): Promise<GridReading> {
@@ -220,35 +232,21 @@ export async function benchGrid(): Promise<BenchFigure[]> {
     const bare: number[][] = [];
     const loadBefore = load();
     for (let i = 0; i < RUNS; i++) {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      try {
-        readings.push(await measureOnce(page, script));
-      } finally {
-        await page.close();
-      }
-      const barePage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      try {
-        bare.push(await measureBare(barePage));
-      } finally {
-        await barePage.close();
-      }
+      readings.push(await inFreshPage(browser, (page) => measureOnce(page, script)));
+      bare.push(await inFreshPage(browser, measureBare));
     }
     const loadAfter = load();
-    const tracePage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    let trace: FrameTrace;
-    try {
-      trace = await traceOnce(tracePage, script);
-    } finally {
-      await tracePage.close();
-    }
+    const trace = await inFreshPage(browser, (page) => traceOnce(page, script));
     const loadTraced = load();
     const firstPaint = median(readings.map((r) => r.firstPaintMs));
-    const worst = median(readings.map((r) => Math.max(...r.frames)));
+    const longest = readings.map((r) => Math.max(...r.frames));
+    const bareLongest = bare.map((frames) => Math.max(...frames));
+    const worst = median(longest);
     const p99 = median(readings.map((r) => percentile(r.frames, 99)));
     const typical = median(readings.map((r) => percentile(r.frames, 50)));
     const over = median(readings.map((r) => r.frames.filter((f) => f > 16).length));
     const after = median(readings.map((r) => r.afterMs));
-    const bareWorst = median(bare.map((frames) => Math.max(...frames)));
+    const bareWorst = median(bareLongest);
     const bareTypical = median(bare.map((frames) => percentile(frames, 50)));
     return [
       {
@@ -265,13 +263,13 @@ export async function benchGrid(): Promise<BenchFigure[]> {
         unit: 'ms',
         target: '<= 16',
         ok: worst <= 16,
-        detail: `${SCROLL_FRAMES} frames at ${SCROLL_STEP_PX} px each (${((SCROLL_FRAMES * SCROLL_STEP_PX) / 24).toLocaleString('en-US')} rows); a frame's work from its animation frame callbacks to after its paint; median over ${RUNS} runs of each run's longest frame; p99 ${p99.toFixed(1)} ms, median frame ${typical.toFixed(1)} ms, frames over 16 ms per run (median) ${over}; longest frame of the 400 ms after the fling (the DOM rows under the canvas catching up) ${after.toFixed(1)} ms; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after`,
+        detail: `${SCROLL_FRAMES} frames at ${SCROLL_STEP_PX} px each (${((SCROLL_FRAMES * SCROLL_STEP_PX) / ROW_HEIGHT_PX).toLocaleString('en-US')} rows); a frame's work from its animation frame callbacks to after its paint; median over ${RUNS} runs of each run's longest frame; p99 ${p99.toFixed(1)} ms, median frame ${typical.toFixed(1)} ms, frames over 16 ms per run (median) ${over}; longest frame of the 400 ms after the fling (the DOM rows under the canvas catching up) ${after.toFixed(1)} ms; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after`,
       },
       {
         name: 'baseline: the same fling over a bare scroller, longest frame',
         value: bareWorst,
         unit: 'ms',
-        detail: `a page with nothing but a scroller of the grid's size and rows of two shades, fresh after each of the grid's runs in the same browser; median over ${RUNS} runs of each run's longest frame (runs: ${bare.map((frames) => Math.max(...frames).toFixed(1)).join(', ')} ms; the grid's: ${readings.map((r) => Math.max(...r.frames).toFixed(1)).join(', ')} ms); median frame ${bareTypical.toFixed(1)} ms; the grid's longest frame is ${(worst / bareWorst).toFixed(2)}x this`,
+        detail: `a page with nothing but a scroller of the grid's size and rows of two shades, fresh after each of the grid's runs in the same browser; median over ${RUNS} runs of each run's longest frame (runs: ${bareLongest.map((ms) => ms.toFixed(1)).join(', ')} ms; the grid's: ${longest.map((ms) => ms.toFixed(1)).join(', ')} ms); median frame ${bareTypical.toFixed(1)} ms; the grid's longest frame is ${(worst / bareWorst).toFixed(2)}x this`,
       },
       traceFigure(trace, loadTraced),
     ];
