@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestHost, repoRoot } from '../launcher/hostSetup';
 import { installVsix } from '../launcher/vscodeServer';
-import { FAKE_API_KEY, frameWith, quickOpen, runFromPalette, useWorkbenchSession, waitUntil, type E2eSession } from './workbenchSession';
+import { FAKE_API_KEY, frameWith, openPromptForCommands, runFromPalette, useWorkbenchSession, waitUntil, type E2eSession } from './workbenchSession';
 
 const ROWS = 40;
 /** Long enough that the batch is still processing when the new host has started and polls it. */
@@ -84,7 +84,7 @@ describe('a pending Message Batch across a true extension-host restart (end-to-e
 
   it('a batch submitted, then the extension host restarted, is picked up by the new host, finishes, and its results are joined', async () => {
     const page = workbench.session.page;
-    await quickOpen(page, 'restart.prompt.json');
+    await openPromptForCommands(page, 'restart.prompt.json');
     await runFromPalette(page, 'Prompt Workbench: Run Prompt over Dataset…');
     const plan = await frameWith(page, '[data-action="submitBatch"]', 90_000);
     const submit = plan.locator('[data-action="submitBatch"]');

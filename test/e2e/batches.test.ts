@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { formatUsd } from '../../src/core/format';
 import { estimateCost, findPrice, tokenUsageFromApi, BUNDLED_PRICES, type ApiUsage } from '../../src/core/pricing/priceTable';
-import { FAKE_API_KEY, frameWith, quickOpen, runFromPalette, useWorkbenchSession, waitUntil } from './workbenchSession';
+import { FAKE_API_KEY, frameWith, openPromptForCommands, runFromPalette, useWorkbenchSession, waitUntil } from './workbenchSession';
 
 const API_KEY = FAKE_API_KEY;
 const MODEL = 'claude-haiku-5-5';
@@ -42,7 +42,7 @@ describe('Message Batches in the workbench (end-to-end)', function () {
 
   it('submits a 500-row CSV as a batch, shows it in the Batches view until it ends, and opens its 500 results at batch prices', async () => {
     const page = workbench.session.page;
-    await quickOpen(page, 'classify.prompt.json');
+    await openPromptForCommands(page, 'classify.prompt.json');
     await runFromPalette(page, 'Prompt Workbench: Run Prompt over Dataset…');
 
     // The plan: nothing is sent until the button is pressed.

@@ -212,6 +212,17 @@ export async function quickOpen(page: Page, fileName: string, options: { clickWo
   }
 }
 
+/**
+ * Opens a prompt with Quick Open, then waits until the extension host follows it as the active
+ * editor (the token item shows in the status bar). The tab shows before the extension host hears
+ * of the new active editor; a palette command that acts on "the prompt in the active editor" sent
+ * in between finds none and asks which prompt to run instead.
+ */
+export async function openPromptForCommands(page: Page, fileName: string): Promise<void> {
+  await quickOpen(page, fileName);
+  await costStatusItem(page).waitFor({ state: 'visible', timeout: 60_000 });
+}
+
 /** Runs a command from the command palette (F1), typed as a user would. */
 export async function runFromPalette(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
