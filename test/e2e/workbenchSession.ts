@@ -216,9 +216,11 @@ export async function quickOpen(page: Page, fileName: string, options: { clickWo
  * Opens a prompt with Quick Open, then waits until the extension host follows it as the active
  * editor (the token item shows in the status bar). The tab shows before the extension host hears
  * of the new active editor; a palette command that acts on "the prompt in the active editor" sent
- * in between finds none and asks which prompt to run instead.
+ * in between finds none and asks which prompt to run instead. For the first prompt shown: the item
+ * shows for any prompt, so with one already showing, its showing would say nothing of this one.
  */
 export async function openPromptForCommands(page: Page, fileName: string): Promise<void> {
+  if (await costStatusItem(page).isVisible()) throw new Error(`openPromptForCommands(${fileName}): a prompt's token item already shows, so it cannot tell when the extension host follows this one`);
   await quickOpen(page, fileName);
   await costStatusItem(page).waitFor({ state: 'visible', timeout: 60_000 });
 }
