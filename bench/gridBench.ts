@@ -17,9 +17,10 @@
 // the 99th percentile and the median frame are printed beside it, with the load average, and a
 // baseline from the same run: the same fling over a bare scroller, in a fresh page after each of
 // the grid's (BARE_PAGE). Median of RUNS fresh pages. One more page scrolls the same way under a
-// Chromium trace (tracing slows it, so its frames are not in the figures above): what each frame spent its main-thread CPU on, how
-// much of a long frame was the thread not running (other processes, or waiting for the compositor
-// thread), and the CPU time of the threads that draw beside it.
+// Chromium trace (tracing slows it, so its frames are not in the figures above): what each frame
+// spent its main-thread CPU on, how much of a long frame was the thread not running (other
+// processes, or waiting for the compositor thread), and the CPU time of the threads that draw
+// beside it.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -136,7 +137,7 @@ const SCROLL = scrollScript(400);
  * does at that moment without the grid: on a shared VM it moves from run to run as much as the
  * grid's does.
  */
-const BARE_PAGE = `<!DOCTYPE html><html><body style="margin:0; background: #1e1e1e"><div class="grid-viewport" style="height: 900px; overflow-y: auto"><div style="height: ${ROWS * ROW_HEIGHT_PX}px; background: repeating-linear-gradient(#333 0 24px, #3a3a3a 24px 48px)"></div></div></body></html>`;
+const BARE_PAGE = `<!DOCTYPE html><html><body style="margin:0; background: #1e1e1e"><div class="grid-viewport" style="height: 900px; overflow-y: auto"><div style="height: ${ROWS * ROW_HEIGHT_PX}px; background: repeating-linear-gradient(#333 0 ${ROW_HEIGHT_PX}px, #3a3a3a ${ROW_HEIGHT_PX}px ${2 * ROW_HEIGHT_PX}px)"></div></div></body></html>`;
 
 async function measureBare(page: Page): Promise<number[]> {
   await page.setContent(BARE_PAGE);
