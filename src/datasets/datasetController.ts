@@ -213,7 +213,7 @@ export class DatasetController implements vscode.Disposable {
     panel.show(`${plan.promptName} × ${basename(datasetPath)}`);
     panel.post({ type: 'plan', plan: view });
     panel.post({ type: 'state', state: 'planned' });
-    panel.post({ type: 'rows', rows: await this.gridRowsOf(resultsPath), reset: true });
+    panel.putRows(await this.gridRowsOf(resultsPath), true);
     return view;
   }
 
@@ -257,7 +257,7 @@ export class DatasetController implements vscode.Disposable {
     panel.post({ type: 'batchResults', batch });
     // The summary is in the page's header; the state line says what can be done with it.
     panel.post({ type: 'state', state: 'finished', message: batch.retryable > 0 ? `Ended: ${batch.retryable} failed rows can be retried as a new batch.` : 'Ended.' });
-    panel.post({ type: 'rows', rows: await this.gridRowsOf(resultsPath), reset: true });
+    panel.putRows(await this.gridRowsOf(resultsPath), true);
   }
 
   /** For tests: the state of the current job. */
@@ -379,7 +379,7 @@ export class DatasetController implements vscode.Disposable {
     let flushTimer: ReturnType<typeof setTimeout> | undefined;
     const flush = (): void => {
       flushTimer = undefined;
-      if (pending.length > 0) panel.post({ type: 'rows', rows: pending });
+      if (pending.length > 0) panel.putRows(pending);
       pending = [];
     };
     this.job = new DatasetJob({

@@ -1,21 +1,23 @@
 import type * as vscode from 'vscode';
 import { RunningCacheTotals } from '../core/caching/cacheReport';
 import { JobWebviewPanel, type WebviewDocument } from '../jobs/jobWebviewPanel';
-import { parseGridMessage, rowPages, type BatchResultsView, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
+import { parseGridMessage, type BatchResultsView, type GridRow, type GridToHost, type HostToGrid, type JobState, type PlanView, type ProgressView } from './datasetProtocol';
+import { GridFeed } from './gridFeed';
 
 export const datasetPanelViewType = 'promptWorkbench.dataset';
 
 /**
  * The dataset panel: the plan, then the job's progress and its results grid. The host keeps what
- * it has sent (plan, state, progress, rows by key), so a page that is not ready yet, or one VS Code
- * re-creates when the tab comes back, gets it whole.
+ * it has sent (plan, state, progress), so a page that is not ready yet, or one VS Code re-creates
+ * when the tab comes back, gets it whole. The rows stay here too: the page gets the window of them
+ * it shows (see gridFeed.ts).
  */
 export class DatasetPanel extends JobWebviewPanel<GridToHost, HostToGrid> {
   private plan: PlanView | undefined;
   private batchResults: BatchResultsView | undefined;
   private state: { state: JobState; message?: string } | undefined;
   private progress: ProgressView | undefined;
-  private readonly rows = new Map<string, GridRow>();
+  private readonly grid = new GridFeed((message) => this.send(message));
   /** The cache totals of the rows by key, kept as rows arrive (a retried row counts once, as it shows). */
   private readonly cacheSums = new RunningCacheTotals();
 
@@ -29,12 +31,29 @@ export class DatasetPanel extends JobWebviewPanel<GridToHost, HostToGrid> {
       ...(this.batchResults ? [{ type: 'batchResults' as const, batch: this.batchResults }] : []),
       ...(this.state ? [{ type: 'state' as const, ...this.state }] : []),
       ...(this.progress ? [{ type: 'progress' as const, progress: this.progress }] : []),
-      ...rowPages({ type: 'rows', rows: [...this.rows.values()], reset: true }),
+      this.grid.ready(),
       { type: 'cacheTotals', text: this.cacheSums.text() },
     ];
   }
 
-  post(message: HostToGrid): void {
+  protected override receive(message: GridToHost): boolean {
+    return this.grid.receive(message);
+  }
+
+  /** Rows to add or replace (by key) in the grid; `reset` empties it first. */
+  putRows(rows: readonly GridRow[], reset = false): void {
+    if (reset) this.cacheSums.clear();
+    // Each row's cache report replaces the one its key showed (earlier in these rows, or in the grid).
+    const shown = new Map<string, GridRow['cache']>();
+    for (const row of rows) {
+      this.cacheSums.replace(shown.has(row.key) ? shown.get(row.key) : reset ? undefined : this.grid.get(row.key)?.cache, row.cache);
+      shown.set(row.key, row.cache);
+    }
+    this.grid.put(rows, reset);
+    this.send({ type: 'cacheTotals', text: this.cacheSums.text() });
+  }
+
+  post(message: Exclude<HostToGrid, { type: 'grid' }>): void {
     switch (message.type) {
       case 'plan':
         this.plan = message.plan;
@@ -51,19 +70,8 @@ export class DatasetPanel extends JobWebviewPanel<GridToHost, HostToGrid> {
       case 'progress':
         this.progress = message.progress;
         break;
-      case 'rows':
-        if (message.reset) {
-          this.rows.clear();
-          this.cacheSums.clear();
-        }
-        for (const row of message.rows) {
-          this.cacheSums.replace(this.rows.get(row.key)?.cache, row.cache);
-          this.rows.set(row.key, row);
-        }
-        break;
     }
-    for (const page of message.type === 'rows' ? rowPages(message) : [message]) this.send(page);
-    if (message.type === 'rows') this.send({ type: 'cacheTotals', text: this.cacheSums.text() });
+    this.send(message);
   }
 
   /** What the panel has been told (for tests): the plan, the state and the rows by key. */
@@ -74,7 +82,7 @@ export class DatasetPanel extends JobWebviewPanel<GridToHost, HostToGrid> {
       batchResults: this.batchResults,
       state: this.state?.state,
       message: this.state?.message,
-      rows: [...this.rows.values()],
+      rows: this.grid.all(),
       progress: this.progress,
       ...(cacheTotals ? { cacheTotals } : {}),
       visible: this.visible,

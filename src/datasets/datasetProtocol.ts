@@ -1,6 +1,9 @@
 // Every message between the dataset panel (plan, progress, results grid) and the extension host,
 // both directions, as discriminated unions. Plain data only: the webview never gets a path it
 // could use, a key, or markup (every string is shown with textContent).
+import { GRID_SORTS, GRID_STATUS_FILTERS, type GridQuery, type GridRow, type GridTotals } from '../core/dataset/gridView';
+
+export type { GridQuery, GridRow, GridTotals };
 
 /** The plan, as the panel shows it before anything is sent. */
 export interface PlanView {
@@ -21,25 +24,6 @@ export interface PlanView {
   batchLimitsCheck: { kind: 'send' | 'confirm' | 'refuse'; message?: string };
   /** Rows already finished in this results file (a resumed job). */
   alreadyDone: number;
-}
-
-export interface GridRow {
-  key: string;
-  index: number;
-  where?: string;
-  status: 'succeeded' | 'errored' | 'skipped' | 'canceled' | 'expired';
-  /** Output text, or the structured output as JSON. */
-  output?: string;
-  stopReason?: string | null;
-  inputTokens?: number;
-  outputTokens?: number;
-  costUsd?: number | null;
-  requestId?: string;
-  error?: string;
-  /** The API's error type (`invalid_request_error` means the request must be fixed before a retry). */
-  errorType?: string;
-  /** What the prompt cache did for the row (core's CacheReport; the host sums the rows' into the grid's totals). */
-  cache?: { readTokens: number; write5mTokens: number; write1hTokens: number; uncachedTokens: number; hitRate: number; savedUsd?: number };
 }
 
 export interface ProgressView {
@@ -79,24 +63,21 @@ export type HostToGrid =
   | { type: 'progress'; progress: ProgressView }
   /** The cache report of every row in the grid (reads, writes, hit rate, money saved); undefined when no row used the cache. */
   | { type: 'cacheTotals'; text: string | undefined }
-  /** Rows to add or replace (by key), in arrival order, at most GRID_PAGE_ROWS a message. `reset` clears the grid first. */
-  | { type: 'rows'; rows: GridRow[]; reset?: boolean };
+  /**
+   * The grid's view (src/core/dataset/gridView.ts, kept by the host): its totals, and its rows from
+   * view position `start` on, the window the page asked for last (see GRID_PREFETCH_ROWS). `rows` is
+   * left out when they are the ones the page was sent last; every message replaces the page's window.
+   */
+  | { type: 'grid'; totals: GridTotals; start: number; rows?: GridRow[] };
 
-/**
- * The most rows one message carries. A page is cloned into the webview and drawn while the next is
- * on its way, so the first rows of a 100,000-row job show at once instead of after one long clone.
- */
-export const GRID_PAGE_ROWS = 1_000;
-
-/** A rows message as the messages to send: itself, or its pages (only the first resets the grid). */
-export function rowPages(message: Extract<HostToGrid, { type: 'rows' }>): Extract<HostToGrid, { type: 'rows' }>[] {
-  if (message.rows.length <= GRID_PAGE_ROWS) return [message];
-  const pages: Extract<HostToGrid, { type: 'rows' }>[] = [];
-  for (let i = 0; i < message.rows.length; i += GRID_PAGE_ROWS) {
-    pages.push({ type: 'rows', rows: message.rows.slice(i, i + GRID_PAGE_ROWS), ...(i === 0 && message.reset ? { reset: true } : {}) });
-  }
-  return pages;
-}
+/** The rows of the view the page asks for beyond each edge of what it shows, so a scroll finds them there. */
+export const GRID_PREFETCH_ROWS = 600;
+/** The page asks again once what it shows comes this many rows from an edge of its window. */
+export const GRID_REFETCH_MARGIN = 200;
+/** The window a page gets before it asks: the view's first rows. */
+export const GRID_FIRST_WINDOW = 200;
+/** The most rows one window carries, whatever the page asks for. */
+export const GRID_MAX_WINDOW = 5_000;
 
 export type GridToHost =
   | { type: 'ready' }
@@ -107,12 +88,37 @@ export type GridToHost =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'retryFailed' }
-  | { type: 'exportCsv' };
+  | { type: 'exportCsv' }
+  /** The grid's filter, search and order changed. */
+  | { type: 'query'; query: GridQuery }
+  /** The view positions the page wants rows for (end excluded). */
+  | { type: 'range'; start: number; end: number };
 
-const GRID_MESSAGES: readonly GridToHost['type'][] = ['ready', 'start', 'submitBatch', 'cancel', 'pause', 'resume', 'retryFailed', 'exportCsv'];
+const BARE_MESSAGES: readonly GridToHost['type'][] = ['ready', 'start', 'submitBatch', 'cancel', 'pause', 'resume', 'retryFailed', 'exportCsv'];
+/** The longest search the host runs (a pasted page of text searches for its start). */
+const MAX_SEARCH = 1_000;
 
-/** A message from the webview, checked at run time (the webview is not trusted to send only what it should). */
+const oneOf = <T extends string>(values: readonly T[], value: unknown): value is T => typeof value === 'string' && (values as readonly string[]).includes(value);
+const position = (value: unknown): number | undefined => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined);
+
+/**
+ * A message from the webview, checked at run time (the webview is not trusted to send only what it
+ * should): only the fields of its type, a range of at most GRID_MAX_WINDOW rows.
+ */
 export function parseGridMessage(message: unknown): GridToHost | undefined {
-  const type = (message as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && (GRID_MESSAGES as readonly string[]).includes(type) ? ({ type } as GridToHost) : undefined;
+  const raw = (message ?? {}) as { type?: unknown; query?: { status?: unknown; search?: unknown; sort?: unknown }; start?: unknown; end?: unknown };
+  const type = raw.type;
+  if (oneOf(BARE_MESSAGES, type)) return { type } as GridToHost;
+  if (type === 'query') {
+    const { status, search, sort } = raw.query ?? {};
+    if (!oneOf(GRID_STATUS_FILTERS, status) || !oneOf(GRID_SORTS, sort) || typeof search !== 'string') return undefined;
+    return { type, query: { status, search: search.slice(0, MAX_SEARCH), sort } };
+  }
+  if (type === 'range') {
+    const start = position(raw.start);
+    const end = position(raw.end);
+    if (start === undefined || end === undefined || end < start) return undefined;
+    return { type, start, end: Math.min(end, start + GRID_MAX_WINDOW) };
+  }
+  return undefined;
 }

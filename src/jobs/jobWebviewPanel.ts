@@ -38,6 +38,11 @@ export abstract class JobWebviewPanel<FromPage extends { type: string }, ToPage>
   /** Everything the page must be told when it is (again) ready, in order. */
   protected abstract replay(): ToPage[];
 
+  /** Handles a message of the page's that the panel answers itself; false hands it to the controller. */
+  protected receive(_message: FromPage): boolean {
+    return false;
+  }
+
   show(title: string): void {
     if (this.panel) {
       this.panel.title = title;
@@ -64,7 +69,7 @@ export abstract class JobWebviewPanel<FromPage extends { type: string }, ToPage>
           this.ready = true;
           for (const kept of this.replay()) void webview.postMessage(kept);
         }
-        this.onMessage(message);
+        if (!this.receive(message)) this.onMessage(message);
       }),
       panel.onDidDispose(() => {
         this.panel = undefined;

@@ -1,10 +1,12 @@
 // The dataset panel's page: the plan (with Start), the job's progress (with Pause, Resume, Cancel),
-// and the results grid: virtualised (only the rows in view exist in the DOM, so 100,000 rows
-// scroll like 100), filtered by status, searched in full text, sorted by cost, tokens or stop
-// reason, with totals and a row opened beside the grid. Every string from the host or the model
+// and the results grid: virtualised twice (the host keeps the rows and sends the page only the
+// window of them around what it shows, see src/datasets/gridFeed.ts; only the rows in view exist
+// in the DOM), so 100,000 rows scroll like 100. Filtered by status, searched in full text, sorted
+// by cost, tokens or stop reason (the host makes the view), with totals and a row opened beside
+// the grid. Every string from the host or the model
 // is shown with textContent; positions are set through the CSSOM (the CSP forbids style
 // attributes, not style properties).
-import type { BatchResultsView, GridRow, GridToHost, HostToGrid, JobState, PlanView, ProgressView } from '../datasets/datasetProtocol';
+import { GRID_FIRST_WINDOW, GRID_PREFETCH_ROWS, GRID_REFETCH_MARGIN, type BatchResultsView, type GridQuery, type GridRow, type GridToHost, type GridTotals, type HostToGrid, type JobState, type PlanView, type ProgressView } from '../datasets/datasetProtocol';
 import { formatCount, formatUsd } from '../core/format';
 import { button, el } from './dom';
 import { GridCanvas, type CanvasStyle, type DrawnRow, type Tone } from './gridCanvas';
@@ -27,11 +29,17 @@ const SETTLE_MS = 120;
  */
 const SYNC_ROWS_PER_FRAME = 5;
 
-const rows = new Map<string, GridRow>();
-let view: GridRow[] = [];
+/** The view's totals; `shown` is its length. */
+let totalsNow: GridTotals = { shown: 0, rows: 0, tokens: 0, costUsd: 0, errors: 0 };
+/** The rows of the view the host sent last, from view position windowStart. */
+let windowStart = 0;
+let windowRows: GridRow[] = [];
+/** The view positions last asked of the host (end excluded); a new page gets the first window unasked. */
+let asked = { start: 0, end: GRID_FIRST_WINDOW };
 let selectedKey: string | undefined;
+/** The selected row as its detail shows it. */
+let selectedRow: GridRow | undefined;
 let state: JobState | undefined;
-let viewDirty = true;
 /** Set while the panel shows a Message Batch job's results rather than a plan. */
 let batchResults: BatchResultsView | undefined;
 /** The plan is valid and its batch worst case within the limits: Submit as Batch is selectable. */
@@ -195,7 +203,7 @@ function showRowActions(): void {
   const busy = state === 'running' || state === 'submitted';
   // A batch job's host counts its own retryable rows (errored, expired, canceled; not invalid requests).
   retryButton.hidden = busy || (batchResults !== undefined ? batchResults.retryable === 0 : erroredRows === 0);
-  exportButton.hidden = busy || batchResults !== undefined || rows.size === 0;
+  exportButton.hidden = busy || batchResults !== undefined || totalsNow.rows === 0;
 }
 
 function renderProgress(p: ProgressView): void {
@@ -216,35 +224,41 @@ function renderProgress(p: ProgressView): void {
 
 // ----- grid
 
-function matches(row: GridRow, filter: string, needle: string): boolean {
-  if (filter !== 'all' && row.status !== filter) return false;
-  if (!needle) return true;
-  return [row.key, row.output, row.error, row.stopReason, row.where].some((text) => typeof text === 'string' && text.toLowerCase().includes(needle));
+/** What the canvas draws for a row the host has not sent yet. */
+const BLANK: DrawnRow = { texts: [], tone: 'normal' };
+
+/** The row at view position i, when the host has sent it. */
+const rowAt = (i: number): GridRow | undefined => windowRows[i - windowStart];
+
+function showTotals(next: GridTotals): void {
+  totalsNow = next;
+  // Written only when they change: a window sent while scrolling comes with the same totals.
+  const text = `${fmtInt(next.shown)} of ${fmtInt(next.rows)} rows · ${fmtInt(next.tokens)} tokens · ${fmtUsd(next.costUsd)} · ${fmtInt(next.errors)} errors`;
+  if (totals.textContent !== text) totals.textContent = text;
+  const height = `${next.shown * ROW_HEIGHT}px`;
+  if (spacer.style.height !== height) spacer.style.height = height;
+  erroredRows = next.errors;
+  showRowActions();
 }
 
-function rebuildView(): void {
-  const filter = statusFilter.value;
-  const needle = search.value.trim().toLowerCase();
-  view = [];
-  let cost = 0;
-  let tokens = 0;
-  let errors = 0;
-  for (const row of rows.values()) {
-    cost += row.costUsd ?? 0;
-    tokens += (row.inputTokens ?? 0) + (row.outputTokens ?? 0);
-    if (row.status === 'errored') errors++;
-    if (matches(row, filter, needle)) view.push(row);
-  }
-  const order = sortBy.value;
-  if (order === 'cost') view.sort((a, b) => (b.costUsd ?? -1) - (a.costUsd ?? -1));
-  else if (order === 'tokens') view.sort((a, b) => (b.inputTokens ?? 0) + (b.outputTokens ?? 0) - ((a.inputTokens ?? 0) + (a.outputTokens ?? 0)));
-  else if (order === 'stop') view.sort((a, b) => String(a.stopReason ?? '').localeCompare(String(b.stopReason ?? '')) || a.index - b.index);
-  else view.sort((a, b) => a.index - b.index);
-  totals.textContent = `${fmtInt(view.length)} of ${fmtInt(rows.size)} rows · ${fmtInt(tokens)} tokens · ${fmtUsd(cost)} · ${fmtInt(errors)} errors`;
-  spacer.style.height = `${view.length * ROW_HEIGHT}px`;
-  viewDirty = false;
-  erroredRows = errors;
-  showRowActions();
+/**
+ * Asks the host for the rows around the view at `top` once they come within GRID_REFETCH_MARGIN
+ * rows of the window's edge: GRID_PREFETCH_ROWS beyond each edge of the view, so a fling finds the
+ * next rows here before it reaches them. Until they arrive, rows not in the window are left blank.
+ */
+function askForRows(top: number, height: number): void {
+  const first = Math.floor(top / ROW_HEIGHT);
+  const last = Math.ceil((top + height) / ROW_HEIGHT);
+  const from = Math.max(0, first - GRID_REFETCH_MARGIN);
+  const to = Math.min(totalsNow.shown, last + GRID_REFETCH_MARGIN);
+  if (from >= asked.start && to <= asked.end) return;
+  asked = { start: Math.max(0, first - GRID_PREFETCH_ROWS), end: Math.min(totalsNow.shown, last + GRID_PREFETCH_ROWS) };
+  vscode.postMessage({ type: 'range', ...asked });
+}
+
+function sendQuery(): void {
+  const query: GridQuery = { status: statusFilter.value as GridQuery['status'], search: search.value, sort: sortBy.value as GridQuery['sort'] };
+  vscode.postMessage({ type: 'query', query });
 }
 
 /**
@@ -326,13 +340,15 @@ function syncRows(top: number, height: number, budget: number): boolean {
   // the rows in view and the overscan on both sides: a range that grew and shrank by one row as the
   // offset crossed row boundaries took a slot out of the DOM and put it back every other frame,
   // rebuilding its boxes.
-  const last = Math.min(view.length, first + slots.length);
+  const last = Math.min(totalsNow.shown, first + slots.length);
   const pass = ++renderPass;
   let filled = 0;
   /** Puts row i in its slot; false once the budget is spent. */
   const place = (i: number): boolean => {
     const slot = slots[i % slots.length] as RowSlot;
-    const row = view[i] as GridRow;
+    const row = rowAt(i);
+    // A row the host has not sent yet stays out of the DOM (its slot is taken out below).
+    if (!row) return true;
     const selected = row.key === selectedKey;
     slot.pass = pass;
     if (slot.index === i && slot.row === row && slot.selected === selected) return true;
@@ -395,13 +411,17 @@ function paint(canvas: GridCanvas, top: number, width: number, height: number): 
   }
   // Where the canvas is among the rows: at the top of the view, but held at the end of the rows as
   // sticky positioning holds it (and at their start when they are fewer than the view holds).
-  const canvasTop = Math.max(0, Math.min(top, view.length * ROW_HEIGHT - height));
+  const canvasTop = Math.max(0, Math.min(top, totalsNow.shown * ROW_HEIGHT - height));
   if (canvasTop === drawnTop && !canvas.priming) return;
   const first = Math.floor(canvasTop / ROW_HEIGHT);
-  const last = Math.min(view.length, Math.ceil((canvasTop + height) / ROW_HEIGHT));
+  const last = Math.min(totalsNow.shown, Math.ceil((canvasTop + height) / ROW_HEIGHT));
   const drawn: DrawnRow[] = [];
   for (let i = first; i < last; i++) {
-    const row = view[i] as GridRow;
+    const row = rowAt(i);
+    if (!row) {
+      drawn.push(BLANK);
+      continue;
+    }
     drawn.push({ texts: cellTexts(row), tone: row.key === selectedKey ? 'selected' : row.status === 'errored' ? 'errored' : row.status === 'skipped' ? 'skipped' : 'normal' });
   }
   canvas.draw(drawn, first * ROW_HEIGHT - canvasTop);
@@ -425,14 +445,11 @@ function readStyle(): CanvasStyle {
 let syncDue = true;
 
 function renderRows(): void {
-  if (viewDirty) {
-    rebuildView();
-    drawnTop = -1;
-  }
   // Layout is read once, before anything is written.
   const top = viewport.scrollTop;
   const width = viewport.clientWidth;
   const height = viewport.clientHeight;
+  askForRows(top, height);
   if (syncDue) {
     // Once the canvas shows the rows, the DOM rows under it catch up over a few frames.
     syncDue = !syncRows(top, height, canvasDrawn ? SYNC_ROWS_PER_FRAME : Infinity);
@@ -441,18 +458,17 @@ function renderRows(): void {
   if (canvas) {
     paint(canvas, top, width, height);
     if (canvas.priming) schedule(false);
-  } else if (!canvasStarted && view.length > 0) {
+  } else if (!canvasStarted && windowRows.length > 0) {
     canvasStarted = true;
     // When the page is next idle: its first frame (a new canvas allocates its buffers) costs tens of ms.
     requestIdleCallback(startCanvas, { timeout: 1_000 });
   }
 }
 
-function openRow(key: string): void {
-  const row = rows.get(key);
-  selectedKey = key;
+function openRow(row: GridRow): void {
+  selectedKey = row.key;
+  selectedRow = row;
   detail.replaceChildren();
-  if (!row) return;
   detail.append(
     el('h3', {}, `${row.key}${row.where ? ` · ${row.where}` : ''}`),
     el('p', { class: `status-${row.status}` }, `${row.status}${row.stopReason ? ` · stop: ${row.stopReason}` : ''}${row.requestId ? ` · ${row.requestId}` : ''}`),
@@ -481,6 +497,7 @@ function schedule(sync = true): void {
     renderRows();
   });
 }
+/** Set while scrolling, until it rests. */
 let settle: ReturnType<typeof setTimeout> | undefined;
 viewport.addEventListener(
   'scroll',
@@ -490,7 +507,10 @@ viewport.addEventListener(
     if (canvas) syncDue = false;
     schedule(!canvas);
     clearTimeout(settle);
-    settle = setTimeout(() => schedule(true), SETTLE_MS);
+    settle = setTimeout(() => {
+      settle = undefined;
+      schedule(true);
+    }, SETTLE_MS);
   },
   { passive: true },
 );
@@ -502,14 +522,14 @@ const restyled = (): void => {
 };
 new MutationObserver(restyled).observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
 new MutationObserver(restyled).observe(document.body, { attributes: true, attributeFilter: ['class'] });
-for (const control of [statusFilter, sortBy]) control.addEventListener('change', () => ((viewDirty = true), schedule()));
-search.addEventListener('input', () => ((viewDirty = true), schedule()));
+for (const control of [statusFilter, sortBy]) control.addEventListener('change', sendQuery);
+search.addEventListener('input', sendQuery);
 // The row under the pointer, from where it is: the DOM rows wait for scrolling to rest, the canvas does not.
 viewport.addEventListener('click', (event) => {
   const box = viewport.getBoundingClientRect();
   if (event.clientX - box.left >= viewport.clientWidth) return;
-  const row = view[Math.floor((event.clientY - box.top + viewport.scrollTop) / ROW_HEIGHT)];
-  if (row) openRow(row.key);
+  const row = rowAt(Math.floor((event.clientY - box.top + viewport.scrollTop) / ROW_HEIGHT));
+  if (row) openRow(row);
 });
 
 window.addEventListener('message', (event: MessageEvent<HostToGrid>) => {
@@ -531,14 +551,20 @@ window.addEventListener('message', (event: MessageEvent<HostToGrid>) => {
       cacheTotals.textContent = message.text ?? '';
       cacheTotals.hidden = message.text === undefined;
       break;
-    case 'rows':
-      if (message.reset) rows.clear();
-      for (const row of message.rows) rows.set(row.key, row);
-      viewDirty = true;
-      // The first rows of an empty grid are drawn at once; later pages and updates wait for the next frame.
+    case 'grid':
+      showTotals(message.totals);
+      if (message.rows) {
+        windowStart = message.start;
+        windowRows = message.rows;
+        drawnTop = -1;
+        // The selected row's detail follows it when it changed (a retry, a result arriving).
+        const selected = selectedKey === undefined ? undefined : windowRows.find((row) => row.key === selectedKey);
+        if (selected && JSON.stringify(selected) !== JSON.stringify(selectedRow)) openRow(selected);
+      }
+      // The first rows of an empty grid are drawn at once; later windows and updates wait for the
+      // next frame, and while the canvas scrolls, the DOM rows wait for it to rest as they do for a scroll.
       if (slots.every((slot) => slot.index === -1)) renderNow();
-      else schedule();
-      if (selectedKey !== undefined && message.rows.some((r) => r.key === selectedKey)) openRow(selectedKey);
+      else schedule(!(canvas && settle !== undefined));
       break;
   }
 });
