@@ -17,7 +17,10 @@ export class DatasetPanel extends JobWebviewPanel<GridToHost, HostToGrid> {
   private batchResults: BatchResultsView | undefined;
   private state: { state: JobState; message?: string } | undefined;
   private progress: ProgressView | undefined;
-  private readonly grid = new GridFeed((message) => this.send(message));
+  private readonly grid = new GridFeed(
+    (message) => this.send(message),
+    () => this.pageReady,
+  );
   /** The cache totals of the rows by key, kept as rows arrive (a retried row counts once, as it shows). */
   private readonly cacheSums = new RunningCacheTotals();
 

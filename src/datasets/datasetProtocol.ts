@@ -67,8 +67,9 @@ export type HostToGrid =
    * The grid's view (src/core/dataset/gridView.ts, kept by the host): its totals, and its rows from
    * view position `start` on, the window the page asked for last (see GRID_PREFETCH_ROWS). `rows` is
    * left out when they are the ones the page was sent last; every message replaces the page's window.
+   * `selected` is the row the page selected, when it changed (it may be far outside the window).
    */
-  | { type: 'grid'; totals: GridTotals; start: number; rows?: GridRow[] };
+  | { type: 'grid'; totals: GridTotals; start: number; rows?: GridRow[]; selected?: GridRow };
 
 /** The rows of the view the page asks for beyond each edge of what it shows, so a scroll finds them there. */
 export const GRID_PREFETCH_ROWS = 600;
@@ -92,7 +93,9 @@ export type GridToHost =
   /** The grid's filter, search and order changed. */
   | { type: 'query'; query: GridQuery }
   /** The view positions the page wants rows for (end excluded). */
-  | { type: 'range'; start: number; end: number };
+  | { type: 'range'; start: number; end: number }
+  /** The row the page shows beside the grid: the host sends it again whenever it changes. */
+  | { type: 'select'; key: string };
 
 const BARE_MESSAGES: readonly GridToHost['type'][] = ['ready', 'start', 'submitBatch', 'cancel', 'pause', 'resume', 'retryFailed', 'exportCsv'];
 /** The longest search the host runs (a pasted page of text searches for its start). */
@@ -106,7 +109,7 @@ const position = (value: unknown): number | undefined => (typeof value === 'numb
  * should): only the fields of its type, a range of at most GRID_MAX_WINDOW rows.
  */
 export function parseGridMessage(message: unknown): GridToHost | undefined {
-  const raw = (message ?? {}) as { type?: unknown; query?: { status?: unknown; search?: unknown; sort?: unknown }; start?: unknown; end?: unknown };
+  const raw = (message ?? {}) as { type?: unknown; query?: { status?: unknown; search?: unknown; sort?: unknown }; start?: unknown; end?: unknown; key?: unknown };
   const type = raw.type;
   if (oneOf(BARE_MESSAGES, type)) return { type } as GridToHost;
   if (type === 'query') {
@@ -120,5 +123,6 @@ export function parseGridMessage(message: unknown): GridToHost | undefined {
     if (start === undefined || end === undefined || end < start) return undefined;
     return { type, start, end: Math.min(end, start + GRID_MAX_WINDOW) };
   }
+  if (type === 'select') return typeof raw.key === 'string' ? { type, key: raw.key } : undefined;
   return undefined;
 }

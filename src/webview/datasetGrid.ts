@@ -28,6 +28,8 @@ const SETTLE_MS = 120;
  * view take about 11 frames; they are not what is seen, only their hover and selection backgrounds.
  */
 const SYNC_ROWS_PER_FRAME = 5;
+/** A search is sent to the host once typing has paused this long. */
+const SEARCH_PAUSE_MS = 150;
 
 /** The view's totals; `shown` is its length. */
 let totalsNow: GridTotals = { shown: 0, rows: 0, tokens: 0, costUsd: 0, errors: 0 };
@@ -466,6 +468,8 @@ function renderRows(): void {
 }
 
 function openRow(row: GridRow): void {
+  // The host sends the row again whenever it changes, wherever it is in the view.
+  if (row.key !== selectedKey) vscode.postMessage({ type: 'select', key: row.key });
   selectedKey = row.key;
   selectedRow = row;
   detail.replaceChildren();
@@ -523,7 +527,12 @@ const restyled = (): void => {
 new MutationObserver(restyled).observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
 new MutationObserver(restyled).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 for (const control of [statusFilter, sortBy]) control.addEventListener('change', sendQuery);
-search.addEventListener('input', sendQuery);
+// A search runs over every row on the host: it is sent once typing pauses, not for every key.
+let searchPause: ReturnType<typeof setTimeout> | undefined;
+search.addEventListener('input', () => {
+  clearTimeout(searchPause);
+  searchPause = setTimeout(sendQuery, SEARCH_PAUSE_MS);
+});
 // The row under the pointer, from where it is: the DOM rows wait for scrolling to rest, the canvas does not.
 viewport.addEventListener('click', (event) => {
   const box = viewport.getBoundingClientRect();
@@ -557,10 +566,9 @@ window.addEventListener('message', (event: MessageEvent<HostToGrid>) => {
         windowStart = message.start;
         windowRows = message.rows;
         drawnTop = -1;
-        // The selected row's detail follows it when it changed (a retry, a result arriving).
-        const selected = selectedKey === undefined ? undefined : windowRows.find((row) => row.key === selectedKey);
-        if (selected && JSON.stringify(selected) !== JSON.stringify(selectedRow)) openRow(selected);
       }
+      // The selected row's detail follows it when it changed (a retry, a result arriving).
+      if (message.selected && message.selected.key === selectedKey && JSON.stringify(message.selected) !== JSON.stringify(selectedRow)) openRow(message.selected);
       // The first rows of an empty grid are drawn at once; later windows and updates wait for the
       // next frame, and while the canvas scrolls, the DOM rows wait for it to rest as they do for a scroll.
       if (slots.every((slot) => slot.index === -1)) renderNow();

@@ -103,7 +103,6 @@ describe('Message Batches in the workbench (end-to-end)', function () {
     const last = (results as { key?: string; costUsd?: number }[]).find((r) => r.key === `T${ROWS - 1}`);
     assert.ok(last, 'the last row has a result');
     const lastCell = grid.locator(`.grid-rows .grid-row[data-key="${last.key}"] > :nth-child(6)`);
-    assert.equal(await lastCell.count(), 0, 'the last row is not in the DOM before the grid scrolls to it');
     await grid.evaluate("document.querySelector('.grid-viewport').scrollTop = 1e9");
     await waitUntil('the last row, sent by the host once the grid scrolled to it', async () => (await lastCell.count()) === 1 && (await lastCell.innerText()).trim() === formatUsd(last.costUsd!), 10_000, 100);
     assert.doesNotMatch(await grid.locator('.state').innerText(), /at batch prices/, 'the summary is shown once, in the header');

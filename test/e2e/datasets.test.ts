@@ -235,9 +235,13 @@ describe('datasets in the workbench (end-to-end)', function () {
     assert.deepEqual(shown.map(([key]) => key).sort(), failedKeys);
     assert.ok(shown.every(([, status]) => status === 'errored'));
     await checkDrawnRows(page, frame, FAILED);
+    // checkDrawnRows opened a failed row beside the grid.
+    assert.match(await frame.locator('.detail p').first().innerText(), /^errored/);
 
     await frame.locator('[data-action="retryFailed"]').click();
     await waitUntil('the retried rows to leave the errored filter', async () => (await totals(frame))[0] === 0 && (await frame.locator('body[data-state="finished"]').count()) === 1, 120_000, 250);
+    // The opened row left the view (the filter shows errored rows, and it succeeded): the host still sends it, and its detail follows.
+    await waitUntil('the opened row\'s detail to show its retry succeeded', async () => /^succeeded/.test(await frame.locator('.detail p').first().innerText()), 10_000);
     assert.equal(workbench.sim.requestCount('messages'), ROWS + FAILED, 'only the failed rows were sent again');
     assert.deepEqual(sentKeys().slice(ROWS).sort(), failedKeys);
     await frame.locator('[data-control="status"]').selectOption('succeeded');

@@ -65,6 +65,47 @@ describe('results grid feed (host to page)', () => {
     assert.equal(again.rows?.length, 12);
   });
 
+  it('sends the selected row again when it changes, even far outside the page\'s window', () => {
+    const { feed: grid, sent } = feed();
+    grid.put(rows(0, 10_000), true);
+    grid.ready();
+    grid.receive({ type: 'select', key: 'K-5' });
+    assert.equal(sent.at(-1)?.selected?.key, 'K-5');
+    grid.receive({ type: 'range', start: 8_000, end: 9_000 });
+    assert.equal(sent.at(-1)?.selected, undefined, 'unchanged: not sent again');
+    grid.put(rows(5, 1, { status: 'errored', output: undefined, error: 'Overloaded' }));
+    const last = sent.at(-1);
+    assert.equal(last?.rows, undefined, 'the window did not change');
+    assert.equal(last?.selected?.status, 'errored');
+    assert.equal(last?.selected?.error, 'Overloaded');
+  });
+
+  it('a query the same as the current one makes no new view and sends nothing', () => {
+    const { feed: grid, sent } = feed();
+    grid.put(rows(0, 10), true);
+    grid.ready();
+    grid.receive({ type: 'query', query: { status: 'errored', search: 'x', sort: 'cost' } });
+    const count = sent.length;
+    assert.ok(grid.receive({ type: 'query', query: { status: 'errored', search: 'x', sort: 'cost' } }));
+    assert.equal(sent.length, count);
+  });
+
+  it('makes nothing while no page listens, and the next message carries the rows again', () => {
+    const sent: GridMessage[] = [];
+    let listening = true;
+    const grid = new GridFeed((message) => sent.push(message), () => listening);
+    grid.put(rows(0, 10), true);
+    grid.ready();
+    sent.length = 0;
+    listening = false;
+    grid.put(rows(10, 5));
+    assert.equal(sent.length, 0);
+    listening = true;
+    grid.put(rows(15, 1));
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]?.rows?.length, 16);
+  });
+
   it('hands back messages that are not about the grid', () => {
     const { feed: grid, sent } = feed();
     assert.equal(grid.receive({ type: 'start' }), false);
@@ -89,6 +130,11 @@ describe('grid messages from the page', () => {
     assert.equal(parseGridMessage({ type: 'query' }), undefined);
     const long = parseGridMessage({ type: 'query', query: { status: 'all', search: 'a'.repeat(50_000), sort: 'index' } });
     assert.equal(long?.type === 'query' && long.query.search.length, 1_000);
+  });
+
+  it('takes a selected row\'s key as a string only', () => {
+    assert.deepEqual(parseGridMessage({ type: 'select', key: 'K-1', extra: true }), { type: 'select', key: 'K-1' });
+    for (const key of [undefined, 5, { toString: 'x' }]) assert.equal(parseGridMessage({ type: 'select', key }), undefined);
   });
 
   it('keeps the bare messages bare and refuses unknown ones', () => {
