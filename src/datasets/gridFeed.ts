@@ -1,7 +1,7 @@
 // The host's half of the results grid: it keeps the rows and the view (core's GridView) and sends
 // the page only its totals and the window of rows it asked for, again whenever they change. The
 // dataset panel feeds it; the grid bench runs the same feed in a worker as the page's host.
-import { DEFAULT_GRID_QUERY, GridView, type GridQuery, type GridRow } from '../core/dataset/gridView';
+import { DEFAULT_GRID_QUERY, GridView, type GridRow } from '../core/dataset/gridView';
 import { GRID_FIRST_WINDOW, type GridToHost, type HostToGrid } from './datasetProtocol';
 
 export class GridFeed {
@@ -10,7 +10,6 @@ export class GridFeed {
   private range = { start: 0, end: GRID_FIRST_WINDOW };
   /** The window's rows as last sent, or undefined when the page has none (a new page). */
   private sent: { start: number; rows: GridRow[] } | undefined;
-  private query: GridQuery = DEFAULT_GRID_QUERY;
   /** The row the page shows beside the grid, and that row as last sent. */
   private selected: { key: string; sent: GridRow | undefined } | undefined;
 
@@ -33,10 +32,7 @@ export class GridFeed {
   receive(message: GridToHost): boolean {
     if (message.type === 'query') {
       // The same query again (a key that changes nothing, a page repeating itself) makes no new view.
-      const { status, search, sort } = message.query;
-      if (status === this.query.status && search === this.query.search && sort === this.query.sort) return true;
-      this.query = message.query;
-      this.view.setQuery(message.query);
+      if (!this.view.setQuery(message.query)) return true;
     } else if (message.type === 'range') {
       this.range = { start: message.start, end: message.end };
     } else if (message.type === 'select') {
@@ -50,7 +46,6 @@ export class GridFeed {
 
   /** What a new page is told first: the view as it starts (every row, in dataset order) and its first rows. */
   ready(): Extract<HostToGrid, { type: 'grid' }> {
-    this.query = DEFAULT_GRID_QUERY;
     this.view.setQuery(DEFAULT_GRID_QUERY);
     this.range = { start: 0, end: GRID_FIRST_WINDOW };
     this.sent = undefined;

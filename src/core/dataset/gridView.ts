@@ -112,9 +112,14 @@ export class GridView {
     return this.places;
   }
 
-  setQuery(query: GridQuery): void {
-    this.query = { ...query, search: query.search.trim().toLowerCase() };
+  /** Sets what the grid shows; false when it is what it shows already (the view is kept). */
+  setQuery(query: GridQuery): boolean {
+    const next = { ...query, search: query.search.trim().toLowerCase() };
+    const current = this.query;
+    if (next.status === current.status && next.search === current.search && next.sort === current.sort) return false;
+    this.query = next;
     this.shown = undefined;
+    return true;
   }
 
   private view(): GridRow[] {

@@ -84,6 +84,16 @@ describe('results grid view (host side)', () => {
     assert.deepEqual(keys(view.slice(0, 10)), ['K-0', 'K-1', 'K-2', 'K-3']);
   });
 
+  it('keeps its view for a query that shows the same rows (search compared trimmed, in any case)', () => {
+    const view = new GridView();
+    view.put([row(0), row(1, { status: 'errored' })]);
+    assert.equal(view.setQuery(DEFAULT_GRID_QUERY), false);
+    assert.equal(view.setQuery({ status: 'errored', search: ' Answer ', sort: 'cost' }), true);
+    assert.equal(view.setQuery({ status: 'errored', search: 'answer', sort: 'cost' }), false);
+    assert.deepEqual(keys(view.slice(0, 10)), ['K-1']);
+    assert.equal(view.setQuery({ status: 'errored', search: 'answer', sort: 'index' }), true);
+  });
+
   it('gives any window of the view, as far as it goes', () => {
     const view = new GridView();
     view.put(Array.from({ length: 50 }, (_, i) => row(49 - i)));
