@@ -1,9 +1,10 @@
 // Every message between the dataset panel (plan, progress, results grid) and the extension host,
 // both directions, as discriminated unions. Plain data only: the webview never gets a path it
 // could use, a key, or markup (every string is shown with textContent).
-import { GRID_SORTS, GRID_STATUS_FILTERS, type GridQuery, type GridRow, type GridTotals } from '../core/dataset/gridView';
+import { GRID_SORTS, GRID_STATUS_FILTERS, type GridQuery, type GridRow, type GridSort, type GridTotals } from '../core/dataset/gridView';
 
-export type { GridQuery, GridRow, GridTotals };
+export { GRID_SORTS, GRID_STATUS_FILTERS };
+export type { GridQuery, GridRow, GridSort, GridTotals };
 
 /** The plan, as the panel shows it before anything is sent. */
 export interface PlanView {

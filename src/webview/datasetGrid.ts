@@ -6,7 +6,7 @@
 // the grid. Every string from the host or the model
 // is shown with textContent; positions are set through the CSSOM (the CSP forbids style
 // attributes, not style properties).
-import { GRID_FIRST_WINDOW, GRID_PREFETCH_ROWS, GRID_REFETCH_MARGIN, type BatchResultsView, type GridQuery, type GridRow, type GridToHost, type GridTotals, type HostToGrid, type JobState, type PlanView, type ProgressView } from '../datasets/datasetProtocol';
+import { GRID_FIRST_WINDOW, GRID_PREFETCH_ROWS, GRID_REFETCH_MARGIN, GRID_SORTS, GRID_STATUS_FILTERS, type BatchResultsView, type GridQuery, type GridRow, type GridSort, type GridToHost, type GridTotals, type HostToGrid, type JobState, type PlanView, type ProgressView } from '../datasets/datasetProtocol';
 import { formatCount, formatUsd } from '../core/format';
 import { button, el } from './dom';
 import { GridCanvas, type CanvasStyle, type DrawnRow, type Tone } from './gridCanvas';
@@ -82,18 +82,11 @@ const retryButton = button('Retry failed rows', () => vscode.postMessage({ type:
 const exportButton = button('Export CSV', () => vscode.postMessage({ type: 'exportCsv' }), { 'data-action': 'exportCsv' });
 progressSection.append(el('div', { class: 'buttons' }, startButton, submitBatchButton, pauseButton, resumeButton, cancelButton, retryButton, exportButton), stateText, progressBar, progressText);
 
-const statusFilter = el('select', { 'aria-label': 'Filter by status', 'data-control': 'status' }, ...['all', 'succeeded', 'errored', 'skipped', 'canceled', 'expired'].map((s) => el('option', { value: s }, s === 'all' ? 'All statuses' : s)));
+// The statuses and orders the host's view takes (parseGridMessage refuses any other).
+const statusFilter = el('select', { 'aria-label': 'Filter by status', 'data-control': 'status' }, ...GRID_STATUS_FILTERS.map((s) => el('option', { value: s }, s === 'all' ? 'All statuses' : s)));
 const search = el('input', { type: 'search', placeholder: 'Search output, keys, errors', 'aria-label': 'Search', 'data-control': 'search' });
-const sortBy = el(
-  'select',
-  { 'aria-label': 'Sort by', 'data-control': 'sort' },
-  ...[
-    ['index', 'Dataset order'],
-    ['cost', 'Cost (highest first)'],
-    ['tokens', 'Tokens (most first)'],
-    ['stop', 'Stop reason'],
-  ].map(([value, label]) => el('option', { value }, label)),
-);
+const SORT_LABELS: Record<GridSort, string> = { index: 'Dataset order', cost: 'Cost (highest first)', tokens: 'Tokens (most first)', stop: 'Stop reason' };
+const sortBy = el('select', { 'aria-label': 'Sort by', 'data-control': 'sort' }, ...GRID_SORTS.map((value) => el('option', { value }, SORT_LABELS[value])));
 const totals = el('div', { class: 'totals', role: 'status', 'data-totals': '' });
 // The job's cache report (reads, writes, hit rate, money saved), summed by the host; hidden without caching.
 const cacheTotals = el('div', { class: 'totals', 'data-cache-totals': '', hidden: true });
